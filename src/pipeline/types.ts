@@ -1,0 +1,47 @@
+import type { Writable } from 'node:stream';
+import type { Source } from '../sources/types.js';
+
+export type ExportFormat = 'xlsx' | 'csv';
+
+export interface ExportOptions {
+  /** A source URL (`sqlite:…`, `postgres://…`, `mysql://…`, `csv:…`) or an open Source (not closed by the export). */
+  readonly source: string | Source;
+  /** SQL with `:name` parameters; or `table`. */
+  readonly query?: string;
+  readonly table?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** A file path (temp file + fsync + rename on success), `-` for stdout, or any Writable (e.g. an HTTP response). */
+  readonly out: string | Writable;
+  readonly format?: ExportFormat;
+  /** Sheet name; default the table name with `table`, else `Sheet1`. */
+  readonly sheet?: string;
+  readonly threads?: number;
+  /** Display zone for `timestamp with time zone` values (default UTC). */
+  readonly timeZone?: string;
+  /** Seconds; the export is cancelled after it. */
+  readonly timeoutSeconds?: number;
+  readonly deterministic?: boolean;
+  readonly signal?: AbortSignal;
+  /** sqlcommenter-style comment for the SQL statement (trace coloring). */
+  readonly sqlComment?: string;
+  /** Custom document properties (e.g. traceId, color). */
+  readonly customProperties?: Readonly<Record<string, string>>;
+  readonly onProgress?: (progress: ExportProgress) => void;
+}
+
+export interface ExportProgress {
+  readonly rows: number;
+  readonly bytes: number;
+  /** Known only when the source can tell cheaply. */
+  readonly totalRows?: number;
+  readonly elapsedMs: number;
+}
+
+export interface ExportResult {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sheets: readonly string[];
+  readonly durationMs: number;
+  /** Final path of the file, when `out` was a path. */
+  readonly path?: string;
+}

@@ -1,0 +1,54 @@
+import type { CellValue, NumberFormat } from '../xlsx/types.js';
+
+/** How a source column is shown: decides the cell type and number format of its values. */
+export type ColumnKind =
+  | 'integer'
+  | 'number'
+  | 'decimal'
+  | 'text'
+  | 'boolean'
+  | 'date'
+  | 'time'
+  | 'datetime'
+  | 'json'
+  | 'binary'
+  | 'unknown';
+
+export interface SourceColumn {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  /** Number format the engine applies to this column, when it needs one (dates, times). */
+  readonly format?: NumberFormat;
+}
+
+export interface QueryRequest {
+  /** SQL with `:name` parameters (or, for csv:, ignored). */
+  readonly sql: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Cancels the running query on the server. */
+  readonly signal?: AbortSignal;
+  /** sqlcommenter-style comment prepended to the statement, e.g. `traceparent='…'`. */
+  readonly comment?: string;
+  /** IANA zone in which `timestamp with time zone` values are shown (default UTC). */
+  readonly timeZone?: string;
+}
+
+/**
+ * An open query. Rows come in batches (arrays of rows, each an array of cell values
+ * already mapped to what the engine writes: Dates carry wall-clock time in their UTC fields).
+ */
+export interface QueryCursor {
+  readonly columns: readonly SourceColumn[];
+  /** Total rows when the source knows it cheaply (e.g. SQLite table), else undefined. */
+  readonly estimatedRows?: number;
+  batches(): AsyncIterable<CellValue[][]>;
+  /** Stops the query and releases the connection; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface Source {
+  /** e.g. `postgres`, `sqlite`. */
+  readonly kind: string;
+  query(request: QueryRequest): Promise<QueryCursor>;
+  close(): Promise<void>;
+}

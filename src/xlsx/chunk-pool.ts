@@ -1,0 +1,33 @@
+import { Piscina } from 'piscina';
+import { SheetpipeError } from '../errors.js';
+import type { ChunkFailure, ChunkResult, ChunkTask } from './chunk-task.js';
+
+const WORKER_FILE = new URL('./chunk-worker.js', import.meta.url).href;
+
+/** The worker threads that render and compress chunks (piscina: a fixed pool, FIFO queue, transferable results). */
+export class ChunkPool {
+  readonly #pool: Piscina<ChunkTask, ChunkResult | ChunkFailure>;
+
+  constructor(threads: number) {
+    this.#pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: threads,
+      maxThreads: threads,
+      // Long exports keep their workers; an idle pool is destroyed by its writer anyway.
+      idleTimeout: 60_000,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  async run(task: ChunkTask): Promise<ChunkResult> {
+    // Rows and shared-string indices are copied (structured clone), not transferred: the writer keeps the last rows
+    // of each chunk to prime the next one's dictionary.
+    const outcome = await this.#pool.run(task);
+    if ('error' in outcome) throw new SheetpipeError(outcome.error.code, outcome.error.args);
+    return outcome;
+  }
+
+  destroy(): Promise<void> {
+    return this.#pool.destroy();
+  }
+}

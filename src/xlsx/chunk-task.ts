@@ -1,0 +1,36 @@
+import type { ErrorCode } from '../errors.js';
+import type { RenderLayout } from './row-renderer.js';
+import type { CellValue } from './types.js';
+
+/** One chunk of a worksheet, as sent to a worker. */
+export interface ChunkTask {
+  readonly layout: RenderLayout;
+  /** Identifies the layout so workers build its renderer once. */
+  readonly layoutKey: number;
+  /** XML written before the rows (the sheet's prologue and header row, in the first chunk). */
+  readonly prefix: string;
+  readonly rows: readonly (readonly CellValue[])[];
+  readonly firstRow: number;
+  /** Shared-string indices, `sharedWidth` per row (-1: inline). */
+  readonly shared: Int32Array | undefined;
+  readonly sharedWidth: number;
+  /** The last rows of the previous chunk, re-rendered to prime the deflate dictionary. */
+  readonly overlapRows: readonly (readonly CellValue[])[];
+  readonly overlapFirstRow: number;
+  readonly overlapShared: Int32Array | undefined;
+  /** XML written after the rows (the sheet's epilogue, in the last chunk). */
+  readonly suffix: string;
+  readonly level: number;
+  readonly prime: boolean;
+}
+
+export interface ChunkResult {
+  readonly data: Uint8Array;
+  readonly crc: number;
+  readonly rawLength: number;
+  readonly usedFormula: boolean;
+}
+
+export interface ChunkFailure {
+  readonly error: { readonly code: ErrorCode; readonly args: readonly string[] };
+}

@@ -1,0 +1,240 @@
+import { MAX_ROWS } from './cell-ref.js';
+import type { ChunkTask } from './chunk-task.js';
+import { resolveFormat } from './number-formats.js';
+import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
+import { estimateRowBytes, estimateWidths } from './sizing.js';
+import type { CellValue, Row, SheetOptions } from './types.js';
+import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
+import type { WorkbookContext } from './workbook-context.js';
+
+const DICTIONARY_BYTES = 36 * 1024; // a little over deflate's 32 KiB window, since row sizes are estimates
+const SIZING_ROWS = 64;
+
+/** One physical worksheet part (`sheetN.xml`); a logical sheet rolls over into several at Excel's row limit. */
+interface Part {
+  readonly name: string;
+  readonly path: string;
+  readonly index: number;
+  readonly layout: RenderLayout;
+  readonly layoutKey: number;
+  rows: number;
+  chunk: CellValue[][];
+  chunkFirstRow: number;
+  started: boolean;
+  rowsPerChunk: number;
+  overlap: { rows: Row[]; firstRow: number; shared: Int32Array | undefined };
+  bytesPerRowEstimate: number;
+}
+
+/**
+ * Rows for one sheet. Rows are collected into chunks (cut by a row count sized from the first rows' estimated
+ * bytes, so chunking depends only on the data, which keeps output identical whatever the thread count) and each full
+ * chunk is handed to the workbook, which waits when workers or the sink are behind.
+ */
+export class SheetWriter {
+  readonly name: string;
+  readonly #book: WorkbookContext;
+  readonly #options: SheetOptions;
+  readonly #headers: readonly string[] | undefined;
+  readonly #headerRows: number;
+  readonly #sharedColumns: readonly number[];
+  #part: Part;
+  #rollovers = 1;
+  #rows = 0;
+  #ended = false;
+
+  constructor(book: WorkbookContext, name: string, options: SheetOptions) {
+    this.name = name;
+    this.#book = book;
+    this.#options = options;
+    const columns = options.columns ?? [];
+    this.#headers = columns.some((column) => column.header !== undefined) ? columns.map((column) => column.header ?? '') : undefined;
+    this.#headerRows = this.#headers ? 1 : 0;
+    this.#sharedColumns = columns.flatMap((column, index) => (column.sharedStrings ? [index] : []));
+    this.#part = this.#openPart(name);
+  }
+
+  /** Data rows accepted for this sheet and its rollovers. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  addRow(row: Row): Promise<void> {
+    return this.addBatch([row]);
+  }
+
+  /** Adds rows; resolves when they are accepted, waiting while the workers or the sink are behind. */
+  async addBatch(rows: readonly Row[]): Promise<void> {
+    this.#book.assertWritable(this);
+    const limit = MAX_ROWS - this.#headerRows;
+    for (let i = 0; i < rows.length; i++) {
+      let part = this.#part;
+      if (part.rows === limit) {
+        await this.#finishPart();
+        part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
+      }
+      part.chunk.push(rows[i] as CellValue[]);
+      part.rows++;
+      this.#rows++;
+      if (part.chunk.length === SIZING_ROWS && !part.started) this.#sizeChunks(part);
+      if (part.chunk.length >= part.rowsPerChunk) await this.#flush(false);
+    }
+  }
+
+  /** Adds every row of an iterable or async iterable, with backpressure. */
+  async addRows(rows: Iterable<Row> | AsyncIterable<Row>): Promise<void> {
+    for await (const row of rows) await this.addRow(row);
+  }
+
+  /** Writes the sheet's last chunk; called by the workbook when another sheet starts or on close. */
+  async end(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    await this.#finishPart();
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  #openPart(name: string): Part {
+    const { index, path } = this.#book.addPart(name, this);
+    const layout = this.#buildLayout(name);
+    return {
+      name,
+      path,
+      index,
+      layout,
+      layoutKey: this.#book.nextLayoutKey(),
+      rows: 0,
+      chunk: [],
+      chunkFirstRow: this.#headerRows + 1,
+      started: false,
+      rowsPerChunk: this.#book.options.chunkRows,
+      overlap: { rows: [], firstRow: 1, shared: undefined },
+      bytesPerRowEstimate: 512,
+    };
+  }
+
+  #buildLayout(sheetName: string): RenderLayout {
+    const book = this.#book;
+    const columns: ColumnLayout[] = (this.#options.columns ?? []).map((column, index) => {
+      const format = resolveFormat(column.format, column.decimals);
+      const style = format.code === 'General' ? '' : ` s="${book.styles.register(format.code)}"`;
+      return {
+        name: column.header ?? '',
+        style,
+        dateStyle: format.isDate ? style : book.defaultDateStyle,
+        sharedSlot: this.#sharedColumns.indexOf(index),
+      };
+    });
+    return {
+      sheetName,
+      columns,
+      defaultDateStyle: book.defaultDateStyle,
+      timeZone: book.options.timeZone,
+      truncateLongText: book.options.truncateLongText,
+    };
+  }
+
+  /** Rows per chunk from the first rows' estimated size: deterministic, and cheap (no per-row sizing after). */
+  #sizeChunks(part: Part): void {
+    let bytes = 0;
+    for (const row of part.chunk) bytes += estimateRowBytes(row);
+    part.bytesPerRowEstimate = Math.max(16, bytes / part.chunk.length);
+    const target = Math.floor(this.#book.options.chunkBytes / part.bytesPerRowEstimate);
+    part.rowsPerChunk = Math.min(this.#book.options.chunkRows, Math.max(SIZING_ROWS, target));
+  }
+
+  async #finishPart(): Promise<void> {
+    await this.#flush(true);
+  }
+
+  async #flush(last: boolean): Promise<void> {
+    const part = this.#part;
+    const rows = part.chunk;
+    if (rows.length === 0 && !last) return;
+    const first = !part.started;
+    if (first && rows.length < SIZING_ROWS && rows.length > 0) this.#sizeChunks(part);
+    part.started = true;
+    part.chunk = [];
+    const shared = this.#sharedIndices(rows);
+    const lastRow = this.#headerRows + part.rows;
+    const task: ChunkTask = {
+      layout: part.layout,
+      layoutKey: part.layoutKey,
+      prefix: first ? this.#prologue(part, rows) : '',
+      rows,
+      firstRow: part.chunkFirstRow,
+      shared,
+      sharedWidth: this.#sharedColumns.length,
+      overlapRows: part.overlap.rows,
+      overlapFirstRow: part.overlap.firstRow,
+      overlapShared: part.overlap.shared,
+      suffix: last ? this.#epilogue(lastRow) : '',
+      level: this.#book.options.level,
+      prime: this.#book.options.primeDictionary,
+    };
+    part.overlap = this.#overlapOf(part, rows, shared);
+    part.chunkFirstRow += rows.length;
+    if (last) this.#book.finishPart(part.index, this.#autoFilterRange(lastRow));
+    await this.#book.submit(task, part.path, first, last, rows.length);
+  }
+
+  /** The last rows of this chunk, whose rendering is the dictionary for the next one. */
+  #overlapOf(part: Part, rows: readonly Row[], shared: Int32Array | undefined): Part['overlap'] {
+    const count = Math.min(rows.length, Math.ceil(DICTIONARY_BYTES / part.bytesPerRowEstimate) + 1);
+    const start = rows.length - count;
+    const width = this.#sharedColumns.length;
+    return {
+      rows: rows.slice(start),
+      firstRow: part.chunkFirstRow + start,
+      shared: shared ? shared.slice(start * width) : undefined,
+    };
+  }
+
+  #sharedIndices(rows: readonly Row[]): Int32Array | undefined {
+    const columns = this.#sharedColumns;
+    if (columns.length === 0) return undefined;
+    const table = this.#book.sharedStrings;
+    const indices = new Int32Array(rows.length * columns.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as Row;
+      for (let s = 0; s < columns.length; s++) indices[r * columns.length + s] = table.lookup(row[columns[s] as number]);
+    }
+    return indices;
+  }
+
+  #prologue(part: Part, firstRows: readonly Row[]): string {
+    const explicit = (this.#options.columns ?? []).map((column) => column.width);
+    const widths = estimateWidths(this.#headers, firstRows, explicit, part.layout);
+    const freezeHeader = this.#options.freezeHeader ?? this.#headers !== undefined;
+    return worksheetPrologue({ widths, freezeHeader: freezeHeader && this.#headers !== undefined }) + this.#headerXml(part);
+  }
+
+  #headerXml(part: Part): string {
+    if (!this.#headers) return '';
+    const bold = this.#options.boldHeader ?? true;
+    const style = bold ? ` s="${this.#book.styles.register('General', true)}"` : '';
+    const layout: RenderLayout = {
+      ...part.layout,
+      columns: this.#headers.map((name) => ({ name, style, dateStyle: style, sharedSlot: -1 })),
+    };
+    const out = new ByteBuffer(1024);
+    new RowRenderer(layout).renderRows([this.#headers], 1, out);
+    return out.view().toString('utf8');
+  }
+
+  #epilogue(lastRow: number): string {
+    return worksheetEpilogue(this.#autoFilterColumns() > 0 ? { columns: this.#autoFilterColumns(), lastRow } : undefined);
+  }
+
+  #autoFilterColumns(): number {
+    return this.#options.autoFilter && this.#headers ? this.#headers.length : 0;
+  }
+
+  #autoFilterRange(lastRow: number): string | undefined {
+    const columns = this.#autoFilterColumns();
+    return columns > 0 ? filterRange(columns, lastRow) : undefined;
+  }
+}

@@ -1,0 +1,108 @@
+import type { Writable } from 'node:stream';
+
+/** An explicit formula. Plain strings are always text, even when they start with `=`. */
+export interface Formula {
+  readonly formula: string;
+  /** Cached result shown by readers that do not recalculate. */
+  readonly result?: number | string | boolean;
+}
+
+/**
+ * What a cell can hold. `null`, `undefined` and `''` leave the cell absent.
+ * `bigint` and integers beyond ±(2^53 − 1) are written as text so no digit is lost.
+ * A `Date` is written as an Excel serial in the workbook's time zone (UTC by default).
+ */
+export type CellValue = string | number | bigint | boolean | Date | Formula | null | undefined;
+
+export type Row = readonly CellValue[];
+
+/**
+ * Number formats. Named ones map to fixed codes (see src/xlsx/number-formats.ts);
+ * `{ code }` is any Excel format code.
+ */
+export type NumberFormat =
+  | 'general'
+  | 'integer'
+  | 'decimal'
+  | 'currency'
+  | 'percent'
+  | 'date'
+  | 'datetime'
+  | 'time'
+  | 'text'
+  | { readonly code: string };
+
+export interface ColumnOptions {
+  /** Header text; the header row is written when any column has one. */
+  readonly header?: string;
+  readonly format?: NumberFormat;
+  /** Decimal places for `decimal`, `currency` and `percent` (default 2, 2, 0). */
+  readonly decimals?: number;
+  /** Width in characters; estimated from the first rows when absent. */
+  readonly width?: number;
+  /** Store this column's strings in the bounded shared-string table (low-cardinality columns). */
+  readonly sharedStrings?: boolean;
+}
+
+export interface SheetOptions {
+  readonly columns?: readonly ColumnOptions[];
+  /** Freeze the header row (default: true when there is a header). */
+  readonly freezeHeader?: boolean;
+  /** Autofilter over the header row (default: false). */
+  readonly autoFilter?: boolean;
+  /** Bold header row (default: true). */
+  readonly boldHeader?: boolean;
+}
+
+export interface DocumentProperties {
+  readonly title?: string;
+  readonly subject?: string;
+  readonly creator?: string;
+  readonly description?: string;
+  /** Creation time; `deterministic` fixes it to 2000-01-01T00:00:00Z unless given. */
+  readonly created?: Date;
+}
+
+export interface WorkbookOptions {
+  /** Worker threads for rendering and compression (default: available cores, at least 1). */
+  readonly threads?: number;
+  /** Deflate level 1–9 (default 1: the fastest, within a few percent of ExcelJS's size). */
+  readonly level?: number;
+  /** Fixed timestamps so equal input gives byte-identical files, whatever the thread count. */
+  readonly deterministic?: boolean;
+  /** IANA zone in which `Date` values are shown (default `UTC`). */
+  readonly timeZone?: string;
+  readonly properties?: DocumentProperties;
+  /** String key/values written to docProps/custom.xml (e.g. a trace id). */
+  readonly customProperties?: Readonly<Record<string, string>>;
+  /** Truncate text over 32,767 characters instead of failing (default false). */
+  readonly truncateLongText?: boolean;
+  /** Cap on distinct shared strings; past it new strings are written inline (default 65,536). */
+  readonly sharedStringsLimit?: number;
+  /** Expected data rows, used to decide ZIP64 before a sheet's data is written to a non-seekable sink. */
+  readonly sizeHint?: { readonly rows: number };
+  /** `auto` (default) uses ZIP64 only where needed; `always` forces it (tests). */
+  readonly zip64?: 'auto' | 'always';
+  /** Rows per chunk handed to a worker (default 2,048); chunks are also cut by size. */
+  readonly chunkRows?: number;
+  /** Prime each chunk's deflate with the previous 32 KiB (default true). */
+  readonly primeDictionary?: boolean;
+  readonly signal?: AbortSignal;
+  /** Called after every chunk reaches the sink. */
+  readonly onProgress?: (progress: WriteProgress) => void;
+}
+
+export interface WriteProgress {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sheets: number;
+}
+
+export interface WriteSummary {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sheets: readonly string[];
+}
+
+/** Where the workbook goes: a file path (written to a temp file and renamed on success) or any Writable. */
+export type WorkbookTarget = string | Writable;

@@ -1,0 +1,30 @@
+import type { ChunkTask } from './chunk-task.js';
+import type { SharedStrings } from './shared-strings.js';
+import type { SheetWriter } from './sheet-writer.js';
+import type { StyleRegistry } from './styles.js';
+
+/** Options after defaults, validated once. */
+export interface ResolvedOptions {
+  readonly threads: number;
+  readonly level: number;
+  readonly timeZone: string;
+  readonly truncateLongText: boolean;
+  readonly chunkRows: number;
+  readonly chunkBytes: number;
+  readonly primeDictionary: boolean;
+  readonly expectedRows: number | undefined;
+}
+
+/** What a sheet needs from its workbook: shared tables, part bookkeeping and the ordered chunk queue. */
+export interface WorkbookContext {
+  readonly options: ResolvedOptions;
+  readonly styles: StyleRegistry;
+  readonly sharedStrings: SharedStrings;
+  readonly defaultDateStyle: string;
+  nextLayoutKey(): number;
+  addPart(name: string, sheet: SheetWriter): { index: number; path: string };
+  finishPart(index: number, filterRange: string | undefined): void;
+  nextRolloverName(base: string, n: number): string;
+  assertWritable(sheet: SheetWriter): void;
+  submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void>;
+}

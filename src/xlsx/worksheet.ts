@@ -1,0 +1,54 @@
+import { columnLetters } from './cell-ref.js';
+import { NS, XML_DECLARATION } from './xml.js';
+
+/** The parts of `xl/worksheets/sheetN.xml` around `<sheetData>`, in schema order (CT_Worksheet). */
+
+export interface WorksheetShape {
+  /** Column widths in characters, by column index; undefined entries keep Excel's default. */
+  readonly widths: readonly (number | undefined)[];
+  readonly freezeHeader: boolean;
+}
+
+function writeSheetViews(freezeHeader: boolean): string {
+  if (!freezeHeader) return '<sheetViews><sheetView workbookViewId="0"/></sheetViews>';
+  return (
+    '<sheetViews><sheetView workbookViewId="0">' +
+    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
+    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>' +
+    '</sheetView></sheetViews>'
+  );
+}
+
+function writeCols(widths: readonly (number | undefined)[]): string {
+  const cols: string[] = [];
+  widths.forEach((width, index) => {
+    if (width !== undefined) cols.push(`<col min="${index + 1}" max="${index + 1}" width="${width}" customWidth="1"/>`);
+  });
+  return cols.length > 0 ? `<cols>${cols.join('')}</cols>` : '';
+}
+
+/**
+ * Everything before the first row. No `<dimension>`: the range is unknown while streaming, and a placeholder
+ * `A1` makes openpyxl's read-only mode and pandas see a single cell.
+ */
+export function worksheetPrologue(shape: WorksheetShape): string {
+  return (
+    XML_DECLARATION +
+    `<worksheet xmlns="${NS.main}" xmlns:r="${NS.relationships}">` +
+    writeSheetViews(shape.freezeHeader) +
+    '<sheetFormatPr defaultRowHeight="15"/>' +
+    writeCols(shape.widths) +
+    '<sheetData>'
+  );
+}
+
+/** Everything after the last row; the autofilter covers the header and every data row written. */
+export function worksheetEpilogue(autoFilter: { columns: number; lastRow: number } | undefined): string {
+  const filter =
+    autoFilter && autoFilter.columns > 0 ? `<autoFilter ref="${filterRange(autoFilter.columns, autoFilter.lastRow)}"/>` : '';
+  return `</sheetData>${filter}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`;
+}
+
+export function filterRange(columns: number, lastRow: number): string {
+  return `A1:${columnLetters(columns - 1)}${Math.max(lastRow, 1)}`;
+}
