@@ -6,14 +6,15 @@
  */
 
 const MS_PER_DAY = 86_400_000;
-const EPOCH_OFFSET_DAYS = 25_569; // 1970-01-01 is serial 25569
-const FIRST_REAL_SERIAL = 61; // 1900-03-01
-const LAST_SERIAL = 2_958_466; // 10000-01-01, the first day Excel cannot show
+const EPOCH_OFFSET_MS = 25_569 * MS_PER_DAY; // 1970-01-01 is serial 25569
+const FIRST_REAL_SERIAL_MS = 61 * MS_PER_DAY; // 1900-03-01
+const LAST_SERIAL_MS = 2_958_466 * MS_PER_DAY; // 10000-01-01, the first day Excel cannot show
 
 /** Serial for wall-clock ms (UTC fields = the time to show), or NaN when Excel cannot show that date. */
 export function excelSerial(wallClockMs: number): number {
-  let serial = wallClockMs / MS_PER_DAY + EPOCH_OFFSET_DAYS;
-  if (serial < FIRST_REAL_SERIAL) serial -= 1;
-  if (serial < 0 || serial >= LAST_SERIAL) return Number.NaN;
-  return serial;
+  // Shift in whole milliseconds (exact in a double) and divide once, so 08:00 is exactly 1/3 of a day.
+  let serialMs = wallClockMs + EPOCH_OFFSET_MS;
+  if (serialMs < FIRST_REAL_SERIAL_MS) serialMs += -MS_PER_DAY;
+  if (serialMs < 0 || serialMs >= LAST_SERIAL_MS) return Number.NaN;
+  return serialMs / MS_PER_DAY;
 }
