@@ -36,6 +36,9 @@ export const ERRORS = {
   SHEETPIPE_ERR_SOURCE_NOT_FINITE: { message: 'row %s, column %s: the database returned %s, which Excel cannot store', status: 422 },
   SHEETPIPE_ERR_SOURCE_PARAM: { message: 'query parameter %s: %s', status: 400, exitCode: 2 },
   SHEETPIPE_ERR_SOURCE_CSV: { message: 'CSV file %s, line %s: %s', status: 422 },
+  SHEETPIPE_ERR_SOURCE_TABLE: { message: 'invalid table name %s: %s', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_SOURCE_URL: { message: 'invalid source %s: %s', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_SOURCE_TIME_ZONE: { message: 'unknown time zone %s (expected an IANA name such as UTC or Europe/Berlin)', status: 400, exitCode: 2 },
   // pipeline and sinks
   SHEETPIPE_ERR_PIPELINE_OUTPUT: { message: 'cannot write the output %s: %s', status: 500 },
   SHEETPIPE_ERR_PIPELINE_TIMEOUT: { message: 'the export did not finish within %s seconds', status: 504 },
@@ -60,6 +63,7 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_JOB_INTERRUPTED: { message: 'the process running this export stopped before it finished', status: 500 },
   SHEETPIPE_ERR_SERVICE_AD_HOC_SQL: { message: 'source %s does not allow ad-hoc SQL', status: 403 },
   SHEETPIPE_ERR_SERVICE_INTERNAL: { message: 'internal error: %s', status: 500 },
+  SHEETPIPE_ERR_SERVICE_BUSY: { message: 'all %s export slots are busy; retry later', status: 429 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },

@@ -175,8 +175,12 @@ export class ZipWriter {
     await this.#write(Buffer.concat(parts));
   }
 
+  /**
+   * The central record carries ZIP64 fields only for values that overflow (or when forced): LibreOffice refuses an
+   * entry whose central record has an unneeded ZIP64 extra, even though its local header may have one.
+   */
   #centralHeader(entry: ZipEntry): Buffer {
-    const force = entry.zip64;
+    const force = this.#forceZip64;
     const sizes64 = force || entry.uncompressedSize >= MAX32 || entry.compressedSize >= MAX32;
     const offset64 = force || entry.offset >= MAX32;
     const values: number[] = [];
