@@ -16,6 +16,9 @@ export class ChunkPool {
       // Long exports keep their workers; an idle pool is destroyed by its writer anyway.
       idleTimeout: 60_000,
       concurrentTasksPerWorker: 1,
+      // A worker's live data is one chunk (~1–2 MB); V8's default young generation (up to 48 MB per isolate) only
+      // adds resident memory. Measured at 300k rows × 10 columns, 2 threads: peak RSS 235 MiB → 198 MiB with 8 MB.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });
   }
 
