@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from 'prom-client';
+import { monotonicNs } from '../../src/observability/clock.js';
+import { RuntimeMonitor } from '../../src/observability/runtime-monitor.js';
+import { isSheetpipeError } from '../../src/errors.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const busy = (ms: number): void => {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* block the event loop on purpose */ }
+};
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+test('a stall in progress and a finished stall are both seen; a quiet window shows none', async () => {
+  const monitor = new RuntimeMonitor().start();
+  try {
+    await sleep(30);
+    const quietStart = monotonicNs();
+    await sleep(30);
+    assert.ok(monitor.eventLoopStallNs(quietStart, monotonicNs()) < 2e6, 'an idle loop has no stall');
+    const start = monotonicNs();
+    busy(40);
+    assert.ok(monitor.currentEventLoopDelayMs() >= 25, `in-progress stall seen: ${monitor.currentEventLoopDelayMs()} ms`);
+    const end = monotonicNs();
+    const during = monitor.eventLoopStallNs(start, end);
+    assert.ok(during >= 25e6 && during <= end - start, `stall inside the window: ${during / 1e6} ms`);
+    await sleep(25); // the next tick records it
+    assert.ok(monitor.eventLoopStallNs(start, end) >= 25e6, 'the recorded stall keeps the window attributed');
+    assert.ok(monitor.currentEventLoopDelayMs() < 5);
+  } finally {
+    monitor.stop();
+  }
+});
+
+test('GC pauses are remembered with their time, and exported as metrics with the loop delay and ELU', async () => {
+  assert.ok(gc, 'tests run with --expose-gc');
+  const registry = new Registry();
+  const monitor = new RuntimeMonitor({ registry }).start();
+  try {
+    const retained = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `x${i}` }));
+    await sleep(20);
+    const before = monotonicNs();
+    await sleep(5);
+    const start = monotonicNs();
+    gc();
+    const end = monotonicNs();
+    await settle();
+    const pause = monitor.gcPauseNs(start, end);
+    assert.ok(pause > 0 && pause <= end - start, `GC pause inside the window: ${pause / 1e6} ms`);
+    assert.equal(monitor.gcPauseNs(before, start - 1e6), 0, 'no GC in the quiet window before');
+    busy(20);
+    await sleep(20);
+    const text = await registry.metrics();
+    assert.match(text, /sheetpipe_gc_pause_seconds_count\{kind="major"\} [1-9]/);
+    assert.match(text, /sheetpipe_event_loop_delay_seconds\{quantile="0.99"\} 0\.\d+/);
+    assert.match(text, /sheetpipe_event_loop_delay_seconds\{quantile="1"\} 0\.0[1-9]/, 'the 20 ms block shows in the max');
+    const elu = /sheetpipe_event_loop_utilization ([\d.e-]+)/.exec(text);
+    assert.ok(elu && Number(elu[1]) > 0 && Number(elu[1]) <= 1, text);
+    assert.equal(retained.length, 200_000);
+    assert.throws(() => new RuntimeMonitor({ registry }), (e: unknown) => isSheetpipeError(e, 'SHEETPIPE_ERR_OBSERVABILITY_OPTION') && e.message.includes('already registered'));
+  } finally {
+    monitor.stop();
+  }
+});
