@@ -68,6 +68,9 @@ export const ERRORS = {
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },
   SHEETPIPE_ERR_OBSERVABILITY_LATENCY_FILE: { message: 'latency log %s: %s', status: 500 },
+  // distributed (BullMQ on Redis)
+  SHEETPIPE_ERR_DISTRIBUTED_REDIS: { message: 'the job queue in Redis at %s is unavailable: %s', status: 503 },
+  SHEETPIPE_ERR_DISTRIBUTED_CANCEL_TIMEOUT: { message: 'no worker confirmed cancelling export %s within %s s; it will be cancelled when a worker next holds it', status: 504 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

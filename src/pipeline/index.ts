@@ -1,0 +1,115 @@
+/**
+ * The export pipeline: source cursor -> bounded queue -> writer (xlsx engine or CSV) -> sink.
+ *
+ * ```ts
+ * const result = await runExport({ source: 'sqlite:shop.db', table: 'orders', out: 'orders.xlsx' });
+ * // { rows, bytes, sheets: ['orders'], durationMs, path }
+ * ```
+ * Errors: SHEETPIPE_ERR_PIPELINE_BAD_OPTION (options), the source's errors (scheme, connect, query),
+ * SHEETPIPE_ERR_PIPELINE_OUTPUT (target not writable), SHEETPIPE_ERR_PIPELINE_TIMEOUT,
+ * SHEETPIPE_ERR_PIPELINE_CANCELED, the engine's errors (Excel limits). On any error the file
+ * output is removed and an existing target is untouched.
+ */
+import { SheetpipeError } from '../errors.js';
+import { isSource, openSource, tableQuery } from '../sources/index.js';
+import type { QueryCursor, Source } from '../sources/types.js';
+import { createExportAbort, whenAborted } from './abort.js';
+import { CsvWriter } from './csv-writer.js';
+import { planExport, sheetColumns } from './plan.js';
+import { startProgressTicker } from './progress-ticker.js';
+import { pump } from './pump.js';
+import type { RowWriter } from './row-writer.js';
+import { openSink, type Sink } from './sinks/index.js';
+import type { ExportOptions, ExportResult } from './types.js';
+import { createXlsxRowWriter } from './xlsx-row-writer.js';
+
+export type { ExportFormat, ExportOptions, ExportProgress, ExportResult } from './types.js';
+
+const ignore = (): void => undefined;
+
+/**
+ * Awaits `promise` unless the export aborts first; a value that arrives after the abort is
+ * released with `release`, so a late connection or cursor is not leaked.
+ */
+async function unlessAborted<T>(promise: Promise<T>, aborted: Promise<never>, release: (value: T) => unknown): Promise<T> {
+  let lost = false;
+  promise.then((value) => lost && release(value), ignore);
+  try {
+    return await Promise.race([promise, aborted]);
+  } catch (error) {
+    lost = true;
+    throw error;
+  }
+}
+
+export async function runExport(options: ExportOptions): Promise<ExportResult> {
+  const started = performance.now();
+  const plan = planExport(options);
+  if (typeof options.source !== 'string' && !isSource(options.source)) {
+    throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_BAD_OPTION', ['source', 'expected a source URL or an object with kind, query() and close()']);
+  }
+  const control = createExportAbort(options.signal, options.timeoutSeconds);
+  const { signal } = control;
+  const aborted = whenAborted(signal);
+  aborted.catch(ignore);
+  const counters = { rows: 0 };
+  let source: Source | undefined;
+  let cursor: QueryCursor | undefined;
+  let sink: Sink | undefined;
+  let writer: RowWriter | undefined;
+  let ticker: { stop(final: boolean): void } | undefined;
+  try {
+    source = typeof options.source === 'string' ? await unlessAborted(openSource(options.source), aborted, (s) => s.close()) : options.source;
+    const sql = options.query ?? tableQuery(source.kind, options.table as string);
+    const request = { sql, params: options.params, signal, comment: options.sqlComment, timeZone: options.timeZone };
+    cursor = await unlessAborted(source.query(request), aborted, (c) => c.close());
+    const openCursor = cursor;
+    // The output is opened only once the query is running, so a bad query creates no file at all.
+    sink = await unlessAborted(openSink(options.out), aborted, (s) => s.discard());
+    const openedSink = sink;
+    sink.onFailure((error) => control.abort(error));
+    const columns = sheetColumns(cursor.columns);
+    writer =
+      plan.format === 'csv'
+        ? new CsvWriter(sink.stream, columns)
+        : await createXlsxRowWriter(sink.stream, {
+            sheet: plan.sheet,
+            columns,
+            threads: options.threads,
+            deterministic: options.deterministic,
+            customProperties: options.customProperties,
+            signal,
+            expectedRows: cursor.estimatedRows,
+          });
+    const openWriter = writer;
+    ticker = startProgressTicker(options.onProgress, () => ({
+      rows: counters.rows,
+      bytes: openedSink.bytes,
+      totalRows: openCursor.estimatedRows,
+      elapsedMs: performance.now() - started,
+    }));
+    await unlessAborted(pump(cursor, writer, counters, signal), aborted, ignore);
+    await unlessAborted(openWriter.close(), aborted, ignore);
+    const path = await sink.commit();
+    ticker.stop(true);
+    return {
+      rows: counters.rows,
+      bytes: sink.bytes,
+      sheets: writer.sheets,
+      durationMs: performance.now() - started,
+      ...(path === undefined ? {} : { path }),
+    };
+  } catch (error) {
+    // Once aborted, the abort's reason is the cause; whatever a stage threw afterwards is a consequence.
+    const reason: unknown = signal.aborted ? signal.reason : error;
+    control.abort(reason);
+    ticker?.stop(false);
+    await writer?.abort(reason).catch(ignore);
+    await sink?.discard().catch(ignore);
+    throw reason;
+  } finally {
+    control.dispose();
+    await cursor?.close().catch(ignore);
+    if (source && typeof options.source === 'string') await source.close().catch(ignore);
+  }
+}

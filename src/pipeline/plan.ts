@@ -1,0 +1,55 @@
+/**
+ * Validates ExportOptions once, before anything is opened, and derives what the export needs:
+ * the output format, the sheet name, and the sheet's columns from the cursor's columns.
+ */
+import { extname } from 'node:path';
+import { SheetpipeError } from '../errors.js';
+import type { SourceColumn } from '../sources/types.js';
+import type { ColumnOptions } from '../xlsx/types.js';
+import type { ExportFormat, ExportOptions } from './types.js';
+
+export interface ExportPlan {
+  readonly format: ExportFormat;
+  readonly sheet: string;
+}
+
+function badOption(name: string, reason: string): SheetpipeError {
+  return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_BAD_OPTION', [name, reason]);
+}
+
+/** Excel forbids `[]:*?/\` and more than 31 characters; a default name is repaired instead of failing. */
+export function defaultSheetName(table: string | undefined): string {
+  if (table === undefined) return 'Sheet1';
+  const name = table.replace(/[[\]:*?/\\]/g, '_').slice(0, 31).replace(/^'+|'+$/g, '');
+  return name === '' || name.toLowerCase() === 'history' ? 'Sheet1' : name;
+}
+
+/** `csv` for a `.csv` path, else `xlsx` (also for `-` and for Writables). */
+export function formatForOut(out: ExportOptions['out']): ExportFormat {
+  return typeof out === 'string' && extname(out).toLowerCase() === '.csv' ? 'csv' : 'xlsx';
+}
+
+export function planExport(options: ExportOptions): ExportPlan {
+  const hasQuery = options.query !== undefined;
+  const hasTable = options.table !== undefined;
+  if (hasQuery === hasTable) throw badOption('query/table', 'give exactly one of query and table');
+  if (hasQuery && options.query?.trim() === '') throw badOption('query', 'the query is empty');
+  if (hasTable && options.table?.trim() === '') throw badOption('table', 'the table name is empty');
+  if (options.format !== undefined && options.format !== 'xlsx' && options.format !== 'csv') {
+    throw badOption('format', `${String(options.format)} is not xlsx or csv`);
+  }
+  const timeout = options.timeoutSeconds;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+    throw badOption('timeoutSeconds', `${timeout} is not a positive number of seconds`);
+  }
+  const threads = options.threads;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
+    throw badOption('threads', `${threads} is not a positive integer`);
+  }
+  return { format: options.format ?? formatForOut(options.out), sheet: options.sheet ?? defaultSheetName(options.table) };
+}
+
+/** Header text is always the column name; the format comes from the source's type (dates, times). */
+export function sheetColumns(columns: readonly SourceColumn[]): ColumnOptions[] {
+  return columns.map((column) => (column.format === undefined ? { header: column.name } : { header: column.name, format: column.format }));
+}

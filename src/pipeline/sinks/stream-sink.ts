@@ -1,0 +1,90 @@
+/**
+ * Output to a caller's Writable (stdout, an HTTP response). Each chunk is forwarded and its
+ * callback fires only after the destination's own write callback, so backpressure reaches the
+ * writer and a chunk is never still referenced by the destination when its producer reuses it.
+ * On success the destination is ended once; on failure it is left open for its owner to decide
+ * (the service destroys a response so the client sees a truncated transfer, not a complete file).
+ */
+import { Writable } from 'node:stream';
+import { SheetpipeError } from '../../errors.js';
+import { finishStream } from './finish.js';
+import type { Sink } from './sink.js';
+
+class StreamSink implements Sink {
+  readonly stream: Writable;
+  #bytes = 0;
+  #failure: Error | undefined;
+  #listeners: ((error: Error) => void)[] = [];
+  readonly #detach: () => void;
+
+  constructor(destination: Writable, name: string) {
+    const fail = (error: Error): void => {
+      if (this.#failure) return;
+      this.#failure = error instanceof SheetpipeError ? error : new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [name, error.message], { cause: error });
+      for (const listener of this.#listeners) listener(this.#failure);
+    };
+    const onError = (error: Error): void => fail(error);
+    let ending = false;
+    // A destination closed before we ended it (a client that went away) cannot take the file.
+    // Our own flag, not writableFinished: process.stdout reports false there even after end().
+    const onClose = (): void => {
+      if (!ending) fail(new Error('the destination closed before the file was complete'));
+    };
+    destination.on('error', onError);
+    destination.on('close', onClose);
+    this.#detach = () => {
+      destination.off('error', onError);
+      destination.off('close', onClose);
+    };
+    this.stream = new Writable({
+      highWaterMark: 1 << 20,
+      write: (chunk: Buffer, _encoding, callback) => {
+        if (this.#failure) return callback(this.#failure);
+        destination.write(chunk, (error) => {
+          if (error) {
+            fail(error);
+            return callback(this.#failure);
+          }
+          this.#bytes += chunk.length;
+          callback();
+        });
+      },
+      final: (callback) => {
+        if (this.#failure) return callback(this.#failure);
+        ending = true;
+        destination.end(() => callback(this.#failure));
+      },
+    });
+    this.stream.on('error', fail);
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  onFailure(listener: (error: Error) => void): void {
+    if (this.#failure) listener(this.#failure);
+    else this.#listeners.push(listener);
+  }
+
+  async commit(): Promise<undefined> {
+    try {
+      if (this.#failure) throw this.#failure;
+      await finishStream(this.stream);
+      if (this.#failure) throw this.#failure;
+    } finally {
+      this.#detach();
+    }
+    return undefined;
+  }
+
+  async discard(): Promise<void> {
+    this.#detach();
+    this.stream.destroy();
+  }
+}
+
+/** Wraps a caller's Writable; `name` says what it is in messages (e.g. `standard output`). */
+export function openStreamSink(destination: Writable, name = 'stream'): Sink {
+  return new StreamSink(destination, name);
+}
