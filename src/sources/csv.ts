@@ -1,0 +1,192 @@
+/**
+ * `csv:<path>[?types=name:kind,…]` source: a CSV file with a header row, parsed as a stream
+ * (csv-parse). Columns named in `types` are converted to that kind (integer, number, decimal,
+ * text, boolean, date, time, datetime) and a value that does not fit is an error naming the
+ * line; other columns are inferred per value: a canonical number text that survives a double
+ * becomes a number, anything else stays text (so `007` and 20-digit ids keep their digits).
+ * The SQL and parameters of a query are ignored: the file is the result.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import type { ReadStream } from 'node:fs';
+import { parse, type InfoRecord, type Options, type Parser } from 'csv-parse';
+import { SheetpipeError } from '../errors.js';
+import type { CellValue } from '../xlsx/types.js';
+import { BATCH_ROWS, BatchCursor } from './cursor.js';
+import { instantMapper, type InstantMapper } from './datetime.js';
+import { csvColumn, CSV_KINDS, type CsvKind } from './csv-types.js';
+import type { QueryCursor, QueryRequest, Source } from './types.js';
+
+interface CsvUrl {
+  readonly path: string;
+  readonly types: ReadonlyMap<string, CsvKind>;
+}
+
+/** Splits `csv:<path>[?types=…]`; SHEETPIPE_ERR_SOURCE_URL for a malformed column spec. */
+export function parseCsvUrl(url: string): CsvUrl {
+  let path = url.slice('csv:'.length);
+  if (path.startsWith('//')) path = path.slice(2);
+  const types = new Map<string, CsvKind>();
+  const query = path.lastIndexOf('?types=');
+  if (query < 0) return { path, types };
+  const spec = path.slice(query + '?types='.length);
+  path = path.slice(0, query);
+  for (const entry of spec.split(',')) {
+    const colon = entry.lastIndexOf(':');
+    const name = colon < 0 ? '' : decodeURIComponent(entry.slice(0, colon));
+    const kind = entry.slice(colon + 1);
+    if (name === '' || !(CSV_KINDS as readonly string[]).includes(kind)) {
+      throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_URL', [JSON.stringify(url), `column type ${JSON.stringify(entry)} is not NAME:KIND with KIND one of ${CSV_KINDS.join(', ')}`]);
+    }
+    types.set(name, kind as CsvKind);
+  }
+  return { path, types };
+}
+
+export class CsvSource implements Source {
+  readonly kind = 'csv';
+  readonly #url: CsvUrl;
+  readonly #cursors = new Set<CsvCursor>();
+
+  private constructor(url: CsvUrl) {
+    this.#url = url;
+  }
+
+  /** SHEETPIPE_ERR_SOURCE_NOT_FOUND when the file does not exist. */
+  static open(url: string): CsvSource {
+    const parsed = parseCsvUrl(url);
+    if (parsed.path === '' || !existsSync(parsed.path)) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FOUND', [JSON.stringify(parsed.path)]);
+    return new CsvSource(parsed);
+  }
+
+  /** @internal */
+  forget(cursor: CsvCursor): void {
+    this.#cursors.delete(cursor);
+  }
+
+  async query(request: QueryRequest): Promise<QueryCursor> {
+    const cursor = new CsvCursor(this, this.#url, instantMapper(request.timeZone), request.signal);
+    this.#cursors.add(cursor);
+    return cursor.start();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#cursors].map((cursor) => cursor.close()));
+  }
+}
+
+class CsvCursor extends BatchCursor {
+  readonly #source: CsvSource;
+  readonly #url: CsvUrl;
+  readonly #mapInstant: InstantMapper;
+  #file: ReadStream | undefined;
+  #parser: Parser | undefined;
+  #header = true;
+  #records: AsyncIterator<CellValue[]> | undefined;
+  #first: CellValue[] | undefined;
+
+  constructor(source: CsvSource, url: CsvUrl, mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+    super(signal);
+    this.#source = source;
+    this.#url = url;
+    this.#mapInstant = mapInstant;
+  }
+
+  #failure(error: unknown): SheetpipeError {
+    if (error instanceof SheetpipeError) return error;
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FOUND', [JSON.stringify(this.#url.path)], { cause: error });
+    const line = (error as { lines?: number }).lines ?? '?';
+    return new SheetpipeError('SHEETPIPE_ERR_SOURCE_CSV', [JSON.stringify(this.#url.path), line, (error as Error).message], { cause: error });
+  }
+
+  /**
+   * Converts each record inside the parser, where its line number is known: the header row
+   * sets the columns and is dropped, every later record is converted in place.
+   */
+  #onRecord(record: string[], context: InfoRecord): CellValue[] | undefined {
+    if (this.#header) {
+      this.#header = false;
+      this.#setColumns(record, context);
+      return undefined;
+    }
+    const row = record as CellValue[];
+    let c = 0;
+    try {
+      for (; c < record.length; c++) {
+        const value = record[c] as string;
+        row[c] = value === '' ? null : (this.converters[c] as (text: string) => CellValue)(value);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CSV', [JSON.stringify(this.#url.path), context.lines, `column ${JSON.stringify(this.columns[c]?.name)}: ${message}`], { cause: error });
+    }
+    return row;
+  }
+
+  #setColumns(header: string[], context: InfoRecord): void {
+    for (const name of this.#url.types.keys()) {
+      if (!header.includes(name)) {
+        throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CSV', [JSON.stringify(this.#url.path), context.lines, `types= names column ${JSON.stringify(name)}, which the header row does not have`]);
+      }
+    }
+    const mapped = header.map((name) => csvColumn(name, this.#url.types.get(name), this.#mapInstant));
+    this.columns = mapped.map((m) => m.column);
+    this.converters = mapped.map((m) => m.converter);
+  }
+
+  protected async open(): Promise<void> {
+    const file = createReadStream(this.#url.path);
+    // on_record returns converted cells, which csv-parse's typings (string records) do not model.
+    const onRecord = ((record: string[], context: InfoRecord) => this.#onRecord(record, context)) as unknown as Options['on_record'];
+    const parser = parse({ bom: true, skip_empty_lines: true, on_record: onRecord });
+    file.on('error', (error) => parser.destroy(error));
+    this.#file = file;
+    this.#parser = file.pipe(parser);
+    this.#records = this.#parser[Symbol.asyncIterator]() as AsyncIterator<CellValue[]>;
+    try {
+      const first = await this.#records.next();
+      if (!first.done) this.#first = first.value;
+      else this.#records = undefined;
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  protected async read(): Promise<unknown[][] | undefined> {
+    const records = this.#records;
+    if (records === undefined) return undefined;
+    const batch: CellValue[][] = [];
+    if (this.#first !== undefined) batch.push(this.#first);
+    this.#first = undefined;
+    try {
+      while (batch.length < BATCH_ROWS) {
+        const next = await records.next();
+        if (next.done) {
+          this.#records = undefined;
+          break;
+        }
+        batch.push(next.value);
+      }
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    return batch.length === 0 ? undefined : batch;
+  }
+
+  /** Records are converted by the parser (see #onRecord). */
+  protected override map(rows: unknown[][]): CellValue[][] {
+    return rows as CellValue[][];
+  }
+
+  protected async cancelOnServer(): Promise<void> {
+    this.#file?.destroy();
+    this.#parser?.destroy();
+  }
+
+  protected async release(): Promise<void> {
+    this.#source.forget(this);
+    this.#file?.destroy();
+    this.#parser?.destroy();
+    this.#records = undefined;
+  }
+}

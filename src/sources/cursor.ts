@@ -1,0 +1,126 @@
+/**
+ * What every source's cursor shares: batches mapped through per-column converters, one
+ * AbortSignal that stops the query on the server and makes the cursor reject at once, and an
+ * idempotent close. A driver subclass only opens, reads raw batches, cancels and releases.
+ */
+import { SheetpipeError } from '../errors.js';
+import type { CellValue } from '../xlsx/types.js';
+import { mapBatch, type Converter } from './convert.js';
+import type { QueryCursor, SourceColumn } from './types.js';
+
+/** Rows per batch: large enough to amortise a round trip, small enough to keep memory flat. */
+export const BATCH_ROWS = 2000;
+
+export function canceledError(signal: AbortSignal): SheetpipeError {
+  const reason: unknown = signal.reason;
+  const text = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+  return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_CANCELED', [text], { cause: reason });
+}
+
+const ignore = (): void => {};
+
+export abstract class BatchCursor implements QueryCursor {
+  columns: readonly SourceColumn[] = [];
+  estimatedRows?: number;
+  /** One converter per column, chosen in `open` from the column types. */
+  protected converters: readonly Converter[] = [];
+  protected readonly signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  #canceling: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #opening: Promise<void> | undefined;
+  #nextRow = 1;
+  #names: readonly string[] | undefined;
+
+  constructor(signal: AbortSignal | undefined) {
+    this.signal = signal;
+    if (signal === undefined) return;
+    this.#onAbort = () => {
+      this.#canceling = this.cancelOnServer().catch(ignore);
+    };
+    if (signal.aborted) this.#onAbort();
+    else signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Runs `open`; on any failure releases what it took and rethrows. */
+  async start(): Promise<this> {
+    try {
+      this.#opening = this.open();
+      await this.guard(this.#opening);
+      return this;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  /**
+   * `promise`, unless the signal aborts first: then SHEETPIPE_ERR_PIPELINE_CANCELED at once.
+   * A listener per call rather than Promise.race against one never-settling abort promise:
+   * each such race leaves a reaction on it that keeps its batch alive until the cursor is gone.
+   */
+  protected guard<T>(promise: Promise<T>): Promise<T> {
+    const signal = this.signal;
+    if (signal === undefined) return promise;
+    promise.catch(ignore); // it may settle after the abort won
+    if (signal.aborted) return Promise.reject(canceledError(signal));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(canceledError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Throws SHEETPIPE_ERR_PIPELINE_CANCELED once the signal has aborted. */
+  protected throwIfAborted(): void {
+    if (this.signal?.aborted) throw canceledError(this.signal);
+  }
+
+  async *batches(): AsyncGenerator<CellValue[][]> {
+    try {
+      for (;;) {
+        this.throwIfAborted();
+        const rows = await this.guard(this.read());
+        if (rows === undefined) return;
+        const firstRow = this.#nextRow;
+        this.#nextRow += rows.length;
+        yield this.map(rows, firstRow);
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#onAbort) this.signal?.removeEventListener('abort', this.#onAbort);
+      await this.#canceling;
+      await this.#opening?.catch(ignore); // an aborted open may still be taking a connection
+      await this.release();
+    })();
+    return this.#closing;
+  }
+
+  protected map(rows: unknown[][], firstRow: number): CellValue[][] {
+    this.#names ??= this.columns.map((column) => column.name);
+    return mapBatch(rows, this.converters, this.#names, firstRow);
+  }
+
+  /** Starts the query and sets `columns`, `converters` (and `estimatedRows` when cheap). */
+  protected abstract open(): Promise<void>;
+  /** The next raw batch, or undefined after the last. */
+  protected abstract read(): Promise<unknown[][] | undefined>;
+  /** Stops the running statement on the server (called once, on abort). */
+  protected abstract cancelOnServer(): Promise<void>;
+  /** Ends the transaction and gives back or closes the connection; called once. */
+  protected abstract release(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+/**
+ * Sources: a URL in, a read-only Source out. Each scheme lives in its own file; this one only
+ * dispatches.
+ *
+ * @example
+ *   const source = await openSource('postgres://app@127.0.0.1/shop');
+ *   const cursor = await source.query({ sql: tableQuery(source.kind, 'orders') });
+ *   for await (const rows of cursor.batches()) sheet.addBatch(rows);
+ *   await cursor.close();
+ *   await source.close();
+ */
+import { SheetpipeError } from '../errors.js';
+import { CsvSource } from './csv.js';
+import { redactUrl } from './driver-errors.js';
+import { MysqlSource } from './mysql.js';
+import { PostgresSource } from './postgres.js';
+import { SqliteSource, sqlitePath } from './sqlite.js';
+import type { Source } from './types.js';
+
+export type { ColumnKind, QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
+export { bindParams, findParams, type BoundQuery, type ParamRef, type SqlDialect } from './params.js';
+export { tableQuery, withComment } from './statement.js';
+export { BATCH_ROWS } from './cursor.js';
+
+export interface OpenSourceOptions {
+  /** Every source is opened read-only; the option exists to say so at the call site. */
+  readonly readOnly?: true;
+}
+
+/**
+ * Opens a source and checks it is reachable (file exists, server accepts the credentials).
+ *
+ * @param url `sqlite:<path>`, `postgres://…` / `postgresql://…`, `mysql://…` / `mariadb://…`,
+ *   or `csv:<path>[?types=name:kind,…]`.
+ * @throws SHEETPIPE_ERR_SOURCE_SCHEME (exit 2) for any other scheme; SHEETPIPE_ERR_SOURCE_NOT_FOUND
+ *   for a missing file (never created); SHEETPIPE_ERR_SOURCE_CONNECT, SHEETPIPE_ERR_SOURCE_AUTH for
+ *   a server that cannot be reached or refuses the credentials; SHEETPIPE_ERR_SOURCE_URL for a
+ *   malformed URL.
+ */
+export async function openSource(url: string, _options: OpenSourceOptions = {}): Promise<Source> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'sqlite':
+      return SqliteSource.open(sqlitePath(url));
+    case 'postgres':
+    case 'postgresql':
+      return PostgresSource.open(url);
+    case 'mysql':
+    case 'mariadb':
+      return MysqlSource.open(url);
+    case 'csv':
+      return CsvSource.open(url);
+    default:
+      throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_SCHEME', [JSON.stringify(redactUrl(url))]);
+  }
+}
+
+/** Runtime guard for a Source handed in from outside (ExportOptions.source). */
+export function isSource(value: unknown): value is Source {
+  const candidate = value as Partial<Source> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.kind === 'string' && typeof candidate.query === 'function' && typeof candidate.close === 'function';
+}

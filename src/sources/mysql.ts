@@ -1,0 +1,258 @@
+/**
+ * `mysql://` / `mariadb://` source. Each query runs on its own connection in a
+ * `START TRANSACTION READ ONLY` at REPEATABLE READ, as a server-side prepared statement (values
+ * bound by the server, one statement only) whose rows stream through a RowChannel: the socket
+ * is paused while the cursor is behind, so rows are never buffered client-side. The session
+ * time zone is UTC, so nothing depends on the process's zone. Cancellation runs
+ * `KILL QUERY <thread id>` from a second connection; a cancelled connection is destroyed.
+ */
+import mysql from 'mysql2';
+import type { Connection, ConnectionOptions, FieldPacket } from 'mysql2';
+import { SheetpipeError } from '../errors.js';
+import { RowChannel } from './channel.js';
+import { BATCH_ROWS, BatchCursor } from './cursor.js';
+import { instantMapper, type InstantMapper } from './datetime.js';
+import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
+import { mysqlColumn } from './mysql-types.js';
+import { bindParams } from './params.js';
+import { withComment } from './statement.js';
+import type { QueryCursor, QueryRequest, Source } from './types.js';
+
+/** Access denied (1045), no access to the database (1044), no password given (1698). */
+const AUTH_ERRNOS = new Set([1044, 1045, 1698]);
+const broken = new WeakSet<Connection>();
+/** What mysql2 adds to a server error (its typings omit `sqlMessage`). */
+type ServerError = { readonly errno?: number; readonly sqlMessage?: string };
+const ignore = (): void => {};
+
+function optionsOf(url: string, target: string): ConnectionOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_URL', [target, 'expected mysql://USER:PASSWORD@HOST:PORT/DATABASE'], { cause: error });
+  }
+  const decode = (part: string): string | undefined => (part === '' ? undefined : decodeURIComponent(part));
+  const options: ConnectionOptions = {
+    host: decode(parsed.hostname.replace(/^\[|\]$/g, '')) ?? 'localhost',
+    port: parsed.port === '' ? 3306 : Number(parsed.port),
+    charset: 'utf8mb4',
+    connectTimeout: 10_000,
+    multipleStatements: false,
+    rowsAsArray: true,
+    // Values exactly as the server prints them; converters in mysql-types.ts decide the cells.
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    decimalNumbers: false,
+    jsonStrings: true,
+    timezone: 'Z',
+  };
+  const user = decode(parsed.username);
+  const password = decode(parsed.password);
+  const database = decode(parsed.pathname.slice(1));
+  if (user !== undefined) options.user = user;
+  if (password !== undefined) options.password = password;
+  if (database !== undefined) options.database = database;
+  return options;
+}
+
+/**
+ * Closes the socket outright. mysql2's destroy() only half-closes it (end()), which a server
+ * blocked writing rows to a paused socket never notices; a destroyed socket resets the connection.
+ */
+function destroy(connection: Connection): void {
+  connection.destroy();
+  (connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+}
+
+/** Runs one statement of ours (never the user's) and resolves when it is done. */
+function run(connection: Connection, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => connection.query(sql, (error) => (error ? reject(error) : resolve())));
+}
+
+export class MysqlSource implements Source {
+  readonly kind = 'mysql';
+  readonly #options: ConnectionOptions;
+  readonly #target: string;
+  readonly #cursors = new Set<MysqlCursor>();
+  #idle: Connection | undefined;
+  #closed = false;
+
+  private constructor(url: string) {
+    this.#target = redactUrl(url);
+    this.#options = optionsOf(url.replace(/^mariadb:/, 'mysql:'), this.#target);
+  }
+
+  /** Connects once to check the server and credentials; that connection serves the first query. */
+  static async open(url: string): Promise<MysqlSource> {
+    const source = new MysqlSource(url);
+    source.#idle = await source.#connect();
+    return source;
+  }
+
+  async #connect(): Promise<Connection> {
+    const connection = mysql.createConnection(this.#options);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        connection.once('connect', () => resolve());
+        connection.once('error', reject);
+      });
+      connection.on('error', () => broken.add(connection)); // a dropped connection must not crash the process
+      await run(connection, "SET time_zone = '+00:00'");
+    } catch (error) {
+      destroy(connection);
+      if (AUTH_ERRNOS.has((error as ServerError).errno ?? 0)) throw authError(this.#target, error);
+      throw connectError(this.#target, error, (error as ServerError).sqlMessage);
+    }
+    return connection;
+  }
+
+  /** @internal The idle connection, or a new one. */
+  take(): Promise<Connection> {
+    if (this.#closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [this.#target, 'the source is closed']);
+    const idle = this.#idle;
+    this.#idle = undefined;
+    if (idle !== undefined && !broken.has(idle)) return Promise.resolve(idle);
+    if (idle !== undefined) destroy(idle);
+    return this.#connect();
+  }
+
+  /** @internal */
+  forget(cursor: MysqlCursor): void {
+    this.#cursors.delete(cursor);
+  }
+
+  /** @internal Keeps a healthy connection for the next query (one at most), else closes it. */
+  giveBack(connection: Connection, reusable: boolean): void {
+    if (!reusable || broken.has(connection)) destroy(connection);
+    else if (this.#closed || this.#idle !== undefined) connection.end(ignore);
+    else this.#idle = connection;
+  }
+
+  /** @internal Stops the statement running on thread `threadId`, from a second connection. */
+  async killQuery(threadId: number): Promise<void> {
+    const connection = await this.#connect();
+    try {
+      await run(connection, `KILL QUERY ${Math.trunc(threadId)}`);
+    } finally {
+      connection.end(ignore);
+    }
+  }
+
+  /** @internal A server or connection failure in the user's terms. */
+  failure(error: unknown): SheetpipeError {
+    if (error instanceof SheetpipeError) return error;
+    const sqlMessage = (error as ServerError).sqlMessage;
+    if (sqlMessage !== undefined) return queryError(error, sqlMessage);
+    return connectError(this.#target, error, `the connection was lost (${messageOf(error)})`);
+  }
+
+  async query(request: QueryRequest): Promise<QueryCursor> {
+    const bound = bindParams(request.sql, request.params, 'mysql');
+    const cursor = new MysqlCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal);
+    this.#cursors.add(cursor);
+    return cursor.start();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#cursors].map((cursor) => cursor.close()));
+    this.#idle?.end(ignore);
+    this.#idle = undefined;
+  }
+}
+
+class MysqlCursor extends BatchCursor {
+  readonly #source: MysqlSource;
+  readonly #sql: string;
+  readonly #values: unknown[];
+  readonly #mapInstant: InstantMapper;
+  #connection: Connection | undefined;
+  #channel: RowChannel | undefined;
+  /** Rejects the wait for the column definitions (a destroyed connection sends none). */
+  #stopOpening: ((error: unknown) => void) | undefined;
+  #canceled = false;
+
+  constructor(source: MysqlSource, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+    super(signal);
+    this.#source = source;
+    this.#sql = sql;
+    this.#values = values;
+    this.#mapInstant = mapInstant;
+  }
+
+  protected async open(): Promise<void> {
+    const connection = await this.#source.take();
+    this.#connection = connection;
+    this.throwIfAborted();
+    try {
+      await run(connection, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await run(connection, 'START TRANSACTION READ ONLY');
+    } catch (error) {
+      throw this.#source.failure(error);
+    }
+    this.throwIfAborted(); // from here on an abort reaches the statement through KILL QUERY
+    // Two batches may wait unread before the socket is paused.
+    const channel = new RowChannel(BATCH_ROWS, 2, () => connection.pause(), () => connection.resume());
+    this.#channel = channel;
+    const command = connection.execute({ sql: this.#sql, values: this.#values as never, rowsAsArray: true });
+    const fields = await new Promise<FieldPacket[]>((resolve, reject) => {
+      this.#stopOpening = reject;
+      command.on('fields', (received: FieldPacket[]) => resolve(received));
+      command.on('result', (row: unknown) => channel.push(row as unknown[]));
+      command.on('error', (error: unknown) => {
+        channel.fail(this.#source.failure(error));
+        reject(this.#source.failure(error));
+      });
+      command.on('end', () => {
+        channel.end();
+        resolve([]);
+      });
+    });
+    const mapped = fields.map((field) => mysqlColumn(field, this.#mapInstant));
+    this.columns = mapped.map((m) => m.column);
+    this.converters = mapped.map((m) => m.converter);
+  }
+
+  protected read(): Promise<unknown[][] | undefined> {
+    return (this.#channel as RowChannel).take();
+  }
+
+  /** KILL QUERY stops the statement even mid-computation; destroying the socket unblocks a server paused on a full send buffer. */
+  protected async cancelOnServer(): Promise<void> {
+    this.#canceled = true;
+    const connection = this.#connection;
+    const channel = this.#channel;
+    if (connection === undefined || channel === undefined || channel.ended) return;
+    try {
+      await this.#source.killQuery(connection.threadId);
+    } finally {
+      destroy(connection);
+      const stopped = new Error('the query was stopped');
+      channel.fail(stopped);
+      this.#stopOpening?.(stopped);
+    }
+  }
+
+  protected async release(): Promise<void> {
+    this.#source.forget(this);
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    let reusable = !this.#canceled;
+    if (reusable && this.#channel !== undefined && !this.#channel.ended) {
+      // Closed before the last row: stop the statement rather than drain the rest.
+      await this.cancelOnServer().catch(ignore);
+      reusable = false;
+    }
+    if (reusable) {
+      try {
+        await run(connection, 'ROLLBACK');
+        connection.unprepare(this.#sql);
+      } catch {
+        reusable = false;
+      }
+    }
+    this.#source.giveBack(connection, reusable);
+  }
+}

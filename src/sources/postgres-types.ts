@@ -1,0 +1,101 @@
+/**
+ * PostgreSQL type OIDs -> column kind, number format and converter. The driver hands every value
+ * over as its text form (see RAW_TYPES in postgres.ts), so each converter parses text the server
+ * printed under the session settings BEGIN_SQL fixes (ISO dates, UTC, hex bytea, round-trip floats).
+ * Domains arrive as their base type's OID; enums, composites and user-defined arrays have OIDs
+ * looked up once in pg_type (`TYPE_LOOKUP_SQL`).
+ */
+import type { NumberFormat } from '../xlsx/types.js';
+import { decimalTextCell, floatTextCell, integerTextCell, textCell, type Converter } from './convert.js';
+import { dateTimeCell, timeCell, type InstantMapper } from './datetime.js';
+import { pgArrayCell, type ArrayElement } from './pg-array.js';
+import type { ColumnKind, SourceColumn } from './types.js';
+
+interface Mapping {
+  readonly kind: ColumnKind;
+  readonly format?: NumberFormat;
+  readonly converter: (mapInstant: InstantMapper) => Converter;
+}
+
+const fixed = (converter: Converter) => () => converter;
+
+/** int2/int4/oid text always fits a double; parsing it needs no range check. */
+const smallIntegerCell: Converter = (text: string) => +text;
+const booleanCell: Converter = (text: string) => text === 't';
+const byteaCell: Converter = (text: string) => (text.length <= 2 ? null : text.slice(2)); // `\x…`
+const TEXT: Mapping = { kind: 'text', converter: fixed(textCell) };
+
+const SCALARS = new Map<number, Mapping>([
+  [16, { kind: 'boolean', converter: fixed(booleanCell) }],
+  [17, { kind: 'binary', converter: fixed(byteaCell) }],
+  [20, { kind: 'integer', format: 'integer', converter: fixed(integerTextCell) }],
+  [21, { kind: 'integer', format: 'integer', converter: fixed(smallIntegerCell) }],
+  [23, { kind: 'integer', format: 'integer', converter: fixed(smallIntegerCell) }],
+  [26, { kind: 'integer', format: 'integer', converter: fixed(smallIntegerCell) }],
+  [700, { kind: 'number', converter: fixed(floatTextCell) }],
+  [701, { kind: 'number', converter: fixed(floatTextCell) }],
+  [1700, { kind: 'decimal', converter: fixed(decimalTextCell) }],
+  [114, { kind: 'json', converter: fixed(textCell) }],
+  [3802, { kind: 'json', converter: fixed(textCell) }],
+  [1082, { kind: 'date', format: 'date', converter: fixed(dateTimeCell()) }],
+  [1083, { kind: 'time', format: 'time', converter: fixed(timeCell) }],
+  [1114, { kind: 'datetime', format: 'datetime', converter: fixed(dateTimeCell()) }],
+  // timestamptz: the session prints it in UTC with its offset; the cell shows the display zone's wall time.
+  [1184, { kind: 'datetime', format: 'datetime', converter: (mapInstant) => dateTimeCell(mapInstant) }],
+  // char, name, text, bpchar, varchar, uuid, interval, inet, cidr, macaddr(8), money, timetz, xml,
+  // tsvector, tsquery, bit, varbit, unknown, void: shown as the text the server prints.
+  ...[18, 19, 25, 1042, 1043, 2950, 1186, 869, 650, 829, 774, 790, 1266, 142, 3614, 3615, 1560, 1562, 705, 2278].map(
+    (oid): [number, Mapping] => [oid, TEXT],
+  ),
+]);
+
+const ARRAYS = new Map<number, ArrayElement>([
+  [1000, 'boolean'],
+  ...[1005, 1007, 1016, 1021, 1022, 1231, 1028].map((oid): [number, ArrayElement] => [oid, 'number']),
+  [199, 'json'],
+  [3807, 'json'],
+  [1001, 'bytea'],
+  // char, name, text, bpchar, varchar, uuid, date, time, timestamp, timestamptz, interval, inet, cidr, timetz, money, xml
+  ...[1002, 1003, 1009, 1014, 1015, 2951, 1182, 1183, 1115, 1185, 1187, 1041, 651, 1270, 791, 143].map(
+    (oid): [number, ArrayElement] => [oid, 'string'],
+  ),
+]);
+
+/** What pg_type says about a type sheetpipe has no fixed mapping for. */
+export interface PgTypeInfo {
+  /** pg_type.typcategory: `A` for arrays. */
+  readonly category: string;
+  /** For arrays, how elements are written. */
+  readonly element?: ArrayElement;
+}
+
+export const TYPE_LOOKUP_SQL = `SELECT t.oid::int4, t.typcategory, e.oid::int4, e.typcategory
+  FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+  WHERE t.oid = ANY($1::int4[])`;
+
+/** Parses one TYPE_LOOKUP_SQL row (array row mode, text values). */
+export function typeInfoOfRow(row: readonly unknown[]): [number, PgTypeInfo] {
+  const [oid, category, elementOid, elementCategory] = row as [string, string, string | null, string | null];
+  if (category !== 'A' || elementOid === null) return [Number(oid), { category }];
+  const elementMapping = SCALARS.get(Number(elementOid));
+  const element: ArrayElement =
+    elementMapping?.kind === 'json' ? 'json' : elementMapping?.kind === 'binary' ? 'bytea' : elementCategory === 'N' ? 'number' : elementCategory === 'B' ? 'boolean' : 'string';
+  return [Number(oid), { category, element }];
+}
+
+/** True when the OID needs no pg_type lookup. */
+export function isKnownType(oid: number): boolean {
+  return SCALARS.has(oid) || ARRAYS.has(oid);
+}
+
+/** The column and its converter, for a field of type `oid` (`info` from the lookup when not known). */
+export function pgColumn(name: string, oid: number, info: PgTypeInfo | undefined, mapInstant: InstantMapper): { column: SourceColumn; converter: Converter } {
+  const scalar = SCALARS.get(oid);
+  if (scalar !== undefined) {
+    const column: SourceColumn = scalar.format === undefined ? { name, kind: scalar.kind } : { name, kind: scalar.kind, format: scalar.format };
+    return { column, converter: scalar.converter(mapInstant) };
+  }
+  const element = ARRAYS.get(oid) ?? info?.element;
+  if (element !== undefined) return { column: { name, kind: 'json' }, converter: pgArrayCell(element) };
+  return { column: { name, kind: 'text' }, converter: textCell };
+}

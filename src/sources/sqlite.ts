@@ -1,0 +1,155 @@
+/**
+ * `sqlite:<path>` source (better-sqlite3). The file is opened `readonly` with `fileMustExist`, so
+ * a missing file is an error and is never created, and no statement can write. better-sqlite3 is
+ * synchronous: a batch is BATCH_ROWS steps of the statement's iterator (a millisecond or two),
+ * and the cursor checks the abort signal between batches. A single statement reads one
+ * consistent snapshot. One database handle per running query; one idle handle is kept.
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SheetpipeError } from '../errors.js';
+import { BATCH_ROWS, BatchCursor } from './cursor.js';
+import { instantMapper, type InstantMapper } from './datetime.js';
+import { connectError, queryError } from './driver-errors.js';
+import { bindParams } from './params.js';
+import { sqliteColumn } from './sqlite-types.js';
+import { tableOfQuery, withComment } from './statement.js';
+import type { QueryCursor, QueryRequest, Source } from './types.js';
+
+/** `sqlite:/abs/file.db`, `sqlite:relative.db` or `sqlite:///abs/file.db` -> the file path. */
+export function sqlitePath(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  return rest.startsWith('//') ? rest.slice(2) : rest;
+}
+
+export class SqliteSource implements Source {
+  readonly kind = 'sqlite';
+  readonly #path: string;
+  readonly #cursors = new Set<SqliteCursor>();
+  #idle: Database.Database | undefined;
+  #closed = false;
+
+  private constructor(path: string) {
+    this.#path = path;
+  }
+
+  /** Opens the file read-only; SHEETPIPE_ERR_SOURCE_NOT_FOUND when it does not exist. */
+  static open(path: string): SqliteSource {
+    const source = new SqliteSource(path);
+    source.#idle = source.#connect();
+    return source;
+  }
+
+  #connect(): Database.Database {
+    if (this.#path === '' || !existsSync(this.#path)) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FOUND', [JSON.stringify(this.#path)]);
+    try {
+      const db = new Database(this.#path, { readonly: true, fileMustExist: true });
+      try {
+        db.pragma('schema_version'); // reads the header: a file that is no database fails here, not mid-export
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      return db;
+    } catch (error) {
+      throw connectError(`sqlite:${this.#path}`, error);
+    }
+  }
+
+  /** @internal */
+  take(): Database.Database {
+    if (this.#closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [`sqlite:${this.#path}`, 'the source is closed']);
+    const idle = this.#idle;
+    this.#idle = undefined;
+    return idle ?? this.#connect();
+  }
+
+  /** @internal */
+  giveBack(db: Database.Database, cursor: SqliteCursor): void {
+    this.#cursors.delete(cursor);
+    if (!this.#closed && this.#idle === undefined) this.#idle = db;
+    else db.close();
+  }
+
+  /** @internal */
+  forget(cursor: SqliteCursor): void {
+    this.#cursors.delete(cursor);
+  }
+
+  async query(request: QueryRequest): Promise<QueryCursor> {
+    const bound = bindParams(request.sql, request.params, 'sqlite');
+    const cursor = new SqliteCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal);
+    this.#cursors.add(cursor);
+    return cursor.start();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#cursors].map((cursor) => cursor.close()));
+    this.#idle?.close();
+    this.#idle = undefined;
+  }
+}
+
+class SqliteCursor extends BatchCursor {
+  readonly #source: SqliteSource;
+  readonly #sql: string;
+  readonly #values: unknown[];
+  readonly #mapInstant: InstantMapper;
+  #db: Database.Database | undefined;
+  #rows: IterableIterator<unknown[]> | undefined;
+
+  constructor(source: SqliteSource, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+    super(signal);
+    this.#source = source;
+    this.#sql = sql;
+    this.#values = values;
+    this.#mapInstant = mapInstant;
+  }
+
+  protected async open(): Promise<void> {
+    const db = this.#source.take();
+    this.#db = db;
+    try {
+      const statement = db.prepare(this.#sql);
+      if (!statement.reader) {
+        statement.run(...this.#values); // the read-only handle refuses any write with the database's own message
+        return;
+      }
+      statement.raw(true).safeIntegers(true);
+      const mapped = statement.columns().map((column) => sqliteColumn(column.name, column.type, this.#mapInstant));
+      this.columns = mapped.map((m) => m.column);
+      this.converters = mapped.map((m) => m.converter);
+      const table = tableOfQuery(this.#sql);
+      if (table !== undefined) this.estimatedRows = Number(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
+      this.#rows = statement.iterate(...this.#values) as IterableIterator<unknown[]>;
+    } catch (error) {
+      throw error instanceof SheetpipeError ? error : queryError(error);
+    }
+  }
+
+  protected async read(): Promise<unknown[][] | undefined> {
+    const rows = this.#rows;
+    if (rows === undefined) return undefined;
+    const batch: unknown[][] = [];
+    try {
+      for (let next = rows.next(); !next.done; next = rows.next()) {
+        if (batch.push(next.value) === BATCH_ROWS) break;
+      }
+    } catch (error) {
+      throw queryError(error);
+    }
+    if (batch.length < BATCH_ROWS) this.#rows = undefined;
+    return batch.length === 0 ? undefined : batch;
+  }
+
+  /** Nothing runs between batches: the signal is checked before each one. */
+  protected async cancelOnServer(): Promise<void> {}
+
+  protected async release(): Promise<void> {
+    this.#rows?.return?.(); // resets the statement, ending its read transaction
+    this.#rows = undefined;
+    if (this.#db === undefined) this.#source.forget(this);
+    else this.#source.giveBack(this.#db, this);
+  }
+}
