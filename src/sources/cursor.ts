@@ -121,6 +121,6 @@ export abstract class BatchCursor implements QueryCursor {
   protected abstract read(): Promise<unknown[][] | undefined>;
   /** Stops the running statement on the server (called once, on abort). */
   protected abstract cancelOnServer(): Promise<void>;
-  /** Ends the transaction and gives back or closes the connection; called once. */
+  /** Closes the connection (which ends the read-only transaction); called once, by `close`. */
   protected abstract release(): Promise<void>;
 }

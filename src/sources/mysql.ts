@@ -4,7 +4,7 @@
  * bound by the server, one statement only) whose rows stream through a RowChannel: the socket
  * is paused while the cursor is behind, so rows are never buffered client-side. The session
  * time zone is UTC, so nothing depends on the process's zone. Cancellation runs
- * `KILL QUERY <thread id>` from a second connection; a cancelled connection is destroyed.
+ * `KILL QUERY <thread id>` from a second connection. A query's connection is closed when it ends.
  */
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions, FieldPacket } from 'mysql2';
@@ -108,7 +108,10 @@ export class MysqlSource implements Source {
     return connection;
   }
 
-  /** @internal The idle connection, or a new one. */
+  /**
+   * @internal The connection opened by `open` (first query only), else a new one. Connections are
+   * never reused after a query, so no session setting a statement changes can reach the next export.
+   */
   take(): Promise<Connection> {
     if (this.#closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [this.#target, 'the source is closed']);
     const idle = this.#idle;
@@ -121,13 +124,6 @@ export class MysqlSource implements Source {
   /** @internal */
   forget(cursor: MysqlCursor): void {
     this.#cursors.delete(cursor);
-  }
-
-  /** @internal Keeps a healthy connection for the next query (one at most), else closes it. */
-  giveBack(connection: Connection, reusable: boolean): void {
-    if (!reusable || broken.has(connection)) destroy(connection);
-    else if (this.#closed || this.#idle !== undefined) connection.end(ignore);
-    else this.#idle = connection;
   }
 
   /** @internal Stops the statement running on thread `threadId`, from a second connection. */
@@ -239,20 +235,9 @@ class MysqlCursor extends BatchCursor {
     this.#source.forget(this);
     const connection = this.#connection;
     if (connection === undefined) return;
-    let reusable = !this.#canceled;
-    if (reusable && this.#channel !== undefined && !this.#channel.ended) {
-      // Closed before the last row: stop the statement rather than drain the rest.
-      await this.cancelOnServer().catch(ignore);
-      reusable = false;
-    }
-    if (reusable) {
-      try {
-        await run(connection, 'ROLLBACK');
-        connection.unprepare(this.#sql);
-      } catch {
-        reusable = false;
-      }
-    }
-    this.#source.giveBack(connection, reusable);
+    // Closed before the last row: stop the statement rather than drain the rest.
+    if (!this.#canceled && this.#channel !== undefined && !this.#channel.ended) await this.cancelOnServer().catch(ignore);
+    if (this.#canceled) destroy(connection);
+    else connection.end(ignore); // the server rolls the read-only transaction back
   }
 }

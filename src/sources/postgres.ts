@@ -3,7 +3,8 @@
  * `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` (one consistent snapshot, no writes) through a
  * server-side cursor (pg-cursor: the extended protocol also refuses a second statement), fetched
  * BATCH_ROWS at a time with the next batch requested while the current one is written.
- * Cancellation runs pg_cancel_backend from a second connection; a cancelled connection is never reused.
+ * Cancellation runs pg_cancel_backend from a second connection. A query's connection is closed
+ * when it ends (ending it also ends the transaction).
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -91,7 +92,11 @@ export class PostgresSource implements Source {
     return client;
   }
 
-  /** @internal The idle connection, or a new one. */
+  /**
+   * @internal The connection opened by `open` (first query only), else a new one. Connections are
+   * never reused after a query: nothing a statement leaves in the session (advisory locks,
+   * prepared statements, a late cancel) can reach the next export.
+   */
   take(): Promise<pg.Client> {
     if (this.#closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [this.#target, 'the source is closed']);
     const idle = this.#idle;
@@ -104,15 +109,6 @@ export class PostgresSource implements Source {
   /** @internal The cursor no longer needs closing by `close()`. */
   forget(cursor: PostgresCursor): void {
     this.#cursors.delete(cursor);
-  }
-
-  /** @internal Keeps a healthy connection for the next query (one at most), else closes it. */
-  giveBack(client: pg.Client, reusable: boolean): Promise<void> {
-    if (reusable && !this.#closed && this.#idle === undefined && !broken.has(client)) {
-      this.#idle = client;
-      return Promise.resolve();
-    }
-    return endClient(client);
   }
 
   /** @internal Runs `work` on a short-lived second connection (cancellation, type lookups). */
@@ -252,16 +248,6 @@ class PostgresCursor extends BatchCursor {
     await this.#next?.catch(ignore);
     this.#next = undefined;
     this.#first = undefined;
-    // A cancelled connection could still receive the cancel late and abort the next query on it.
-    let reusable = !this.#canceled;
-    if (reusable) {
-      try {
-        if (this.#cursor?.state === 'idle') await this.#cursor.close();
-        await client.query('ROLLBACK');
-      } catch {
-        reusable = false;
-      }
-    }
-    await this.#source.giveBack(client, reusable);
+    await endClient(client); // the server rolls the read-only transaction back
   }
 }

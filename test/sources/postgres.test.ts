@@ -188,7 +188,7 @@ test('closing early releases the cursor without reading the rest', async () => {
   await cursor.close();
   // Idle (connection kept) or gone (a fetch was in flight, so it was cancelled and closed).
   assert.ok(await eventually(async () => (await activeWith(marker)).every((row) => row.state === 'idle'), 2000), JSON.stringify(await activeWith(marker)));
-  // The connection is healthy and reused.
+  // The source keeps working.
   assert.deepEqual((await collect(source, { sql: 'select 1' })).rows, [[1]]);
 });
 
