@@ -1,4 +1,4 @@
-/** Help texts; docs/cli.md carries the same reference in long form. */
+/** Help texts; the README's CLI section carries the same reference in long form. */
 
 export const MAIN_HELP = `sheetpipe — stream database rows into a genuine .xlsx, as fast as a CSV dump
 
