@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:service`: latency of the service's small requests (GET /v1/exports/:id) at a
+ * constant open-loop rate, first idle, then while a 1,000,000-row export runs, next to a trivial
+ * node:http server at the same rate in the same run (the machine's floor), plus the export's
+ * throughput in the service vs the CLI. Writes bench/RESULTS-service.md.
+ *
+ * Env: SHEETPIPE_BENCH_RATE (requests/s, default 5000), SHEETPIPE_BENCH_DURATION (s per phase,
+ * default 10), SHEETPIPE_BENCH_CONNECTIONS (keep-alive sockets, default 16), SHEETPIPE_BENCH_ROWS
+ * (default 1000000), SHEETPIPE_BENCH_WARMUP (unrecorded seconds before each phase, default 2),
+ * SHEETPIPE_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test).
+ * The service runs twice, with observability (latency ring, tracing) on and off, side by side.
+ * The default run takes about 3 minutes.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { LoadResult } from './service/load-generator.js';
+import { HERE, runLoad, startServer, timed, type Server } from './service/processes.js';
+
+const env = process.env;
+const RATE = Number(env.SHEETPIPE_BENCH_RATE ?? 5000);
+const DURATION = Number(env.SHEETPIPE_BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(env.SHEETPIPE_BENCH_CONNECTIONS ?? 16);
+const WARMUP = Number(env.SHEETPIPE_BENCH_WARMUP ?? 2);
+const ROWS = Number(env.SHEETPIPE_BENCH_ROWS ?? 1_000_000);
+const PG_URL = env.SHEETPIPE_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TOKEN = randomBytes(16).toString('hex');
+const REPO = resolve(HERE, '../../..');
+const CLI = join(REPO, 'dist/src/cli/main.js');
+
+interface Job {
+  id: string;
+  status: string;
+  rows: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+async function sql(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function api<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(url, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+  if (response.status >= 300) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function startJob(service: Server, report: string): Promise<Job> {
+  return api<Job>(`${service.url}/v1/exports`, { method: 'POST', body: JSON.stringify({ report }) });
+}
+
+async function waitJob(service: Server, id: string, done: (job: Job) => boolean): Promise<Job> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const job = await api<Job>(`${service.url}/v1/exports/${id}`);
+    if (done(job)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} did not finish`);
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 100));
+  }
+}
+
+const rowsPerSecond = (job: Job): number => job.rows / ((Date.parse(job.finishedAt as string) - Date.parse(job.startedAt as string)) / 1000);
+const ended = (job: Job): boolean => job.status !== 'queued' && job.status !== 'running';
+
+function load(url: string, token?: string): Promise<LoadResult> {
+  return runLoad({ url, rate: RATE, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, ...(token ? { token } : {}) });
+}
+
+/** Runs a load phase while a big export runs in the service; answers both. */
+async function underExport(service: Server, url: string, token?: string): Promise<{ result: LoadResult; job: Job; coveredMs: number }> {
+  const started = await startJob(service, 'big');
+  await waitJob(service, started.id, (job) => job.status === 'running' && job.rows > 0);
+  const loadStart = Date.now();
+  const result = await load(url, token);
+  const loadEnd = Date.now();
+  const job = await waitJob(service, started.id, ended);
+  if (job.status !== 'succeeded') throw new Error(`the export ${job.status}`);
+  // How much of the load phase the export really overlapped.
+  const coveredMs = Math.min(Date.parse(job.finishedAt as string), loadEnd) - loadStart;
+  return { result, job, coveredMs };
+}
+
+function row(phase: string, result: LoadResult): string {
+  return `| ${phase} | ${RATE} | ${result.requestsPerSecond} | ${result.errors} | ${result.p50Ms} | ${result.p99Ms} | ${result.p999Ms} | ${result.maxMs} |`;
+}
+
+async function main(): Promise<void> {
+  const table = `bench_service_${randomBytes(4).toString('hex')}`;
+  const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-bench-service-'));
+  const servers: Server[] = [];
+  try {
+    console.log(`creating ${table} with ${ROWS} rows`);
+    await sql(`create table ${table} as select g as id, g * 1.5 as amount, 'note ' || g as note, timestamptz '2024-01-01' + g * interval '1 second' as created_at from generate_series(1, ${ROWS}) g`);
+    const query = `select * from ${table} order by id`;
+    const config = {
+      sources: { pg: { url: PG_URL } },
+      reports: { big: { source: 'pg', query }, small: { source: 'pg', query: `select * from ${table} where id <= 10 order by id` } },
+      tokens: [{ token: TOKEN, reports: ['*'] }],
+      limits: { concurrentExports: 2 },
+      storage: { dir: './exports' },
+    };
+    await writeFile(join(dir, 'on.json'), JSON.stringify({ ...config, storage: { dir: './on' } }));
+    await writeFile(join(dir, 'off.json'), JSON.stringify({ ...config, storage: { dir: './off' }, observability: { enabled: false } }));
+
+    console.log('CLI export');
+    const cliMs = await timed([CLI, 'export', '--source', PG_URL, '--query', query, '--out', join(dir, 'cli.xlsx'), '--no-progress']);
+    const cliRate = ROWS / (cliMs / 1000);
+
+    const trivial = await startServer('trivial-server.js', []);
+    servers.push(trivial);
+    const start = async (file: string): Promise<{ service: Server; target: string }> => {
+      const service = await startServer('serve.js', ['--config', join(dir, file), '--port', '0'], { SHEETPIPE_LOG_LEVEL: 'warn' });
+      servers.push(service);
+      const small = await startJob(service, 'small');
+      await waitJob(service, small.id, ended);
+      return { service, target: `${service.url}/v1/exports/${small.id}` };
+    };
+    const on = await start('on.json');
+    const off = await start('off.json');
+
+    console.log(`floor idle: ${RATE}/s for ${DURATION} s (+${WARMUP} s warm-up) per phase`);
+    const floorIdle = await load(`${trivial.url}/`);
+    console.log('service idle');
+    const onIdle = await load(on.target, TOKEN);
+    const offIdle = await load(off.target, TOKEN);
+    console.log('service export alone');
+    const alone = await waitJob(on.service, (await startJob(on.service, 'big')).id, ended);
+    console.log('service while exporting');
+    const onBusy = await underExport(on.service, on.target, TOKEN);
+    const offBusy = await underExport(off.service, off.target, TOKEN);
+    console.log('floor while the service exports');
+    const floorBusy = await underExport(on.service, `${trivial.url}/`);
+
+    const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+    const exporting = `while a ${ROWS.toLocaleString('en-US')}-row export runs`;
+    const lines = [
+      '# Service benchmark (`npm run bench:service`)',
+      '',
+      `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), shared machine.`,
+      `Open-loop constant rate ${RATE} requests/s for ${DURATION} s per phase (after ${WARMUP} s unrecorded warm-up) over ${CONNECTIONS} keep-alive`,
+      "connections; latency from each request's scheduled send time to the end of its response, in an HDR histogram with nanosecond",
+      'values; the load generator, the trivial server and each service run in their own processes.',
+      `The export is ${ROWS.toLocaleString('en-US')} rows × 4 columns from PostgreSQL to .xlsx. "obs" = observability (latency ring, tracing, /debug).`,
+      '',
+      '| phase | rate (req/s) | achieved (req/s) | errors | P50 ms | P99 ms | P999 ms | max ms |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      row('trivial node:http server, idle (floor)', floorIdle),
+      row('service `GET /v1/exports/:id`, idle, obs on', onIdle),
+      row('service `GET /v1/exports/:id`, idle, obs off', offIdle),
+      row(`service \`GET /v1/exports/:id\` ${exporting}, obs on`, onBusy.result),
+      row(`service \`GET /v1/exports/:id\` ${exporting}, obs off`, offBusy.result),
+      row(`trivial server ${exporting} in the service`, floorBusy.result),
+      '',
+      `- idle P999 vs floor: obs on ${ratio(onIdle.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offIdle.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.2×)`,
+      `- P999 while exporting vs floor: obs on ${ratio(onBusy.result.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offBusy.result.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.5×);` +
+        ` vs the floor under the same export: ${ratio(onBusy.result.p999Ms, floorBusy.result.p999Ms)}× / ${ratio(offBusy.result.p999Ms, floorBusy.result.p999Ms)}×`,
+      `- the export overlapped ${(onBusy.coveredMs / 1000).toFixed(1)} s (obs on) and ${(offBusy.coveredMs / 1000).toFixed(1)} s (obs off) of the ${DURATION} s phase`,
+      '',
+      '| export | rows/s | vs CLI |',
+      '| --- | --- | --- |',
+      `| CLI \`sheetpipe export\` | ${Math.round(cliRate)} | 1.00 |`,
+      `| service job, no other load | ${Math.round(rowsPerSecond(alone))} | ${ratio(rowsPerSecond(alone), cliRate)} |`,
+      `| service job while serving ${RATE} req/s (obs on) | ${Math.round(rowsPerSecond(onBusy.job))} | ${ratio(rowsPerSecond(onBusy.job), cliRate)} |`,
+      `| service job while serving ${RATE} req/s (obs off) | ${Math.round(rowsPerSecond(offBusy.job))} | ${ratio(rowsPerSecond(offBusy.job), cliRate)} |`,
+      '',
+      `Rerun: \`SHEETPIPE_BENCH_RATE=${RATE} SHEETPIPE_BENCH_DURATION=${DURATION} SHEETPIPE_BENCH_CONNECTIONS=${CONNECTIONS} npm run bench:service\`.`,
+      '',
+    ];
+    const text = lines.join('\n');
+    console.log(`\n${text}`);
+    await writeFile(join(REPO, 'bench/RESULTS-service.md'), text);
+  } finally {
+    for (const server of servers.reverse()) await server.stop().catch(() => undefined);
+    await sql(`drop table if exists ${table}`).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

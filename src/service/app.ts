@@ -1,0 +1,111 @@
+/**
+ * buildApp(config, options): the service as a fastify instance, not yet listening (tests use
+ * inject() or listen on port 0). Each feature is its own plugin; the API scope carries the
+ * bearer-token hook, health and metrics sit outside it.
+ *
+ * @example
+ *   const app = await buildApp(await loadConfig('sheetpipe.json'));
+ *   await app.listen({ port: 8080, host: '127.0.0.1' });
+ *   // …
+ *   await app.close();   // graceful: running exports get server.shutdownGraceSeconds
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { runExport as pipelineRunExport } from '../pipeline/index.js';
+import { AdmissionController } from './admission.js';
+import type { ServiceConfig } from './config/types.js';
+import type { ServiceContext } from './context.js';
+import { authPlugin } from './http/auth.js';
+import { downloadRoute } from './http/download-route.js';
+import { errorPlugin } from './http/errors.js';
+import { eventsRoute } from './http/events-route.js';
+import { exportsRoutes } from './http/exports-routes.js';
+import { fileRoute } from './http/file-route.js';
+import { healthRoutes, metricsRoute } from './http/health-routes.js';
+import { requestMetricsPlugin } from './http/request-metrics.js';
+import { JobFiles } from './jobs/files.js';
+import { isJobQueue, type JobQueue } from './jobs/job-queue.js';
+import { JobStore } from './jobs/job-store.js';
+import { LocalJobQueue } from './jobs/local-queue.js';
+import { PipelineRunner, type RunExport } from './jobs/pipeline-runner.js';
+import type { JobRunner } from './jobs/runner.js';
+import { WorkerRunner } from './jobs/worker-runner.js';
+import { ExportSlots } from './jobs/slots.js';
+import type { JobRecord } from './jobs/types.js';
+import { lifecyclePlugin } from './lifecycle.js';
+import { ServiceMetrics } from './metrics.js';
+import { registerObservability } from './observability.js';
+import { SheetpipeError } from '../errors.js';
+
+/** What a custom JobQueue factory gets: the local runner and the shared limits. */
+export interface QueueParts {
+  readonly config: ServiceConfig;
+  readonly runner: JobRunner;
+  readonly slots: ExportSlots;
+  readonly onFinished: (job: JobRecord) => void;
+}
+
+export interface BuildAppOptions {
+  /** fastify/pino logger options; default off (serve turns it on). */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** The export function, run in-process (default: the pipeline's runExport, jobs in a worker thread each). */
+  readonly runExport?: RunExport;
+  /** Replaces the embedded SQLite queue (e.g. a BullMQ queue); checked with isJobQueue. */
+  readonly createQueue?: (parts: QueueParts) => JobQueue;
+  /** Latency ring, trace context, /debug/latency (default: the config's observability.enabled). */
+  readonly observability?: boolean;
+}
+
+export async function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Requests during shutdown get our own 503 (new work) or a normal answer (status, files).
+    return503OnClosing: false,
+    bodyLimit: 1 << 20,
+  });
+  const runExport = options.runExport ?? pipelineRunExport;
+  const files = new JobFiles(config.storage.dir);
+  const slots = new ExportSlots(config.limits.concurrentExports);
+  const admission = new AdmissionController(config.limits, config.admission);
+  // Jobs run in worker threads unless the caller supplies its own export function (then in-process).
+  const runner: JobRunner = options.runExport ? new PipelineRunner(config, files, runExport) : new WorkerRunner(config, files);
+  let metrics: ServiceMetrics | undefined;
+  const onFinished = (job: JobRecord): void => {
+    if (job.status === 'queued' || job.status === 'running') return;
+    const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
+    metrics?.recordExport(job.status, durationMs, job.rows, job.bytes);
+  };
+  let store: JobStore | undefined;
+  let queue: JobQueue;
+  if (options.createQueue) {
+    queue = options.createQueue({ config, runner, slots, onFinished });
+    if (!isJobQueue(queue)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_CONFIG', ['createQueue', 'did not return a JobQueue']);
+  } else {
+    store = new JobStore(config.storage.dir);
+    queue = new LocalJobQueue({
+      store, files, runner, slots, gate: admission, onFinished, log: app.log,
+      queueLength: config.limits.queueLength,
+      retentionMs: config.storage.retentionHours * 3_600_000,
+    });
+  }
+  metrics = new ServiceMetrics({ counts: () => queue.counts(), running: () => slots.used, watermarks: admission.watermarks });
+  const context: ServiceContext = {
+    config, queue, admission, slots, files, metrics, runExport, log: app.log,
+    streams: { events: new Set(), downloads: new Set() },
+    state: { shuttingDown: false },
+  };
+
+  await app.register(errorPlugin(config.limits.retryAfterSeconds));
+  await app.register(requestMetricsPlugin(metrics));
+  if (options.observability ?? config.observability.enabled) await registerObservability(app, context);
+  await app.register(lifecyclePlugin(context, () => store?.close()));
+  await app.register(healthRoutes, context);
+  await app.register(metricsRoute, context);
+  await app.register(async (api) => {
+    await api.register(authPlugin(config.tokens));
+    await api.register(exportsRoutes, context);
+    await api.register(eventsRoute, context);
+    await api.register(fileRoute, context);
+    await api.register(downloadRoute, context);
+  });
+  return app;
+}

@@ -1,0 +1,55 @@
+/** Validates `schedules`: cron syntax (5 fields, or 6 with seconds), report, parameters, jitter. */
+import { Cron } from 'croner';
+import { isSheetpipeError } from '../../errors.js';
+import { resolveReportParams } from '../params.js';
+import type { ReportConfig, ScheduleConfig } from './types.js';
+import { isTimeZone } from './sources-reports.js';
+import {
+  childPath, configError, expectArray, expectObject, optionalNumber, optionalString, rejectUnknownKeys, requiredString,
+} from './fields.js';
+
+/** Croner mode used everywhere: a classic 5-field expression or one with a leading seconds field. */
+export const CRON_MODE = '5-or-6-parts' as const;
+
+function checkCron(pattern: string, timeZone: string | undefined, path: string): void {
+  try {
+    new Cron(pattern, { paused: true, mode: CRON_MODE, ...(timeZone ? { timezone: timeZone } : {}) }).stop();
+  } catch (error) {
+    throw configError(path, `invalid cron expression ${JSON.stringify(pattern)}: ${(error as Error).message}`);
+  }
+}
+
+export function readSchedules(raw: unknown, reports: ReadonlyMap<string, ReportConfig>): ScheduleConfig[] {
+  if (raw === undefined) return [];
+  return expectArray(raw, 'schedules').map((value, index) => {
+    const path = childPath('schedules', index);
+    const object = expectObject(value, path);
+    rejectUnknownKeys(object, ['cron', 'report', 'params', 'format', 'filename', 'jitterSeconds', 'timeZone'], path);
+    const timeZone = optionalString(object, 'timeZone', path);
+    if (timeZone !== undefined && !isTimeZone(timeZone)) throw configError(childPath(path, 'timeZone'), `unknown IANA time zone ${timeZone}`);
+    const cron = requiredString(object, 'cron', path);
+    checkCron(cron, timeZone, childPath(path, 'cron'));
+    const reportName = requiredString(object, 'report', path);
+    const report = reports.get(reportName);
+    if (!report) throw configError(childPath(path, 'report'), `no report named ${JSON.stringify(reportName)} in reports`);
+    const format = optionalString(object, 'format', path) ?? 'xlsx';
+    if (format !== 'xlsx' && format !== 'csv') throw configError(childPath(path, 'format'), 'expected "xlsx" or "csv"');
+    let params;
+    try {
+      params = resolveReportParams(report, expectObject(object.params ?? {}, childPath(path, 'params')), 'json');
+    } catch (error) {
+      if (!isSheetpipeError(error, 'SHEETPIPE_ERR_SERVICE_PARAM')) throw error;
+      throw configError(childPath(childPath(path, 'params'), String(error.details.param)), error.message);
+    }
+    const filename = optionalString(object, 'filename', path);
+    return {
+      cron,
+      report: reportName,
+      params,
+      format,
+      jitterSeconds: optionalNumber(object, 'jitterSeconds', path, { min: 0 }) ?? 30,
+      ...(filename === undefined ? {} : { filename }),
+      ...(timeZone === undefined ? {} : { timeZone }),
+    };
+  });
+}

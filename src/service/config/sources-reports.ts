@@ -1,0 +1,142 @@
+/** Validates the `sources` and `reports` sections: URLs, ad-hoc switch, queries and parameter declarations. */
+import { isAbsolute, resolve } from 'node:path';
+import { findParams, type SqlDialect } from '../../sources/params.js';
+import { coerceParamValue } from '../params.js';
+import { PARAM_TYPES, type ParamDeclaration, type ParamType, type ReportConfig, type SourceConfig } from './types.js';
+import {
+  childPath, configError, expectObject, optionalBoolean, optionalNumber, optionalString,
+  rejectUnknownKeys, requiredString, type Json,
+} from './fields.js';
+
+/** Query-string keys of a direct download that are options, not report parameters. */
+export const RESERVED_QUERY_KEYS: readonly string[] = ['format', 'filename'];
+
+/** `${NAME}` in a URL is replaced by the environment variable, so secrets stay out of the file. */
+export function expandEnv(text: string, env: NodeJS.ProcessEnv, path: string): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw configError(path, `environment variable ${name} is not set`);
+    return value;
+  });
+}
+
+/** `sqlite:./demo.db` and `csv:data.csv` are read relative to the config file's folder. */
+export function resolveFileUrl(url: string, baseDir: string): string {
+  const match = /^(sqlite|csv):(?!\/\/)(.*)$/s.exec(url);
+  if (!match) return url;
+  const [, scheme, rest = ''] = match;
+  if (rest === '' || rest === ':memory:' || isAbsolute(rest)) return url;
+  return `${scheme}:${resolve(baseDir, rest)}`;
+}
+
+export function readSources(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv): Map<string, SourceConfig> {
+  const sources = new Map<string, SourceConfig>();
+  const section = expectObject(raw, 'sources');
+  for (const [name, value] of Object.entries(section)) {
+    const path = childPath('sources', name);
+    const object = expectObject(value, path);
+    rejectUnknownKeys(object, ['url', 'adHocSql'], path);
+    const url = requiredString(object, 'url', path);
+    if (!/^(sqlite|csv):|^(postgres|postgresql|mysql|mariadb):\/\//.test(url)) {
+      throw configError(childPath(path, 'url'), 'expected a sqlite:, csv:, postgres://, postgresql://, mysql:// or mariadb:// URL');
+    }
+    const expanded = resolveFileUrl(expandEnv(url, env, childPath(path, 'url')), baseDir);
+    sources.set(name, { name, url: expanded, adHocSql: optionalBoolean(object, 'adHocSql', path) ?? false });
+  }
+  if (sources.size === 0) throw configError('sources', 'declare at least one source');
+  return sources;
+}
+
+function readParamDeclaration(value: unknown, path: string): ParamDeclaration {
+  const object = typeof value === 'string' ? { type: value } : expectObject(value, path);
+  rejectUnknownKeys(object, ['type', 'default', 'description'], path);
+  const type = requiredString(object, 'type', path);
+  if (!PARAM_TYPES.includes(type as ParamType)) {
+    throw configError(childPath(path, 'type'), `unknown type ${JSON.stringify(type)} (expected ${PARAM_TYPES.join(', ')})`);
+  }
+  optionalString(object, 'description', path);
+  if (object.default === undefined) return { type: type as ParamType };
+  const coerced = coerceParamValue(type as ParamType, object.default, 'json');
+  if ('problem' in coerced) throw configError(childPath(path, 'default'), coerced.problem);
+  return { type: type as ParamType, default: coerced.value };
+}
+
+function readParams(raw: unknown, path: string): Map<string, ParamDeclaration> {
+  const params = new Map<string, ParamDeclaration>();
+  if (raw === undefined) return params;
+  for (const [name, value] of Object.entries(expectObject(raw, path))) {
+    const at = childPath(path, name);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw configError(at, 'a parameter name is letters, digits and _ (as written :name in SQL)');
+    if (RESERVED_QUERY_KEYS.includes(name)) throw configError(at, `${name} is reserved for the download's own query-string option`);
+    params.set(name, readParamDeclaration(value, at));
+  }
+  return params;
+}
+
+function dialectOf(url: string): SqlDialect | undefined {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:/.test(url)) return 'postgres';
+  if (/^(mysql|mariadb):/.test(url)) return 'mysql';
+  return undefined;
+}
+
+/** Every `:name` in the query must be declared, and every declaration used (a typo would otherwise go unnoticed). */
+function checkQueryParams(query: string | undefined, params: ReadonlyMap<string, ParamDeclaration>, source: SourceConfig, path: string): void {
+  const dialect = dialectOf(source.url);
+  if (dialect === undefined) return;
+  const used = new Set(query === undefined ? [] : findParams(query, dialect).map((ref) => ref.name));
+  for (const name of used) {
+    if (!params.has(name)) throw configError(childPath(path, 'query'), `parameter :${name} is not declared in ${childPath(path, 'params')}`);
+  }
+  for (const name of params.keys()) {
+    if (!used.has(name)) throw configError(childPath(childPath(path, 'params'), name), `is declared but the query has no :${name}`);
+  }
+}
+
+function readReport(name: string, value: unknown, sources: ReadonlyMap<string, SourceConfig>): ReportConfig {
+  const path = childPath('reports', name);
+  const object: Json = expectObject(value, path);
+  rejectUnknownKeys(object, ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description'], path);
+  const source = requiredString(object, 'source', path);
+  if (!sources.has(source)) throw configError(childPath(path, 'source'), `no source named ${JSON.stringify(source)} in sources`);
+  const query = optionalString(object, 'query', path);
+  const table = optionalString(object, 'table', path);
+  if ((query === undefined) === (table === undefined)) throw configError(path, 'give exactly one of query and table');
+  optionalString(object, 'description', path);
+  const timeZone = optionalString(object, 'timeZone', path);
+  if (timeZone !== undefined && !isTimeZone(timeZone)) throw configError(childPath(path, 'timeZone'), `unknown IANA time zone ${timeZone}`);
+  const params = readParams(object.params, childPath(path, 'params'));
+  checkQueryParams(query, params, sources.get(source) as SourceConfig, path);
+  return {
+    name,
+    source,
+    ...(query === undefined ? {} : { query }),
+    ...(table === undefined ? {} : { table }),
+    params,
+    ...optionalEntry('sheet', optionalString(object, 'sheet', path)),
+    ...optionalEntry('timeZone', timeZone),
+    ...optionalEntry('timeoutSeconds', optionalNumber(object, 'timeoutSeconds', path, { above: 0 })),
+    ...optionalEntry('threads', optionalNumber(object, 'threads', path, { integer: true, min: 1, max: 64 })),
+  };
+}
+
+export function readReports(raw: unknown, sources: ReadonlyMap<string, SourceConfig>): Map<string, ReportConfig> {
+  const reports = new Map<string, ReportConfig>();
+  for (const [name, value] of Object.entries(expectObject(raw ?? {}, 'reports'))) {
+    reports.set(name, readReport(name, value, sources));
+  }
+  return reports;
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,110 @@
+/** The validated, resolved service configuration (paths absolute, `${ENV}` expanded, defaults applied). */
+import type { ExportFormat } from '../../pipeline/types.js';
+
+export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
+export const PARAM_TYPES: readonly ParamType[] = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'];
+
+/** What a report parameter becomes after coercion: dates stay ISO text so every driver binds them alike. */
+export type ParamValue = string | number | boolean;
+
+export interface ParamDeclaration {
+  readonly type: ParamType;
+  /** When present the parameter is optional. */
+  readonly default?: ParamValue;
+}
+
+export interface SourceConfig {
+  readonly name: string;
+  /** Connection URL with `${ENV}` expanded and relative file paths made absolute. Never shown to clients. */
+  readonly url: string;
+  /** Allows `POST /v1/exports` with `{ source, query }` for tokens with `"*"`. Off by default. */
+  readonly adHocSql: boolean;
+}
+
+export interface ReportConfig {
+  readonly name: string;
+  readonly source: string;
+  readonly query?: string;
+  readonly table?: string;
+  readonly params: ReadonlyMap<string, ParamDeclaration>;
+  readonly sheet?: string;
+  readonly timeZone?: string;
+  readonly timeoutSeconds?: number;
+  readonly threads?: number;
+}
+
+export interface TokenConfig {
+  readonly token: string;
+  /** True for `"*"`: every report, ad-hoc SQL and `/debug/*`. */
+  readonly allReports: boolean;
+  readonly reports: ReadonlySet<string>;
+}
+
+export interface LimitsConfig {
+  /** Exports running at once (background jobs and direct downloads together). */
+  readonly concurrentExports: number;
+  /** Jobs allowed to wait; running ones are not counted. */
+  readonly queueLength: number;
+  /** Measured against the whole process's RSS; defaults to the container's limit, else the machine's memory. */
+  readonly memoryLimitMb: number;
+  /** Sent in `Retry-After` with 429 and 503. */
+  readonly retryAfterSeconds: number;
+}
+
+export interface AdmissionConfig {
+  /** Above this share of the memory limit (RSS) or heap limit, new exports wait in the queue. */
+  readonly queueAtPercent: number;
+  /** Above this share, new exports are refused with 503. */
+  readonly refuseAtPercent: number;
+  /** Event-loop delay (P99 over the last second) above which new exports wait / are refused. */
+  readonly eventLoopDelayQueueMs: number;
+  readonly eventLoopDelayRefuseMs: number;
+}
+
+export interface StorageConfig {
+  readonly dir: string;
+  /** May be fractional (0.001 h = 3.6 s). */
+  readonly retentionHours: number;
+}
+
+export interface ScheduleConfig {
+  readonly cron: string;
+  readonly report: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly format: ExportFormat;
+  readonly filename?: string;
+  /** Each run starts after a random delay up to this (capped by the time to the next run). */
+  readonly jitterSeconds: number;
+  /** IANA zone the cron expression is read in (default UTC). */
+  readonly timeZone?: string;
+}
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** On SIGTERM running exports get this long to finish before they are cancelled. */
+  readonly shutdownGraceSeconds: number;
+}
+
+export interface ObservabilityConfig {
+  /** Latency ring, trace context and /debug/latency (default on). */
+  readonly enabled: boolean;
+  /** Where the latency ring is flushed (default `<storage.dir>/latency.bin`). */
+  readonly latencyLog: string;
+}
+
+export interface ServiceConfig {
+  /** Absolute path of the file the config came from, when it came from one. */
+  readonly file?: string;
+  readonly sources: ReadonlyMap<string, SourceConfig>;
+  readonly reports: ReadonlyMap<string, ReportConfig>;
+  readonly tokens: readonly TokenConfig[];
+  readonly limits: LimitsConfig;
+  readonly admission: AdmissionConfig;
+  readonly storage: StorageConfig;
+  readonly schedules: readonly ScheduleConfig[];
+  readonly server: ServerConfig;
+  readonly observability: ObservabilityConfig;
+  /** When set, `/metrics` needs this bearer token. */
+  readonly metricsToken?: string;
+}

@@ -1,0 +1,140 @@
+/**
+ * Turns the parsed JSON of a config file into a ServiceConfig: every key checked (errors name
+ * it), `${ENV}` expanded in URLs, relative paths resolved against the config file's folder.
+ */
+import { join, resolve } from 'node:path';
+import type { AdmissionConfig, LimitsConfig, ObservabilityConfig, ServiceConfig, ServerConfig, StorageConfig, TokenConfig } from './types.js';
+import { readReports, readSources } from './sources-reports.js';
+import { readSchedules } from './schedules.js';
+import {
+  childPath, configError, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, type Json,
+} from './fields.js';
+
+export interface ValidateOptions {
+  /** Folder relative paths are resolved against (the config file's folder). */
+  readonly baseDir: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Default for `limits.memoryLimitMb` (the container's limit, else the machine's memory). */
+  readonly defaultMemoryLimitMb: number;
+  readonly file?: string;
+}
+
+const TOP_LEVEL = ['sources', 'reports', 'tokens', 'limits', 'admission', 'storage', 'schedules', 'server', 'metrics', 'observability'];
+
+/** Reads `{ token }` or `{ tokenEnv }` at `path` (the secret itself never appears in an error). */
+function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv): string | undefined {
+  const token = optionalString(object, 'token', path);
+  const tokenEnv = optionalString(object, 'tokenEnv', path);
+  if (token !== undefined && tokenEnv !== undefined) throw configError(path, 'give token or tokenEnv, not both');
+  if (tokenEnv === undefined) return token;
+  const value = env[tokenEnv];
+  if (value === undefined || value === '') throw configError(childPath(path, 'tokenEnv'), `environment variable ${tokenEnv} is not set`);
+  return value;
+}
+
+function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.ProcessEnv): TokenConfig[] {
+  const seen = new Set<string>();
+  return expectArray(raw ?? [], 'tokens').map((value, index) => {
+    const path = childPath('tokens', index);
+    const object = expectObject(value, path);
+    rejectUnknownKeys(object, ['token', 'tokenEnv', 'reports', 'name'], path);
+    optionalString(object, 'name', path);
+    const token = readSecret(object, path, env);
+    if (token === undefined) throw configError(path, 'give token or tokenEnv');
+    if (seen.has(token)) throw configError(path, 'the same token is listed twice');
+    seen.add(token);
+    const reports = expectArray(object.reports, childPath(path, 'reports')).map((name, at) => {
+      const itemPath = childPath(childPath(path, 'reports'), at);
+      if (typeof name !== 'string') throw configError(itemPath, 'expected a report name or "*"');
+      if (name !== '*' && !reportNames.has(name)) throw configError(itemPath, `no report named ${JSON.stringify(name)} in reports`);
+      return name;
+    });
+    return { token, allReports: reports.includes('*'), reports: new Set(reports.filter((name) => name !== '*')) };
+  });
+}
+
+function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
+  const object = expectObject(raw ?? {}, 'limits');
+  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds'], 'limits');
+  return {
+    concurrentExports: optionalNumber(object, 'concurrentExports', 'limits', { integer: true, min: 1, max: 1024 }) ?? 2,
+    queueLength: optionalNumber(object, 'queueLength', 'limits', { integer: true, min: 0 }) ?? 100,
+    memoryLimitMb: optionalNumber(object, 'memoryLimitMb', 'limits', { above: 0 }) ?? defaultMemoryLimitMb,
+    retryAfterSeconds: optionalNumber(object, 'retryAfterSeconds', 'limits', { integer: true, min: 1 }) ?? 5,
+  };
+}
+
+function readAdmission(raw: unknown): AdmissionConfig {
+  const object = expectObject(raw ?? {}, 'admission');
+  const keys = ['queueAtPercent', 'refuseAtPercent', 'eventLoopDelayQueueMs', 'eventLoopDelayRefuseMs'];
+  rejectUnknownKeys(object, keys, 'admission');
+  const queueAtPercent = optionalNumber(object, 'queueAtPercent', 'admission', { above: 0, max: 1000 }) ?? 70;
+  const refuseAtPercent = optionalNumber(object, 'refuseAtPercent', 'admission', { above: 0, max: 1000 }) ?? 85;
+  if (refuseAtPercent < queueAtPercent) throw configError('admission.refuseAtPercent', `must not be below queueAtPercent (${queueAtPercent})`);
+  const eventLoopDelayQueueMs = optionalNumber(object, 'eventLoopDelayQueueMs', 'admission', { above: 0 }) ?? 200;
+  const eventLoopDelayRefuseMs = optionalNumber(object, 'eventLoopDelayRefuseMs', 'admission', { above: 0 }) ?? 1000;
+  if (eventLoopDelayRefuseMs < eventLoopDelayQueueMs) {
+    throw configError('admission.eventLoopDelayRefuseMs', `must not be below eventLoopDelayQueueMs (${eventLoopDelayQueueMs})`);
+  }
+  return { queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs };
+}
+
+function readStorage(raw: unknown, baseDir: string): StorageConfig {
+  const object = expectObject(raw ?? {}, 'storage');
+  rejectUnknownKeys(object, ['dir', 'retentionHours'], 'storage');
+  return {
+    dir: resolve(baseDir, optionalString(object, 'dir', 'storage') ?? './exports'),
+    retentionHours: optionalNumber(object, 'retentionHours', 'storage', { above: 0 }) ?? 24,
+  };
+}
+
+function readServer(raw: unknown): ServerConfig {
+  const object = expectObject(raw ?? {}, 'server');
+  rejectUnknownKeys(object, ['host', 'port', 'shutdownGraceSeconds'], 'server');
+  return {
+    host: optionalString(object, 'host', 'server') ?? '127.0.0.1',
+    port: optionalNumber(object, 'port', 'server', { integer: true, min: 0, max: 65535 }) ?? 8080,
+    shutdownGraceSeconds: optionalNumber(object, 'shutdownGraceSeconds', 'server', { min: 0 }) ?? 30,
+  };
+}
+
+function readObservability(raw: unknown, baseDir: string, storage: StorageConfig): ObservabilityConfig {
+  const object = expectObject(raw ?? {}, 'observability');
+  rejectUnknownKeys(object, ['enabled', 'latencyLog'], 'observability');
+  const latencyLog = optionalString(object, 'latencyLog', 'observability');
+  return {
+    enabled: optionalBoolean(object, 'enabled', 'observability') ?? true,
+    latencyLog: latencyLog === undefined ? join(storage.dir, 'latency.bin') : resolve(baseDir, latencyLog),
+  };
+}
+
+function readMetricsToken(raw: unknown, env: NodeJS.ProcessEnv): string | undefined {
+  const object = expectObject(raw ?? {}, 'metrics');
+  rejectUnknownKeys(object, ['token', 'tokenEnv'], 'metrics');
+  return readSecret(object, 'metrics', env);
+}
+
+/** Throws SHEETPIPE_ERR_SERVICE_CONFIG naming the first bad key. */
+export function validateConfig(raw: unknown, options: ValidateOptions): ServiceConfig {
+  const env = options.env ?? process.env;
+  const root = expectObject(raw, '');
+  rejectUnknownKeys(root, TOP_LEVEL, '');
+  if (root.sources === undefined) throw configError('sources', 'is required');
+  const sources = readSources(root.sources, options.baseDir, env);
+  const reports = readReports(root.reports, sources);
+  const metricsToken = readMetricsToken(root.metrics, env);
+  const storage = readStorage(root.storage, options.baseDir);
+  return {
+    ...(options.file === undefined ? {} : { file: options.file }),
+    sources,
+    reports,
+    tokens: readTokens(root.tokens, new Set(reports.keys()), env),
+    limits: readLimits(root.limits, options.defaultMemoryLimitMb),
+    admission: readAdmission(root.admission),
+    storage,
+    observability: readObservability(root.observability, options.baseDir, storage),
+    schedules: readSchedules(root.schedules, reports),
+    server: readServer(root.server),
+    ...(metricsToken === undefined ? {} : { metricsToken }),
+  };
+}

@@ -1,0 +1,33 @@
+/** What the service's plugins share: built once by buildApp, handed to each plugin as its options. */
+import type { AdmissionController } from './admission.js';
+import type { ServiceConfig } from './config/types.js';
+import type { JobQueue } from './jobs/job-queue.js';
+import type { JobFiles } from './jobs/files.js';
+import type { RunExport } from './jobs/pipeline-runner.js';
+import type { ServiceLogger } from './jobs/runner.js';
+import type { ExportSlots } from './jobs/slots.js';
+import type { ServiceMetrics } from './metrics.js';
+
+/** Long-lived responses (SSE streams, direct downloads) that shutdown must end. */
+export interface OpenStreams {
+  readonly events: Set<() => void>;
+  readonly downloads: Set<{ readonly controller: AbortController; readonly done: Promise<void> }>;
+}
+
+export interface ServiceState {
+  /** Set on SIGTERM / app.close(): new exports get 503, /readyz says so. */
+  shuttingDown: boolean;
+}
+
+export interface ServiceContext {
+  readonly config: ServiceConfig;
+  readonly queue: JobQueue;
+  readonly admission: AdmissionController;
+  readonly slots: ExportSlots;
+  readonly files: JobFiles;
+  readonly metrics: ServiceMetrics;
+  readonly runExport: RunExport;
+  readonly streams: OpenStreams;
+  readonly state: ServiceState;
+  readonly log: ServiceLogger;
+}

@@ -1,0 +1,53 @@
+/** Turns a job request into the pipeline's options, from the configured report or ad-hoc query. */
+import { SheetpipeError } from '../errors.js';
+import type { ExportOptions } from '../pipeline/types.js';
+import type { ServiceConfig } from './config/types.js';
+import { fileProperties, restoreTrace, sqlComment } from '../observability/index.js';
+import type { JobRequest } from './jobs/types.js';
+
+export type PlannedExport = Omit<ExportOptions, 'out' | 'signal' | 'onProgress'>;
+
+/**
+ * @throws SheetpipeError SHEETPIPE_ERR_SERVICE_NOT_FOUND when the report or source is no longer
+ *   configured (a job restored after the config changed).
+ */
+export function planJobExport(config: ServiceConfig, request: JobRequest): PlannedExport {
+  return { ...planQuery(config, request), ...traceOptions(request) };
+}
+
+/** The trace goes into the SQL as a sqlcommenter comment and into the file as custom properties. */
+function traceOptions(request: JobRequest): Pick<PlannedExport, 'sqlComment' | 'customProperties'> {
+  if (request.trace === null) return {};
+  const context = restoreTrace(request.trace, 'sheetpipe.export');
+  context.span.end();
+  return { sqlComment: sqlComment(context), customProperties: fileProperties(context) };
+}
+
+function planQuery(config: ServiceConfig, request: JobRequest): PlannedExport {
+  if (request.report !== null) {
+    const report = config.reports.get(request.report);
+    if (!report) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['report', request.report]);
+    const source = config.sources.get(report.source);
+    if (!source) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['source', report.source]);
+    return {
+      source: source.url,
+      ...(report.query === undefined ? {} : { query: report.query }),
+      ...(report.table === undefined ? {} : { table: report.table }),
+      params: request.params,
+      format: request.format,
+      ...(report.sheet === undefined ? {} : { sheet: report.sheet }),
+      ...(report.timeZone === undefined ? {} : { timeZone: report.timeZone }),
+      ...(report.timeoutSeconds === undefined ? {} : { timeoutSeconds: report.timeoutSeconds }),
+      ...(report.threads === undefined ? {} : { threads: report.threads }),
+    };
+  }
+  const source = request.source === null ? undefined : config.sources.get(request.source);
+  if (!source || request.query === null) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['source', request.source]);
+  if (!source.adHocSql) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_AD_HOC_SQL', [source.name]);
+  return { source: source.url, query: request.query, params: request.params, format: request.format };
+}
+
+/** `Content-Disposition` name: the client's, else `<report>-<id>.<format>` (`<source>-<id>` for ad-hoc SQL). */
+export function downloadName(request: JobRequest, id: string): string {
+  return request.filename ?? `${request.report ?? request.source ?? 'export'}-${id}.${request.format}`;
+}

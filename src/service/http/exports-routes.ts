@@ -1,0 +1,37 @@
+/** `POST /v1/exports`, `GET /v1/exports/:id`, `DELETE /v1/exports/:id`. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ServiceContext } from '../context.js';
+import { isFinished, jobView } from '../jobs/types.js';
+import { readExportBody } from './export-request.js';
+import { admitNewExport, findJob } from './job-access.js';
+
+interface IdParams {
+  readonly id: string;
+}
+
+export const exportsRoutes: FastifyPluginAsync<ServiceContext> = async (app, context) => {
+  const { queue, config, admission, state } = context;
+
+  app.post('/v1/exports', async (request, reply) => {
+    const job = readExportBody(config, request);
+    // Above the queue watermark the job is still accepted; it waits until memory comes down.
+    admitNewExport(state, () => admission.check(), true);
+    const accepted = await queue.enqueue(job);
+    return reply.code(202).header('location', `/v1/exports/${accepted.id}`).send(jobView(accepted));
+  });
+
+  app.get<{ Params: IdParams }>('/v1/exports/:id', async (request) => {
+    return jobView(await findJob(queue, request, request.params.id));
+  });
+
+  app.delete<{ Params: IdParams }>('/v1/exports/:id', async (request) => {
+    const job = await findJob(queue, request, request.params.id);
+    if (isFinished(job.status)) {
+      const removed = await queue.remove(job.id);
+      return { ...jobView(removed ?? job), deleted: true };
+    }
+    // Resolves only after the query stopped and the temp file is gone.
+    const canceled = await queue.cancel(job.id);
+    return jobView(canceled ?? job);
+  });
+};

@@ -1,0 +1,33 @@
+/**
+ * `GET /healthz` (the process answers) and `GET /readyz` (ready for new work: started, not
+ * shutting down, not shedding load), both without a token. `GET /metrics` in Prometheus text
+ * format, without a token unless `metrics.token` is configured.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { SheetpipeError } from '../../errors.js';
+import type { ServiceContext } from '../context.js';
+import { tokenVerifier } from './auth.js';
+
+export const healthRoutes: FastifyPluginAsync<ServiceContext> = async (app, context) => {
+  const { admission, queue, state } = context;
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const { level, reason } = admission.current;
+    const counts = queue.counts();
+    if (state.shuttingDown) return reply.code(503).send({ status: 'shutting-down', ...counts });
+    if (level === 'refuse') return reply.code(503).send({ status: 'shedding', reason, ...counts });
+    return { status: 'ready', admission: level, ...(reason ? { reason } : {}), ...counts };
+  });
+};
+
+export const metricsRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
+  const { metrics, config } = context;
+  const verify = config.metricsToken === undefined ? undefined : tokenVerifier([{ token: config.metricsToken, allReports: false, reports: new Set() }]);
+
+  app.get('/metrics', async (request, reply) => {
+    if (verify && !verify(request.headers.authorization)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED');
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+};

@@ -1,0 +1,215 @@
+/**
+ * The embedded JobQueue: records in SQLite, files on local disk, a FIFO of waiting jobs in
+ * memory, and at most `limits.concurrentExports` running (slots shared with direct downloads).
+ * All records are also kept in a Map so `GET /v1/exports/:id` never touches the disk.
+ */
+import { randomUUID } from 'node:crypto';
+import { SheetpipeError, isSheetpipeError } from '../../errors.js';
+import type { JobQueue } from './job-queue.js';
+import type { JobStore } from './job-store.js';
+import type { JobFiles } from './files.js';
+import type { ExportSlots, Release } from './slots.js';
+import type { JobRunner, ServiceLogger, StartGate } from './runner.js';
+import { isFinished, type JobError, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from './types.js';
+import { RetentionSweeper } from './retention.js';
+
+export interface LocalJobQueueOptions {
+  readonly store: JobStore;
+  readonly files: JobFiles;
+  readonly runner: JobRunner;
+  readonly slots: ExportSlots;
+  readonly gate: StartGate;
+  readonly queueLength: number;
+  readonly retentionMs: number;
+  readonly log: ServiceLogger;
+  /** Called once for every job that ends (metrics). */
+  readonly onFinished?: (job: JobRecord) => void;
+  /** Minimum time between two progress events of one job. */
+  readonly progressIntervalMs?: number;
+}
+
+interface Running {
+  rows: number;
+  bytes: number;
+  lastEmit: number;
+  readonly controller: AbortController;
+  done?: Promise<void>;
+}
+
+function errorOf(error: unknown): JobError {
+  if (isSheetpipeError(error)) return { code: error.code, message: error.message };
+  const internal = new SheetpipeError('SHEETPIPE_ERR_SERVICE_INTERNAL', [(error as Error)?.message ?? String(error)]);
+  return { code: internal.code, message: internal.message };
+}
+
+export class LocalJobQueue implements JobQueue {
+  readonly #options: LocalJobQueueOptions;
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #waiting: string[] = [];
+  readonly #running = new Map<string, Running>();
+  readonly #listeners = new Map<string, Set<JobListener>>();
+  readonly #sweeper: RetentionSweeper;
+  readonly #unsubscribe: (() => void)[] = [];
+  #closing = false;
+
+  constructor(options: LocalJobQueueOptions) {
+    this.#options = options;
+    this.#sweeper = new RetentionSweeper(options.retentionMs, () => this.#sweep(), options.log);
+  }
+
+  async start(): Promise<void> {
+    const { store, files, log } = this.#options;
+    await files.ensureDir();
+    const interrupted = new SheetpipeError('SHEETPIPE_ERR_SERVICE_JOB_INTERRUPTED');
+    const failed = store.failInterrupted(Date.now(), { code: interrupted.code, message: interrupted.message });
+    if (failed.length > 0) log.warn({ jobs: failed }, 'marked exports interrupted by a restart as failed');
+    for (const job of store.all()) {
+      this.#jobs.set(job.id, job);
+      if (job.status === 'queued') this.#waiting.push(job.id);
+    }
+    await files.removeOrphans((id) => this.#jobs.get(id)?.status === 'succeeded');
+    this.#unsubscribe.push(this.#options.slots.onFreed(() => this.#pump()), this.#options.gate.onChange(() => this.#pump()));
+    this.#sweeper.start();
+    this.#pump();
+  }
+
+  async enqueue(request: JobRequest): Promise<JobRecord> {
+    if (this.#closing) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN');
+    const { slots, gate, queueLength } = this.#options;
+    const startsNow = this.#waiting.length === 0 && slots.used < slots.limit && gate.mayStart();
+    if (!startsNow && this.#waiting.length >= queueLength) {
+      throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_QUEUE_FULL', [this.#waiting.length]);
+    }
+    const job: JobRecord = {
+      ...request, id: randomUUID(), status: 'queued', rows: 0, bytes: 0,
+      createdAt: Date.now(), startedAt: null, finishedAt: null, error: null,
+    };
+    this.#options.store.insert(job);
+    this.#jobs.set(job.id, job);
+    this.#waiting.push(job.id);
+    this.#pump();
+    return this.#snapshot(job.id) as JobRecord;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    return this.#snapshot(id);
+  }
+
+  async cancel(id: string): Promise<JobRecord | undefined> {
+    const job = this.#jobs.get(id);
+    if (!job || isFinished(job.status)) return job;
+    const reason = new SheetpipeError('SHEETPIPE_ERR_PIPELINE_CANCELED', ['cancelled by DELETE /v1/exports/' + id]);
+    const running = this.#running.get(id);
+    if (running) {
+      running.controller.abort(reason);
+      await running.done;
+    } else {
+      this.#waiting.splice(this.#waiting.indexOf(id), 1);
+      this.#finish(job, 'canceled', errorOf(reason));
+    }
+    return this.#jobs.get(id);
+  }
+
+  async remove(id: string): Promise<JobRecord | undefined> {
+    const job = this.#jobs.get(id);
+    if (!job || !isFinished(job.status)) return undefined;
+    this.#jobs.delete(id);
+    this.#options.store.delete(id);
+    await this.#options.files.removeAll(id);
+    return job;
+  }
+
+  subscribe(id: string, listener: JobListener): () => void {
+    let set = this.#listeners.get(id);
+    if (!set) this.#listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(id);
+    };
+  }
+
+  counts(): QueueCounts {
+    return { waiting: this.#waiting.length, running: this.#running.size };
+  }
+
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    this.#sweeper.stop();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    const all = (): Promise<unknown> => Promise.all([...this.#running.values()].map((running) => running.done));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([all(), graceOver]);
+    clearTimeout(timer);
+    const reason = new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN');
+    for (const running of this.#running.values()) running.controller.abort(reason);
+    await all();
+  }
+
+  #snapshot(id: string): JobRecord | undefined {
+    const job = this.#jobs.get(id);
+    const running = this.#running.get(id);
+    return job && running ? { ...job, rows: running.rows, bytes: running.bytes } : job;
+  }
+
+  #pump(): void {
+    while (!this.#closing && this.#waiting.length > 0 && this.#options.gate.mayStart()) {
+      const release = this.#options.slots.tryAcquire();
+      if (!release) return;
+      this.#start(this.#waiting.shift() as string, release);
+    }
+  }
+
+  #start(id: string, release: Release): void {
+    const job: JobRecord = { ...(this.#jobs.get(id) as JobRecord), status: 'running', startedAt: Date.now() };
+    this.#jobs.set(id, job);
+    this.#options.store.update(job);
+    const running: Running = { rows: 0, bytes: 0, lastEmit: 0, controller: new AbortController() };
+    this.#running.set(id, running);
+    const interval = this.#options.progressIntervalMs ?? 250;
+    const onProgress = (rows: number, bytes: number): void => {
+      running.rows = rows;
+      running.bytes = bytes;
+      const now = Date.now();
+      if (now - running.lastEmit < interval || !this.#listeners.has(id)) return;
+      running.lastEmit = now;
+      const seconds = Math.max((now - (job.startedAt as number)) / 1000, 0.001);
+      this.#emit(id, { type: 'progress', rows, bytes, rowsPerSecond: Math.round(rows / seconds) });
+    };
+    running.done = this.#options.runner.run(job, { signal: running.controller.signal, onProgress }).then(
+      (outcome) => {
+        this.#running.delete(id);
+        this.#finish({ ...job, rows: outcome.rows, bytes: outcome.bytes }, 'succeeded', null);
+      },
+      (error: unknown) => {
+        this.#running.delete(id);
+        const signal = running.controller.signal;
+        if (!signal.aborted) this.#options.log.warn({ job: id, err: error }, 'export failed');
+        const status = signal.aborted ? 'canceled' : 'failed';
+        this.#finish({ ...job, rows: running.rows, bytes: 0 }, status, errorOf(signal.aborted ? signal.reason : error));
+      },
+    ).finally(release);
+  }
+
+  #finish(job: JobRecord, status: 'succeeded' | 'failed' | 'canceled', error: JobError | null): void {
+    const finished: JobRecord = { ...job, status, error, finishedAt: Date.now() };
+    this.#jobs.set(job.id, finished);
+    this.#options.store.update(finished);
+    this.#options.onFinished?.(finished);
+    this.#emit(job.id, { type: 'end', job: finished });
+  }
+
+  #emit(id: string, event: Parameters<JobListener>[0]): void {
+    const listeners = this.#listeners.get(id);
+    if (!listeners) return;
+    for (const listener of [...listeners]) listener(event);
+  }
+
+  async #sweep(): Promise<number> {
+    const expiredBefore = Date.now() - this.#options.retentionMs;
+    const expired = [...this.#jobs.values()].filter((job) => job.finishedAt !== null && job.finishedAt <= expiredBefore);
+    for (const job of expired) await this.remove(job.id);
+    return expired.length;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Start-up and graceful shutdown as one plugin. onReady: sample memory, restore jobs, start
+ * schedules. preClose (app.close(), e.g. on SIGTERM): refuse new exports, stop listening, let
+ * running exports and downloads finish for `server.shutdownGraceSeconds`, then cancel the rest
+ * cleanly (query stopped, temp file removed), end SSE streams. onClose: close the job store.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { SheetpipeError } from '../errors.js';
+import type { ServiceContext } from './context.js';
+import { admitNewExport } from './http/job-access.js';
+import { skipOverride } from './http/errors.js';
+import { Scheduler } from './schedules.js';
+
+async function drainDownloads(context: ServiceContext, graceMs: number): Promise<void> {
+  const all = (): Promise<unknown> => Promise.all([...context.streams.downloads].map((download) => download.done));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([all(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  const reason = new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN');
+  for (const download of context.streams.downloads) download.controller.abort(reason);
+  await all();
+}
+
+export function lifecyclePlugin(context: ServiceContext, closeStore: () => void): FastifyPluginAsync {
+  return skipOverride(async (app) => {
+    const { admission, queue, config, state, metrics } = context;
+    let scheduler: Scheduler | undefined;
+
+    app.addHook('onReady', async () => {
+      admission.start();
+      await queue.start();
+      scheduler = new Scheduler(config.schedules, {
+        submit: async (request) => {
+          admitNewExport(state, () => admission.check(), true);
+          return queue.enqueue(request);
+        },
+        retryMs: config.limits.retryAfterSeconds * 1000,
+        log: context.log,
+        onRun: (report, outcome) => metrics.recordScheduleRun(report, outcome),
+      });
+    });
+
+    app.addHook('preClose', async () => {
+      state.shuttingDown = true;
+      scheduler?.stop();
+      // No new connections from here on; requests on open connections still get answers (503 for new work).
+      if (app.server.listening) app.server.close();
+      const graceMs = config.server.shutdownGraceSeconds * 1000;
+      await Promise.all([queue.close(graceMs), drainDownloads(context, graceMs)]);
+      for (const close of [...context.streams.events]) close();
+    });
+
+    app.addHook('onClose', async () => {
+      admission.stop();
+      closeStore();
+    });
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * `sheetpipe serve --config <FILE> [--port <N>] [--host <H>]`: loads and checks the config,
+ * listens (127.0.0.1 unless --host), and on SIGTERM or SIGINT shuts down gracefully (running
+ * exports get `server.shutdownGraceSeconds`) and resolves 0. Answers 2 for usage and config
+ * errors, 1 when the server cannot start.
+ */
+import { isSheetpipeError } from '../errors.js';
+import { buildApp } from './app.js';
+import { loadConfig } from './config/load.js';
+
+export const SERVE_USAGE = 'usage: sheetpipe serve --config <FILE> [--port <N>] [--host <H>]';
+
+interface ServeArgs {
+  readonly config: string;
+  readonly port?: number;
+  readonly host?: string;
+}
+
+function parseServeArgs(argv: readonly string[]): ServeArgs | string {
+  let config: string | undefined;
+  let port: number | undefined;
+  let host: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--config': config = value(); break;
+      case '--host': host = value(); break;
+      case '--port': {
+        const text = value();
+        port = text !== undefined && /^\d+$/.test(text) ? Number(text) : NaN;
+        if (!(port >= 0 && port <= 65535)) return `--port must be a number from 0 to 65535, got ${text ?? 'nothing'}`;
+        break;
+      }
+      default: return `unknown option ${flag}`;
+    }
+  }
+  if (!config) return '--config <FILE> is required';
+  if (host === '') return '--host needs a value';
+  return { config, ...(port === undefined ? {} : { port }), ...(host === undefined ? {} : { host }) };
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const args = parseServeArgs(argv);
+  if (typeof args === 'string') {
+    process.stderr.write(`sheetpipe serve: ${args}\n${SERVE_USAGE}\n`);
+    return 2;
+  }
+  let app;
+  try {
+    const config = await loadConfig(args.config);
+    app = await buildApp(config, { logger: { level: process.env.SHEETPIPE_LOG_LEVEL ?? 'info' } });
+    const address = await app.listen({ port: args.port ?? config.server.port, host: args.host ?? config.server.host });
+    process.stdout.write(`sheetpipe serving on ${address}\n`);
+  } catch (error) {
+    process.stderr.write(`sheetpipe serve: ${(error as Error).message}\n`);
+    await app?.close().catch(() => undefined);
+    return isSheetpipeError(error) ? error.exitCode : 1;
+  }
+  const running = app;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      running.log.info({ signal }, 'shutting down gracefully');
+      running.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          process.stderr.write(`sheetpipe serve: shutdown failed: ${(error as Error).message}\n`);
+          resolve(1);
+        },
+      ).finally(() => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
