@@ -7,6 +7,11 @@ Usage:
                    [options]         export a query or a table
   sheetpipe demo [--rows <N>] [--out <FILE>]
                                      build a demo SQLite database of orders and export it
+  sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]
+                                     run the HTTP export service
+  sheetpipe worker --config <FILE>   run export workers for the distributed (Redis) queue
+  sheetpipe latency-report <FILE> [--json]
+                                     percentiles and spike causes from a flushed latency log
   sheetpipe --help | sheetpipe <command> --help | sheetpipe --version
 
 Sources: sqlite:<path>  postgres://user@host/db  mysql://user@host/db  mariadb://…  csv:<path>

@@ -10,6 +10,7 @@ import { isSheetpipeError } from '../errors.js';
 import { usageError } from './args.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
+import { latencyReportCommand } from './commands/latency-report.js';
 import { MAIN_HELP } from './help.js';
 import { packageVersion } from './version.js';
 
@@ -40,6 +41,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await exportCommand(rest);
       case 'demo':
         return await demoCommand(rest);
+      case 'serve': {
+        // The service is loaded only for this command, so export and demo start without fastify.
+        const { serveCommand } = await import('../service/serve-command.js');
+        return await serveCommand(rest);
+      }
+      case 'latency-report':
+        return await latencyReportCommand(rest);
       case '--version':
       case '-v':
         process.stdout.write(`${packageVersion()}\n`);
@@ -53,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(MAIN_HELP);
         return 2;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo; see sheetpipe --help)`);
+        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo, serve, worker, latency-report; see sheetpipe --help)`);
     }
   } catch (error) {
     return report(error, verbose);
