@@ -76,6 +76,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
             sheet: plan.sheet,
             columns,
             threads: options.threads,
+            niceIncrement: options.niceIncrement,
             deterministic: options.deterministic,
             customProperties: options.customProperties,
             signal,

@@ -16,6 +16,8 @@ export interface ExportOptions {
   /** Sheet name; default the table name with `table`, else `Sheet1`. */
   readonly sheet?: string;
   readonly threads?: number;
+  /** CPU priority decrease for the engine's worker threads (Linux nice increment), for exports inside a server. */
+  readonly niceIncrement?: number;
   /** Display zone for `timestamp with time zone` values (default UTC). */
   readonly timeZone?: string;
   /** Seconds; the export is cancelled after it. */

@@ -6,6 +6,7 @@ export interface XlsxRowWriterOptions {
   readonly sheet: string;
   readonly columns: readonly ColumnOptions[];
   readonly threads?: number;
+  readonly niceIncrement?: number;
   readonly deterministic?: boolean;
   readonly customProperties?: Readonly<Record<string, string>>;
   readonly signal: AbortSignal;
@@ -21,6 +22,7 @@ export async function createXlsxRowWriter(stream: Writable, options: XlsxRowWrit
   const { XlsxWriter } = await import('../xlsx/index.js');
   const workbook = new XlsxWriter(stream, {
     threads: options.threads,
+    niceIncrement: options.niceIncrement,
     deterministic: options.deterministic,
     customProperties: options.customProperties,
     signal: options.signal,

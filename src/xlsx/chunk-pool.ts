@@ -8,9 +8,11 @@ const WORKER_FILE = new URL('./chunk-worker.js', import.meta.url).href;
 export class ChunkPool {
   readonly #pool: Piscina<ChunkTask, ChunkResult | ChunkFailure>;
 
-  constructor(threads: number) {
+  constructor(threads: number, niceIncrement = 0) {
     this.#pool = new Piscina({
       filename: WORKER_FILE,
+      // Per-thread on Linux (piscina calls nice(2) in the worker through @napi-rs/nice).
+      niceIncrement,
       minThreads: threads,
       maxThreads: threads,
       // Long exports keep their workers; an idle pool is destroyed by its writer anyway.

@@ -85,6 +85,11 @@ export interface WorkbookOptions {
   readonly zip64?: 'auto' | 'always';
   /** Rows per chunk handed to a worker (default 2,048); chunks are also cut by size. */
   readonly chunkRows?: number;
+  /**
+   * Lowers the worker threads' CPU priority by this nice increment (Linux, default 0), so a server that writes
+   * workbooks keeps its event loop responsive while exports saturate the cores.
+   */
+  readonly niceIncrement?: number;
   /** Prime each chunk's deflate with the previous 32 KiB (default true). */
   readonly primeDictionary?: boolean;
   readonly signal?: AbortSignal;

@@ -6,6 +6,7 @@ import type { StyleRegistry } from './styles.js';
 /** Options after defaults, validated once. */
 export interface ResolvedOptions {
   readonly threads: number;
+  readonly niceIncrement: number;
   readonly level: number;
   readonly timeZone: string;
   readonly truncateLongText: boolean;

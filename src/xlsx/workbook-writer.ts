@@ -47,6 +47,7 @@ function resolveOptions(options: WorkbookOptions): ResolvedOptions {
   }
   return {
     threads: intOption('threads', options.threads, Math.max(1, Math.min(16, availableParallelism())), 1, 64),
+    niceIncrement: intOption('niceIncrement', options.niceIncrement, 0, 0, 19),
     level: intOption('level', options.level, 1, 1, 9),
     timeZone,
     truncateLongText: options.truncateLongText ?? false,
@@ -87,6 +88,8 @@ export class XlsxWriter {
   #pendingEnd: Promise<void> = Promise.resolve();
   #state: 'open' | 'closing' | 'closed' | 'failed' = 'open';
   #failure: unknown;
+  /** Settles once a failed workbook's workers are stopped and its output discarded. */
+  #failing: Promise<void> = Promise.resolve();
   #rowsWritten = 0;
   #usedFormula = false;
   #layoutKeys = 0;
@@ -131,6 +134,7 @@ export class XlsxWriter {
 
   /** Finishes the last sheet and the package, flushes the output and (for a path) renames it into place. */
   async close(): Promise<WriteSummary> {
+    await this.#failing;
     this.#assertOpen();
     if (this.#parts.length === 0) this.addSheet('Sheet1');
     this.#state = 'closing';
@@ -219,7 +223,7 @@ export class XlsxWriter {
   }
 
   #submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void> {
-    this.#pool ??= new ChunkPool(this.#options.threads);
+    this.#pool ??= new ChunkPool(this.#options.threads, this.#options.niceIncrement);
     const block = this.#pool.run(task).then((result) => {
       if (result.usedFormula) this.#usedFormula = true;
       return result as DeflateBlock;
@@ -251,8 +255,9 @@ export class XlsxWriter {
     try {
       return await work;
     } catch (error) {
-      if (this.#state === 'failed') throw this.#failure;
-      await this.#fail(this.#describeFailure(error));
+      if (this.#state !== 'failed') void this.#fail(this.#describeFailure(error));
+      // Callers see the failure only once nothing is left behind (no temp file, no worker).
+      await this.#failing;
       throw this.#failure;
     }
   }
@@ -265,13 +270,14 @@ export class XlsxWriter {
     return error;
   }
 
-  async #fail(error: unknown): Promise<void> {
-    if (this.#state === 'failed') return;
+  #fail(error: unknown): Promise<void> {
+    if (this.#state === 'failed') return this.#failing;
     this.#state = 'failed';
     this.#failure = error;
     this.#sequencer.clear();
     const pool = this.#pool;
     this.#pool = undefined;
-    await Promise.allSettled([pool?.destroy(), this.#target.discard(error)]);
+    this.#failing = Promise.allSettled([pool?.destroy(), this.#target.discard(error)]).then(() => undefined);
+    return this.#failing;
   }
 }

@@ -102,7 +102,7 @@ test('an abort mid-export stops the workers, removes the temp file and leaves an
     return true;
   });
   await assert.rejects(book.close());
-  await sleep(50);
+  // No waiting: a failed call settles only after the temp file is gone.
   assert.deepEqual(await readdir(dir), ['report.xlsx']);
   assert.equal(await readFile(path, 'utf8'), 'previous report');
 });
@@ -166,4 +166,23 @@ test('backpressure: a stalled sink makes addBatch wait instead of buffering', as
   await book.close();
   clearInterval(release);
   assert.ok(accepted === 20_000 && stalledAt < accepted);
+});
+
+test('niceIncrement lowers the CPU priority of the worker threads only', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const niceOfThreads = (): number[] =>
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+    });
+  const book = new XlsxWriter(new Writable({ write: (_chunk, _encoding, callback) => callback() }), { threads: 2, niceIncrement: 7 });
+  const sheet = book.addSheet('S');
+  let during = niceOfThreads();
+  for (let i = 0; i < 50 && during.filter((nice) => nice === 7).length < 2; i++) {
+    await sheet.addBatch(rows(5_000));
+    during = niceOfThreads();
+  }
+  await book.close();
+  assert.equal(during.filter((nice) => nice === 7).length, 2, `thread nice values: ${during.join(',')}`);
+  assert.ok(during.includes(0), 'the main thread keeps its priority');
 });
