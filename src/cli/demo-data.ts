@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { SheetpipeError } from '../errors.js';
 import { createDateFormatter } from '../pipeline/date-text.js';
+import { mulberry32 } from '../util/mulberry32.js';
 
 /** Bump when the generated data changes, so old cached databases are rebuilt. */
 const DATA_VERSION = '2';
@@ -58,16 +59,10 @@ const SCHEMA = `
   create table demo_meta (key text primary key, value text not null);
 `;
 
-/** mulberry32: tiny, fast, and the same sequence on every machine. */
+/** Uniform in [0, 1), the same sequence on every machine. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 interface Customer {

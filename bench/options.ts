@@ -1,0 +1,122 @@
+/**
+ * Flags (and environment variables) of `npm run bench`; see bench/README.md.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_SOURCE } from './db/table.js';
+
+export const ENGINE_CASES = ['sheetpipe-t1', 'sheetpipe-t2', 'exceljs', 'csv', 'generate'] as const;
+export const DB_CASES = ['db-sheetpipe', 'db-psql', 'db-exceljs'] as const;
+/** `sheetpipe-t<N>` runs the engine with N threads; t1 and t2 are the defaults, others are for bigger machines. */
+export type SheetpipeCase = `sheetpipe-t${number}`;
+export type CaseId = (typeof ENGINE_CASES)[number] | (typeof DB_CASES)[number] | SheetpipeCase;
+const ALL_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES];
+const SHEETPIPE_CASE = /^sheetpipe-t([1-9]\d{0,2})$/;
+
+/** Threads of a `sheetpipe-t<N>` case, undefined for the other cases. */
+export function sheetpipeThreads(id: CaseId): number | undefined {
+  const match = SHEETPIPE_CASE.exec(id);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Canonical order: sheetpipe by thread count, then the other engine cases, then the database cases. */
+const caseOrder = (id: CaseId): number => {
+  const threads = sheetpipeThreads(id);
+  return threads !== undefined ? threads : 1000 + ALL_CASES.indexOf(id);
+};
+
+export interface BenchOptions {
+  readonly rows: number;
+  /** Size of the extra sheetpipe run that the memory-flatness ratio compares against. */
+  readonly smallRows: number;
+  readonly rounds: number;
+  readonly cases: readonly CaseId[];
+  readonly dbThreads: number;
+  readonly source: string;
+  /** Where to regenerate the results sections, or undefined to only print them. */
+  readonly resultsFile: string | undefined;
+  readonly timeoutMs: number;
+  /** Directory for V8 CPU profiles of every Node child (main thread and workers), or undefined. */
+  readonly profileDir: string | undefined;
+  readonly dropDb: boolean;
+  readonly help: boolean;
+}
+
+export const USAGE = `npm run bench -- [options]      (or: node dist/bench/run.js [options])
+  --rows N          rows per run (default 1000000; env BENCH_ROWS)
+  --rounds N        rounds; each round runs every case once, alternating (default 3; env BENCH_ROUNDS)
+  --cases LIST      comma-separated case ids or groups (default all; env BENCH_CASES)
+                    engine = ${ENGINE_CASES.join(',')}
+                    db     = ${DB_CASES.join(',')}
+                    sheetpipe-t<N> = the engine with N threads (e.g. sheetpipe-t8 on 8 cores)
+  --small-rows N    rows of the extra sheetpipe run for the RSS-flatness ratio
+                    (default 100000, or rows/10 when rows <= 100000; env BENCH_SMALL_ROWS)
+  --db-threads N    sheetpipe threads in the database case (default 2)
+  --source URL      PostgreSQL for the database case (default ${DEFAULT_SOURCE}; env BENCH_PG_URL)
+  --quick           CI smoke: 100000 rows, 1 round, results printed but not written
+  --results FILE    write the results sections to FILE (default bench/RESULTS.md; not with --quick)
+  --no-results      print only
+  --timeout S       kill a run after S seconds (default 900)
+  --profile DIR     write a V8 CPU profile of every Node child (and its workers) to DIR;
+                    profiling slows the runs, so do not read the timings of such a run
+  --drop-db         drop the bench schema (the cached database tables) and exit
+  --help`;
+
+function integerOption(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text.replaceAll('_', ''));
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got '${text}'`);
+  return value;
+}
+
+function parseCases(text: string | undefined): readonly CaseId[] {
+  if (text === undefined || text === '' || text === 'all') return ALL_CASES;
+  const chosen = new Set<CaseId>();
+  for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === 'engine') ENGINE_CASES.forEach((id) => chosen.add(id));
+    else if (item === 'db') DB_CASES.forEach((id) => chosen.add(id));
+    else if ((ALL_CASES as readonly string[]).includes(item) || SHEETPIPE_CASE.test(item)) chosen.add(item as CaseId);
+    else throw new Error(`unknown case '${item}'; known: engine, db, ${ALL_CASES.join(', ')}, sheetpipe-t<N>`);
+  }
+  // Keep the canonical order so rounds always alternate the same way.
+  return [...chosen].sort((a, b) => caseOrder(a) - caseOrder(b));
+}
+
+export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv, defaultResults: string): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rows: { type: 'string' },
+      rounds: { type: 'string' },
+      cases: { type: 'string' },
+      'small-rows': { type: 'string' },
+      'db-threads': { type: 'string' },
+      source: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      results: { type: 'string' },
+      'no-results': { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      profile: { type: 'string' },
+      'drop-db': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const quick = values.quick === true;
+  const rows = integerOption('--rows', values.rows ?? env.BENCH_ROWS, quick ? 100_000 : 1_000_000, 1);
+  const smallDefault = rows > 100_000 ? 100_000 : Math.max(1, Math.floor(rows / 10));
+  let resultsFile: string | undefined = values.results ?? (quick ? undefined : defaultResults);
+  if (values['no-results'] === true) resultsFile = undefined;
+  return {
+    rows,
+    smallRows: integerOption('--small-rows', values['small-rows'] ?? env.BENCH_SMALL_ROWS, smallDefault, 1),
+    rounds: integerOption('--rounds', values.rounds ?? env.BENCH_ROUNDS, quick ? 1 : 3, 1),
+    cases: parseCases(values.cases ?? env.BENCH_CASES),
+    dbThreads: integerOption('--db-threads', values['db-threads'], 2, 1),
+    source: values.source ?? env.BENCH_PG_URL ?? DEFAULT_SOURCE,
+    resultsFile,
+    timeoutMs: integerOption('--timeout', values.timeout, 900, 1) * 1000,
+    profileDir: values.profile,
+    dropDb: values['drop-db'] === true,
+    help: values.help === true,
+  };
+}

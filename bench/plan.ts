@@ -1,0 +1,86 @@
+/**
+ * What a benchmark run is: one case at one row count, as a process to start. Rounds alternate
+ * the cases (t1, t2, exceljs, csv, generate, then the small sheetpipe runs; then the database cases) so a
+ * noisy neighbour on the shared machine spreads over all of them instead of hitting one.
+ */
+import { join } from 'node:path';
+import { exportQuery, tableName } from './db/table.js';
+import type { ProcessSpec } from './measure.js';
+import { COMPILED_CASES_DIR } from './snapshot.js';
+import { DB_CASES, sheetpipeThreads, type BenchOptions, type CaseId, type SheetpipeCase } from './options.js';
+
+export interface Run {
+  readonly caseId: CaseId;
+  readonly rows: number;
+  readonly suite: 'engine' | 'db';
+}
+
+export const runKey = (caseId: CaseId, rows: number): string => `${caseId}@${rows}`;
+
+const LABELS: Readonly<Record<Exclude<CaseId, SheetpipeCase>, string>> = {
+  exceljs: 'ExcelJS `stream.xlsx.WorkbookWriter`, inline strings',
+  csv: 'plain CSV in Node, ~1 MiB batched writes',
+  generate: 'generating the rows alone (no output)',
+  'db-sheetpipe': 'sheetpipe `runExport` (PostgreSQL → .xlsx)',
+  'db-psql': '`psql \\copy (…) to … csv` (CSV floor)',
+  'db-exceljs': '`pg-query-stream` → ExcelJS stream writer',
+};
+
+export function caseLabel(id: CaseId): string {
+  const threads = sheetpipeThreads(id);
+  if (threads === undefined) return LABELS[id as Exclude<CaseId, SheetpipeCase>];
+  return `sheetpipe \`XlsxWriter\`, ${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+/** The compiled child script of a case (db-psql is psql itself). */
+const scriptOf = (id: CaseId): string => `${sheetpipeThreads(id) === undefined ? id : 'sheetpipe'}.js`;
+
+const isDbCase = (id: CaseId): boolean => (DB_CASES as readonly CaseId[]).includes(id);
+
+export function buildRounds(options: BenchOptions): Run[][] {
+  const engine = options.cases.filter((id) => !isDbCase(id));
+  const db = options.cases.filter(isDbCase);
+  const engineRound: Run[] = engine.map((caseId) => ({ caseId, rows: options.rows, suite: 'engine' }));
+  if (options.smallRows < options.rows) {
+    for (const caseId of engine.filter((id) => sheetpipeThreads(id) !== undefined)) {
+      engineRound.push({ caseId, rows: options.smallRows, suite: 'engine' });
+    }
+  }
+  const dbRound: Run[] = db.map((caseId) => ({ caseId, rows: options.rows, suite: 'db' }));
+  const rounds: Run[][] = [];
+  for (let i = 0; i < options.rounds && engineRound.length > 0; i++) rounds.push(engineRound);
+  for (let i = 0; i < options.rounds && dbRound.length > 0; i++) rounds.push(dbRound);
+  return rounds;
+}
+
+export function outputPath(run: Run, outDir: string): string {
+  const extension = run.caseId === 'csv' || run.caseId === 'db-psql' ? 'csv' : 'xlsx';
+  return join(outDir, `${run.caseId}-${run.rows}.${extension}`);
+}
+
+export interface SpecPlace {
+  /** Where the compiled case scripts are (default: beside this file; run.ts passes its snapshot). */
+  readonly casesDir?: string;
+  /** Database table to export (default bench.orders_<rows>). */
+  readonly table?: string;
+}
+
+export function processSpec(run: Run, out: string, options: BenchOptions, place: SpecPlace = {}): ProcessSpec {
+  const { casesDir = COMPILED_CASES_DIR, table = tableName(run.rows) } = place;
+  const query = exportQuery(table);
+  if (run.caseId === 'db-psql') {
+    return {
+      command: 'psql',
+      args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', options.source, '-c', `\\copy (${query}) to '${out}' with (format csv, header)`],
+      report: 'none',
+      timeoutMs: options.timeoutMs,
+    };
+  }
+  const script = join(casesDir, scriptOf(run.caseId));
+  const threads = sheetpipeThreads(run.caseId) ?? options.dbThreads;
+  // Node names each profile by time, pid and thread id, so rounds and workers never overwrite each other.
+  const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, runKey(run.caseId, run.rows))}`];
+  const args = [...profile, script, '--rows', String(run.rows), '--out', out, '--threads', String(threads)];
+  if (run.suite === 'db') args.push('--source', options.source, '--query', query);
+  return { command: process.execPath, args, report: 'json', timeoutMs: options.timeoutMs };
+}

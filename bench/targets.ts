@@ -1,0 +1,56 @@
+/**
+ * The targets of issue 2 (engine) and issue 3 (database case), as ratios measured in one run.
+ */
+import { runKey } from './plan.js';
+import type { CaseId } from './options.js';
+import { ratio, verdict, type CaseSummary, type Verdict } from './stats.js';
+
+type Lookup = (caseId: CaseId, rows: number) => CaseSummary | undefined;
+
+export function lookupIn(summaries: ReadonlyMap<string, CaseSummary>): Lookup {
+  return (caseId, rows) => summaries.get(runKey(caseId, rows));
+}
+
+const mib = (summary: CaseSummary | undefined): number | undefined =>
+  summary === undefined ? undefined : summary.peakRssKiB / 1024;
+
+export function engineVerdicts(get: Lookup, rows: number, smallRows: number): Verdict[] {
+  const t1 = get('sheetpipe-t1', rows);
+  const t2 = get('sheetpipe-t2', rows);
+  const exceljs = get('exceljs', rows);
+  const csv = get('csv', rows);
+  const verdicts = [
+    verdict('throughput vs ExcelJS, 2 threads', 'sheetpipe-t2 rows/s ÷ exceljs rows/s', ratio(t2, exceljs, 'rowsPerSecond'), '×', { op: '>=', limit: 15 }),
+    verdict('throughput vs ExcelJS, 1 thread', 'sheetpipe-t1 rows/s ÷ exceljs rows/s', ratio(t1, exceljs, 'rowsPerSecond'), '×', { op: '>=', limit: 15 }),
+    verdict('throughput, 2 threads (absolute)', 'sheetpipe-t2 rows/s', t2?.rowsPerSecond, 'rows/s', { op: '>=', limit: 240_000 }),
+    verdict('wall time vs plain CSV, 2 threads', 'sheetpipe-t2 wall ÷ csv wall', ratio(t2, csv, 'wallMs'), '×', { op: '<=', limit: 1 }),
+    verdict('wall time vs plain CSV, 1 thread', 'sheetpipe-t1 wall ÷ csv wall', ratio(t1, csv, 'wallMs'), '×', { op: '<=', limit: 1 }),
+    verdict(`peak RSS at ${rows.toLocaleString('en-US')} rows, 2 threads`, 'sheetpipe-t2 peak RSS', mib(t2), 'MiB', { op: '<=', limit: 150 }),
+    verdict(`peak RSS at ${rows.toLocaleString('en-US')} rows, 1 thread`, 'sheetpipe-t1 peak RSS', mib(t1), 'MiB', { op: '<=', limit: 150 }),
+  ];
+  if (smallRows < rows) {
+    const how = `peak RSS at ${rows.toLocaleString('en-US')} ÷ at ${smallRows.toLocaleString('en-US')} rows`;
+    verdicts.push(
+      verdict('memory flatness, 2 threads', `sheetpipe-t2 ${how}`, ratio(t2, get('sheetpipe-t2', smallRows), 'peakRssKiB'), '×', { op: '<=', limit: 1.2 }),
+      verdict('memory flatness, 1 thread', `sheetpipe-t1 ${how}`, ratio(t1, get('sheetpipe-t1', smallRows), 'peakRssKiB'), '×', { op: '<=', limit: 1.2 }),
+    );
+  }
+  verdicts.push(
+    verdict('file size vs ExcelJS, 2 threads', 'sheetpipe-t2 bytes ÷ exceljs bytes', ratio(t2, exceljs, 'fileBytes'), '×', { op: '<=', limit: 1.05 }),
+    verdict('file size vs ExcelJS, 1 thread', 'sheetpipe-t1 bytes ÷ exceljs bytes', ratio(t1, exceljs, 'fileBytes'), '×', { op: '<=', limit: 1.05 }),
+  );
+  return verdicts;
+}
+
+export function dbVerdicts(get: Lookup, rows: number): Verdict[] {
+  const sheetpipe = get('db-sheetpipe', rows);
+  const psql = get('db-psql', rows);
+  const exceljs = get('db-exceljs', rows);
+  const exceljsOverSheetpipe = ratio(exceljs, sheetpipe, 'wallMs');
+  return [
+    verdict('.xlsx time vs psql CSV (issue 3)', 'db-sheetpipe wall ÷ db-psql wall', ratio(sheetpipe, psql, 'wallMs'), '×', { op: '<=', limit: 1.5 }),
+    verdict('speed-up over ExcelJS pipeline (issue 3)', 'db-exceljs wall ÷ db-sheetpipe wall', exceljsOverSheetpipe, '×', { op: '>=', limit: 5 }),
+    verdict('speed-up over ExcelJS from a database (issue 2)', 'db-exceljs wall ÷ db-sheetpipe wall', exceljsOverSheetpipe, '×', { op: '>=', limit: 10 }),
+    verdict('sheetpipe peak RSS (issue 3)', 'db-sheetpipe peak RSS', mib(sheetpipe), 'MiB', { op: '<=', limit: 200 }),
+  ];
+}
