@@ -3,16 +3,19 @@ import { NS, XML_DECLARATION, escapeText, needsPreserve } from './xml.js';
 
 /**
  * The bounded shared-string table for columns that opt in. It lives on the main thread (indices must agree across
- * workers) and stops growing at `limit` entries: strings first seen after that are written inline, so memory stays
- * flat however many distinct values a column turns out to have.
+ * workers) and stops growing at `limit` entries or `charBudget` characters in all: strings first seen after that
+ * are written inline, so memory stays flat however many (or however long) distinct values a column turns out to have.
  */
 export class SharedStrings {
   readonly #index = new Map<string, number>();
   readonly #limit: number;
+  readonly #charBudget: number;
+  #chars = 0;
   #references = 0;
 
-  constructor(limit: number) {
+  constructor(limit: number, charBudget = 16 * 1024 * 1024) {
     this.#limit = limit;
+    this.#charBudget = charBudget;
   }
 
   /** Index for a string, or -1 when it must be written inline (table full, too long, or not a string). */
@@ -20,7 +23,8 @@ export class SharedStrings {
     if (typeof value !== 'string' || value === '' || value.length > MAX_CELL_TEXT) return -1;
     let index = this.#index.get(value);
     if (index === undefined) {
-      if (this.#index.size >= this.#limit) return -1;
+      if (this.#index.size >= this.#limit || this.#chars + value.length > this.#charBudget) return -1;
+      this.#chars += value.length;
       index = this.#index.size;
       this.#index.set(value, index);
     }
