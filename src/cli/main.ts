@@ -46,6 +46,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { serveCommand } = await import('../service/serve-command.js');
         return await serveCommand(rest);
       }
+      case 'worker': {
+        const { workerCommand } = await import('../service/distributed/worker-command.js');
+        return await workerCommand(rest);
+      }
       case 'latency-report':
         return await latencyReportCommand(rest);
       case '--version':

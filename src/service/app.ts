@@ -33,8 +33,10 @@ import { ExportSlots } from './jobs/slots.js';
 import type { JobRecord } from './jobs/types.js';
 import { lifecyclePlugin } from './lifecycle.js';
 import { ServiceMetrics } from './metrics.js';
-import { registerObservability } from './observability.js';
+import { createServiceObservability, traceLogFields } from './observability.js';
 import { SheetpipeError } from '../errors.js';
+import { createJobQueue } from './distributed/create-job-queue.js';
+import type { ServiceLogger } from './jobs/runner.js';
 
 /** What a custom JobQueue factory gets: the local runner and the shared limits. */
 export interface QueueParts {
@@ -42,6 +44,7 @@ export interface QueueParts {
   readonly runner: JobRunner;
   readonly slots: ExportSlots;
   readonly onFinished: (job: JobRecord) => void;
+  readonly log: ServiceLogger;
 }
 
 export interface BuildAppOptions {
@@ -55,9 +58,15 @@ export interface BuildAppOptions {
   readonly observability?: boolean;
 }
 
+/** pino options get the trace fields of the running request or export in every line (a caller's own mixin wins). */
+function withTraceFields(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  return typeof logger === 'object' && logger !== null && !('mixin' in logger) ? { ...logger, mixin: traceLogFields } : logger;
+}
+
 export async function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const observed = options.observability ?? config.observability.enabled;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: observed ? withTraceFields(options.logger ?? false) : options.logger ?? false,
     // Requests during shutdown get our own 503 (new work) or a normal answer (status, files).
     return503OnClosing: false,
     bodyLimit: 1 << 20,
@@ -66,18 +75,23 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission);
+  let store: JobStore | undefined;
+  let queue: JobQueue | undefined;
+  const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks });
+  const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
   // Jobs run in worker threads unless the caller supplies its own export function (then in-process).
-  const runner: JobRunner = options.runExport ? new PipelineRunner(config, files, runExport) : new WorkerRunner(config, files);
-  let metrics: ServiceMetrics | undefined;
+  const runner: JobRunner = options.runExport
+    ? new PipelineRunner(config, files, runExport, observability?.coloring)
+    : new WorkerRunner(config, files, observability?.coloring);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
-    metrics?.recordExport(job.status, durationMs, job.rows, job.bytes);
+    metrics.recordExport(job.status, durationMs, job.rows, job.bytes);
   };
-  let store: JobStore | undefined;
-  let queue: JobQueue;
-  if (options.createQueue) {
-    queue = options.createQueue({ config, runner, slots, onFinished });
+  // A caller's factory, else the `queue` config key's (Redis/BullMQ); undefined means the embedded queue.
+  const createQueue = options.createQueue ?? createJobQueue(config);
+  if (createQueue) {
+    queue = createQueue({ config, runner, slots, onFinished, log: app.log });
     if (!isJobQueue(queue)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_CONFIG', ['createQueue', 'did not return a JobQueue']);
   } else {
     store = new JobStore(config.storage.dir);
@@ -87,16 +101,16 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
       retentionMs: config.storage.retentionHours * 3_600_000,
     });
   }
-  metrics = new ServiceMetrics({ counts: () => queue.counts(), running: () => slots.used, watermarks: admission.watermarks });
   const context: ServiceContext = {
-    config, queue, admission, slots, files, metrics, runExport, log: app.log,
+    config, queue, admission, slots, files, metrics, runExport, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
   };
 
   await app.register(errorPlugin(config.limits.retryAfterSeconds));
   await app.register(requestMetricsPlugin(metrics));
-  if (options.observability ?? config.observability.enabled) await registerObservability(app, context);
+  // Before the routes: the plugin learns them in onRoute.
+  if (observability !== undefined) await app.register(observability.plugin);
   await app.register(lifecyclePlugin(context, () => store?.close()));
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);

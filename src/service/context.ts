@@ -1,4 +1,5 @@
 /** What the service's plugins share: built once by buildApp, handed to each plugin as its options. */
+import type { Observability } from '../observability/fastify-plugin.js';
 import type { AdmissionController } from './admission.js';
 import type { ServiceConfig } from './config/types.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -30,4 +31,6 @@ export interface ServiceContext {
   readonly streams: OpenStreams;
   readonly state: ServiceState;
   readonly log: ServiceLogger;
+  /** The latency ring, runtime monitor and coloring counters; undefined while observability is off. */
+  readonly observability: Observability | undefined;
 }

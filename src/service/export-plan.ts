@@ -8,22 +8,28 @@ import type { JobRequest } from './jobs/types.js';
 export type PlannedExport = Omit<ExportOptions, 'out' | 'signal' | 'onProgress'>;
 
 /**
+ * The export of a job with its trace already in it (sqlcommenter comment, custom properties), for a
+ * runner that does not run it under the trace itself.
  * @throws SheetpipeError SHEETPIPE_ERR_SERVICE_NOT_FOUND when the report or source is no longer
  *   configured (a job restored after the config changed).
  */
 export function planJobExport(config: ServiceConfig, request: JobRequest): PlannedExport {
-  return { ...planQuery(config, request), ...traceOptions(request) };
+  return { ...planJobQuery(config, request), ...traceOptions(request) };
 }
 
 /** The trace goes into the SQL as a sqlcommenter comment and into the file as custom properties. */
 function traceOptions(request: JobRequest): Pick<PlannedExport, 'sqlComment' | 'customProperties'> {
   if (request.trace === null) return {};
   const context = restoreTrace(request.trace, 'sheetpipe.export');
-  context.span.end();
+  context.end();
   return { sqlComment: sqlComment(context), customProperties: fileProperties(context) };
 }
 
-function planQuery(config: ServiceConfig, request: JobRequest): PlannedExport {
+/**
+ * The export of a job without its trace: for runners that run it under the trace (jobs/traced-export.ts).
+ * @throws SheetpipeError as planJobExport.
+ */
+export function planJobQuery(config: ServiceConfig, request: JobRequest): PlannedExport {
   if (request.report !== null) {
     const report = config.reports.get(request.report);
     if (!report) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['report', request.report]);

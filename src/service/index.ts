@@ -9,3 +9,4 @@ export type { JobRunner, RunControl, RunOutcome } from './jobs/runner.js';
 export type { JobEvent, JobListener, JobRecord, JobRequest, JobStatus, QueueCounts } from './jobs/types.js';
 export { ExportSlots } from './jobs/slots.js';
 export { containerMemoryLimit } from './memory-limit.js';
+export * from './distributed/index.js';

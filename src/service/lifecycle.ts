@@ -43,6 +43,7 @@ export function lifecyclePlugin(context: ServiceContext, closeStore: () => void)
     app.addHook('preClose', async () => {
       state.shuttingDown = true;
       scheduler?.stop();
+      context.slots.rejectWaiting(new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN'));
       // No new connections from here on; requests on open connections still get answers (503 for new work).
       if (app.server.listening) app.server.close();
       const graceMs = config.server.shutdownGraceSeconds * 1000;

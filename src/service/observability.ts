@@ -1,25 +1,71 @@
 /**
  * The one place the service wires in src/observability: trace context per request, the latency
- * ring (flushed to `observability.latencyLog`, default `<storage.dir>/latency.bin`), event-loop/GC/coloring metrics in the service's
- * registry, and `GET /debug/latency` for tokens whose reports include `"*"`.
+ * ring (flushed to `observability.latencyLog`, default `<storage.dir>/latency.bin`), event-loop/GC/
+ * coloring metrics in the service's registry, `GET /debug/latency` for tokens whose reports include
+ * `"*"`, and the helpers routes use to report what the plugin cannot see (time queued for an export
+ * slot, time waiting for a database, the first byte of a hijacked reply). The helpers are no-ops
+ * while observability is off (the request then has no trace context).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import { SheetpipeError } from '../errors.js';
-import { createObservability } from '../observability/index.js';
-import type { ServiceContext } from './context.js';
+import { createObservability, type Observability } from '../observability/fastify-plugin.js';
+import { monotonicNs } from '../observability/clock.js';
+import { currentTrace, logBindings } from '../observability/trace-context.js';
+import type { ServiceConfig } from './config/types.js';
 import { tokenVerifier } from './http/auth.js';
+import type { ServiceLogger } from './jobs/runner.js';
 
-export async function registerObservability(app: FastifyInstance, context: ServiceContext): Promise<void> {
-  const verify = tokenVerifier(context.config.tokens);
-  const observability = createObservability({
-    registry: context.metrics.registry,
-    latencyLog: context.config.observability.latencyLog,
-    onFlushError: (error) => context.log.warn({ err: error }, 'latency log flush failed'),
+export function createServiceObservability(config: ServiceConfig, registry: Registry, log: ServiceLogger): Observability {
+  const verify = tokenVerifier(config.tokens);
+  return createObservability({
+    registry,
+    latencyLog: config.observability.latencyLog,
+    onFlushError: (error) => log.warn({ err: error }, 'latency log flush failed'),
     authorize: (request: FastifyRequest) => {
       const principal = verify(request.headers.authorization);
       if (!principal) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED');
       return principal.allReports;
     },
   });
-  await app.register(observability.plugin);
+}
+
+/** A pino `mixin`: every log line written inside a traced request or export carries its traceId, spanId and color. */
+export function traceLogFields(): object {
+  const trace = currentTrace();
+  return trace === undefined ? {} : logBindings(trace);
+}
+
+/** Records that `request` waited `ms` for an export slot (cause `queued` in /debug/latency). */
+export function noteQueued(request: FastifyRequest, ms: number): void {
+  if (request.sheetpipeTrace) request.sheetpipeQueuedMs += ms;
+}
+
+/** Records that `request` waited `ms` for the source database or the job store (cause `database`). */
+export function noteDbWait(request: FastifyRequest, ms: number): void {
+  if (request.sheetpipeTrace) request.sheetpipeDbMs += ms;
+}
+
+/**
+ * The start of a database wait (performance.now(), 0 while observability is off), for noteDbWaitSince.
+ * A pair of calls around an `await` the route makes anyway: wrapping it would add a promise per request.
+ */
+export function dbWaitStart(request: FastifyRequest): number {
+  return request.sheetpipeTrace ? performance.now() : 0;
+}
+
+export function noteDbWaitSince(request: FastifyRequest, started: number): void {
+  if (request.sheetpipeTrace) request.sheetpipeDbMs += performance.now() - started;
+}
+
+/** For hijacked replies, which skip onSend: the time of the first byte, and that the body streams. */
+export function noteFirstByte(request: FastifyRequest): void {
+  if (!request.sheetpipeTrace || request.sheetpipeTtfbNs !== 0) return;
+  request.sheetpipeTtfbNs = monotonicNs();
+  request.sheetpipeStreamed = true;
+}
+
+/** The `traceparent` a hijacked reply echoes (onSend sets it on all others), when tracing is on. */
+export function echoedTraceparent(request: FastifyRequest): string | undefined {
+  return request.sheetpipeTrace?.traceparent;
 }

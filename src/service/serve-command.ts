@@ -1,5 +1,5 @@
 /**
- * `sheetpipe serve --config <FILE> [--port <N>] [--host <H>]`: loads and checks the config,
+ * `sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]`: loads and checks the config,
  * listens (127.0.0.1 unless --host), and on SIGTERM or SIGINT shuts down gracefully (running
  * exports get `server.shutdownGraceSeconds`) and resolves 0. Answers 2 for usage and config
  * errors, 1 when the server cannot start.
@@ -7,25 +7,30 @@
 import { isSheetpipeError } from '../errors.js';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/load.js';
+import { runWorker, type WorkerHandle } from './distributed/worker.js';
 
-export const SERVE_USAGE = 'usage: sheetpipe serve --config <FILE> [--port <N>] [--host <H>]';
+export const SERVE_USAGE = 'usage: sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]';
 
 interface ServeArgs {
   readonly config: string;
   readonly port?: number;
   readonly host?: string;
+  /** With a Redis queue: also run export workers in this process (the API alone by default). */
+  readonly withWorker: boolean;
 }
 
 function parseServeArgs(argv: readonly string[]): ServeArgs | string {
   let config: string | undefined;
   let port: number | undefined;
   let host: string | undefined;
+  let withWorker = false;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case '--config': config = value(); break;
       case '--host': host = value(); break;
+      case '--with-worker': withWorker = true; break;
       case '--port': {
         const text = value();
         port = text !== undefined && /^\d+$/.test(text) ? Number(text) : NaN;
@@ -37,7 +42,7 @@ function parseServeArgs(argv: readonly string[]): ServeArgs | string {
   }
   if (!config) return '--config <FILE> is required';
   if (host === '') return '--host needs a value';
-  return { config, ...(port === undefined ? {} : { port }), ...(host === undefined ? {} : { host }) };
+  return { config, withWorker, ...(port === undefined ? {} : { port }), ...(host === undefined ? {} : { host }) };
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -51,24 +56,31 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 2;
   }
   let app;
+  let worker: WorkerHandle | undefined;
+  let graceMs = 0;
   try {
     const config = await loadConfig(args.config);
+    graceMs = config.server.shutdownGraceSeconds * 1000;
     app = await buildApp(config, { logger: { level: process.env.SHEETPIPE_LOG_LEVEL ?? 'info' } });
     const address = await app.listen({ port: args.port ?? config.server.port, host: args.host ?? config.server.host });
+    // With the embedded queue runWorker refuses (a config error): exports already run in this process.
+    worker = args.withWorker ? await runWorker(config, { log: app.log }) : undefined;
     process.stdout.write(`sheetpipe serving on ${address}\n`);
   } catch (error) {
     process.stderr.write(`sheetpipe serve: ${(error as Error).message}\n`);
+    await worker?.close(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
     return isSheetpipeError(error) ? error.exitCode : 1;
   }
   const running = app;
+  const workers = worker;
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
       running.log.info({ signal }, 'shutting down gracefully');
-      running.close().then(
+      Promise.all([running.close(), workers?.close(graceMs)]).then(
         () => resolve(0),
         (error: unknown) => {
           process.stderr.write(`sheetpipe serve: shutdown failed: ${(error as Error).message}\n`);

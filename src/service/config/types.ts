@@ -1,5 +1,6 @@
 /** The validated, resolved service configuration (paths absolute, `${ENV}` expanded, defaults applied). */
 import type { ExportFormat } from '../../pipeline/types.js';
+import type { QueueConfig } from '../distributed/queue-config.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 export const PARAM_TYPES: readonly ParamType[] = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'];
@@ -49,6 +50,8 @@ export interface LimitsConfig {
   readonly memoryLimitMb: number;
   /** Sent in `Retry-After` with 429 and 503. */
   readonly retryAfterSeconds: number;
+  /** How long a direct download waits for a free export slot before it gets 429 (0: at once). */
+  readonly downloadWaitSeconds: number;
 }
 
 export interface AdmissionConfig {
@@ -105,6 +108,8 @@ export interface ServiceConfig {
   readonly schedules: readonly ScheduleConfig[];
   readonly server: ServerConfig;
   readonly observability: ObservabilityConfig;
+  /** `embedded` (in-process, SQLite job store) or `redis` (BullMQ, distributed workers). */
+  readonly queue: QueueConfig;
   /** When set, `/metrics` needs this bearer token. */
   readonly metricsToken?: string;
 }

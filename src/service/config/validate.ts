@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { AdmissionConfig, LimitsConfig, ObservabilityConfig, ServiceConfig, ServerConfig, StorageConfig, TokenConfig } from './types.js';
 import { readReports, readSources } from './sources-reports.js';
 import { readSchedules } from './schedules.js';
+import { readQueueConfig } from '../distributed/queue-config.js';
 import {
   childPath, configError, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, type Json,
 } from './fields.js';
@@ -19,7 +20,7 @@ export interface ValidateOptions {
   readonly file?: string;
 }
 
-const TOP_LEVEL = ['sources', 'reports', 'tokens', 'limits', 'admission', 'storage', 'schedules', 'server', 'metrics', 'observability'];
+const TOP_LEVEL = ['sources', 'reports', 'tokens', 'limits', 'admission', 'storage', 'schedules', 'server', 'metrics', 'observability', 'queue'];
 
 /** Reads `{ token }` or `{ tokenEnv }` at `path` (the secret itself never appears in an error). */
 function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -55,12 +56,13 @@ function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.
 
 function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
   const object = expectObject(raw ?? {}, 'limits');
-  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds'], 'limits');
+  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds'], 'limits');
   return {
     concurrentExports: optionalNumber(object, 'concurrentExports', 'limits', { integer: true, min: 1, max: 1024 }) ?? 2,
     queueLength: optionalNumber(object, 'queueLength', 'limits', { integer: true, min: 0 }) ?? 100,
     memoryLimitMb: optionalNumber(object, 'memoryLimitMb', 'limits', { above: 0 }) ?? defaultMemoryLimitMb,
     retryAfterSeconds: optionalNumber(object, 'retryAfterSeconds', 'limits', { integer: true, min: 1 }) ?? 5,
+    downloadWaitSeconds: optionalNumber(object, 'downloadWaitSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
   };
 }
 
@@ -135,6 +137,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): ServiceC
     observability: readObservability(root.observability, options.baseDir, storage),
     schedules: readSchedules(root.schedules, reports),
     server: readServer(root.server),
+    queue: readQueueConfig(root.queue, env),
     ...(metricsToken === undefined ? {} : { metricsToken }),
   };
 }

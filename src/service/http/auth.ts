@@ -43,10 +43,12 @@ export function authPlugin(tokens: readonly TokenConfig[]): FastifyPluginAsync {
   const verify = tokenVerifier(tokens);
   return skipOverride(async (app) => {
     app.decorateRequest('principal', null);
-    app.addHook('onRequest', async (request: FastifyRequest) => {
+    // Callback style: an async hook costs promises on every request.
+    app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
       const principal = verify(request.headers.authorization);
-      if (!principal) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED');
+      if (!principal) return done(new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED'));
       request.principal = principal;
+      done();
     });
   });
 }

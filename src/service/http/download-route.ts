@@ -4,48 +4,106 @@
  * the query instead of filling memory; a client that goes away aborts the export, which stops
  * the database query. Errors before the first byte are JSON answers; after it, the connection
  * is destroyed so the client sees a truncated transfer rather than a "complete" broken file.
+ *
+ * When every export slot is busy the download waits for one (first come, first served) for up to
+ * `limits.downloadWaitSeconds`, while fewer than `limits.queueLength` jobs and downloads wait;
+ * otherwise, or when the wait runs out, 429 with Retry-After. The wait is the request's `queued`
+ * time, the query's time to its first rows its `database` time (/debug/latency).
  */
-import type { FastifyPluginAsync } from 'fastify';
-import { SheetpipeError } from '../../errors.js';
-import type { ServiceContext } from '../context.js';
-import { downloadName, planJobExport } from '../export-plan.js';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { SheetpipeError } from '../../errors.js';
+import { restoreTrace } from '../../observability/trace-context.js';
+import type { ServiceContext } from '../context.js';
+import { downloadName, planJobQuery } from '../export-plan.js';
+import type { Release } from '../jobs/slots.js';
+import { runTracedExport } from '../jobs/traced-export.js';
+import type { JobRequest } from '../jobs/types.js';
+import { echoedTraceparent, noteDbWait, noteFirstByte, noteQueued } from '../observability.js';
 import { readDownloadQuery } from './export-request.js';
 import { writeRawError } from './errors.js';
 import { admitNewExport } from './job-access.js';
 import { CONTENT_TYPES, contentDisposition } from './range.js';
 
-export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { config, admission, slots, state, streams, metrics, runExport } = context;
+/** Calls `onFirst` once, just before the first body byte is written (hijacked replies have no onSend). */
+function onFirstWrite(response: ServerResponse, onFirst: () => void): void {
+  const write = response.write;
+  response.write = function firstWrite(this: ServerResponse, ...args: Parameters<ServerResponse['write']>) {
+    response.write = write;
+    onFirst();
+    return write.apply(this, args);
+  } as ServerResponse['write'];
+}
 
-  app.get<{ Params: { name: string } }>('/v1/reports/:name/download', async (request, reply) => {
-    const job = readDownloadQuery(config, request, request.params.name);
-    // A download cannot wait in the queue, so above the queue watermark it is refused too.
-    admitNewExport(state, () => admission.check(), false);
-    const release = slots.tryAcquire();
-    if (!release) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_BUSY', [slots.limit]);
-    const id = randomUUID();
-    const response = reply.raw;
-    const controller = new AbortController();
+export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
+  const { config, admission, slots, state, streams, metrics, runExport, queue, observability } = context;
+
+  /** A free slot now, or after waiting behind the other waiting downloads; 429 when it may not wait or waited too long. */
+  async function exportSlot(request: FastifyRequest, gone: AbortSignal): Promise<Release> {
+    const now = slots.tryAcquire();
+    if (now) return now;
+    const busy = new SheetpipeError('SHEETPIPE_ERR_SERVICE_BUSY', [slots.limit]);
+    const waitMs = config.limits.downloadWaitSeconds * 1000;
+    if (waitMs === 0 || queue.counts().waiting + slots.waiting >= config.limits.queueLength) throw busy;
     const started = performance.now();
-    reply.hijack();
-    // setHeader, not writeHead: nothing is sent before the first byte, so an early error can still be a JSON answer.
+    const timeout = AbortSignal.timeout(waitMs);
+    try {
+      return await slots.acquire(AbortSignal.any([gone, timeout]));
+    } catch (error) {
+      throw timeout.aborted ? busy : error;
+    } finally {
+      noteQueued(request, performance.now() - started);
+    }
+  }
+
+  function startStreaming(request: FastifyRequest, response: ServerResponse, job: JobRequest, id: string): void {
     response.statusCode = 200;
+    // setHeader, not writeHead: nothing is sent before the first byte, so an early error can still be a JSON answer.
     response.setHeader('content-type', CONTENT_TYPES[job.format]);
     response.setHeader('content-disposition', contentDisposition(downloadName(job, id)));
     response.setHeader('cache-control', 'no-store');
     response.setHeader('x-export-id', id);
+    const traceparent = echoedTraceparent(request);
+    if (traceparent !== undefined) {
+      response.setHeader('traceparent', traceparent);
+      onFirstWrite(response, () => noteFirstByte(request));
+    }
+  }
+
+  app.get<{ Params: { name: string } }>('/v1/reports/:name/download', async (request, reply) => {
+    const job = readDownloadQuery(config, request, request.params.name);
+    // A download cannot wait in the job queue, so above the queue watermark it is refused too.
+    admitNewExport(state, () => admission.check(), false);
+    const controller = new AbortController();
+    const response = reply.raw;
     response.on('close', () => {
       if (!response.writableFinished) controller.abort(new SheetpipeError('SHEETPIPE_ERR_PIPELINE_CANCELED', ['the client disconnected']));
     });
+    const release = await exportSlot(request, controller.signal);
+    try {
+      // Things may have changed while it waited.
+      admitNewExport(state, () => admission.check(), false);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const id = randomUUID();
+    const started = performance.now();
+    reply.hijack();
+    startStreaming(request, response, job, id);
+    const ctx = request.sheetpipeTrace;
     let rows = 0;
     const done = (async () => {
       try {
-        const result = await runExport({
-          ...planJobExport(config, job),
+        const result = await runTracedExport(runExport, {
+          ...planJobQuery(config, job),
           out: response,
           signal: controller.signal,
           onProgress: (progress) => (rows = progress.rows),
+        }, job.trace === null ? undefined : restoreTrace(job.trace, 'sheetpipe.export'), {
+          onQueryWait: (ms) => noteDbWait(request, ms),
+          ...(ctx && observability ? { onHop: (hop: 'db' | 'file') => observability.coloring.hop(ctx, hop) } : {}),
         });
         metrics.recordExport('succeeded', performance.now() - started, result.rows, result.bytes);
       } catch (error) {

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { ServiceContext } from '../context.js';
 import { isFinished, jobView, type JobEvent, type JobRecord } from '../jobs/types.js';
+import { echoedTraceparent, noteFirstByte } from '../observability.js';
 import { findJob } from './job-access.js';
 
 /** A comment line every 15 s keeps proxies from closing an idle stream. */
@@ -28,12 +29,15 @@ export const eventsRoute: FastifyPluginAsync<ServiceContext> = async (app, conte
     const first = await findJob(queue, request, request.params.id);
     const response = reply.raw;
     reply.hijack();
+    const traceparent = echoedTraceparent(request);
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
+      ...(traceparent === undefined ? {} : { traceparent }),
     });
+    noteFirstByte(request);
     let keepAlive: NodeJS.Timeout | undefined;
     let unsubscribe = (): void => undefined;
     const close = (): void => {

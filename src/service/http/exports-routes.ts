@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServiceContext } from '../context.js';
 import { isFinished, jobView } from '../jobs/types.js';
+import { dbWaitStart, noteDbWaitSince } from '../observability.js';
 import { readExportBody } from './export-request.js';
 import { admitNewExport, findJob } from './job-access.js';
 
@@ -16,8 +17,10 @@ export const exportsRoutes: FastifyPluginAsync<ServiceContext> = async (app, con
     const job = readExportBody(config, request);
     // Above the queue watermark the job is still accepted; it waits until memory comes down.
     admitNewExport(state, () => admission.check(), true);
+    const started = dbWaitStart(request);
     const accepted = await queue.enqueue(job);
-    return reply.code(202).header('location', `/v1/exports/${accepted.id}`).send(jobView(accepted));
+    noteDbWaitSince(request, started);
+    return reply.code(202).header('location', `/v1/exports/${accepted.id}`).header('x-export-id', accepted.id).send(jobView(accepted));
   });
 
   app.get<{ Params: IdParams }>('/v1/exports/:id', async (request) => {

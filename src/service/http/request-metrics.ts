@@ -5,10 +5,12 @@ import { skipOverride } from './errors.js';
 
 export function requestMetricsPlugin(metrics: ServiceMetrics): FastifyPluginAsync {
   return skipOverride(async (app) => {
-    app.addHook('onResponse', async (request, reply) => {
+    // Callback style: an async hook costs promises on every request.
+    app.addHook('onResponse', (request, reply, done) => {
       // The route pattern (`/v1/exports/:id`), never the raw URL, keeps label cardinality bounded.
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.httpDuration.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      done();
     });
   });
 }

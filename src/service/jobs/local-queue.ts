@@ -10,7 +10,7 @@ import type { JobStore } from './job-store.js';
 import type { JobFiles } from './files.js';
 import type { ExportSlots, Release } from './slots.js';
 import type { JobRunner, ServiceLogger, StartGate } from './runner.js';
-import { isFinished, type JobError, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from './types.js';
+import { isFinished, jobLogFields, type JobError, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from './types.js';
 import { RetentionSweeper } from './retention.js';
 
 export interface LocalJobQueueOptions {
@@ -185,7 +185,7 @@ export class LocalJobQueue implements JobQueue {
       (error: unknown) => {
         this.#running.delete(id);
         const signal = running.controller.signal;
-        if (!signal.aborted) this.#options.log.warn({ job: id, err: error }, 'export failed');
+        if (!signal.aborted) this.#options.log.warn({ job: id, err: error, ...jobLogFields(job) }, 'export failed');
         const status = signal.aborted ? 'canceled' : 'failed';
         this.#finish({ ...job, rows: running.rows, bytes: 0 }, status, errorOf(signal.aborted ? signal.reason : error));
       },

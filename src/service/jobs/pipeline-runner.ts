@@ -1,11 +1,14 @@
-/** Runs a job through the export pipeline into `<storage.dir>/files/<id>.<format>`. */
+/** Runs a job in-process through the export pipeline into `<storage.dir>/files/<id>.<format>`. */
 import { stat } from 'node:fs/promises';
+import type { ColoringMetrics } from '../../observability/coloring.js';
+import { restoreTrace } from '../../observability/trace-context.js';
 import type { ExportOptions, ExportResult } from '../../pipeline/types.js';
 import type { ServiceConfig } from '../config/types.js';
-import { planJobExport } from '../export-plan.js';
+import { planJobQuery } from '../export-plan.js';
 import type { JobFiles } from './files.js';
 import type { JobRunner, RunControl, RunOutcome } from './runner.js';
-import type { JobRecord } from './types.js';
+import { runTracedExport } from './traced-export.js';
+import { jobHops, type JobRecord } from './types.js';
 
 export type RunExport = (options: ExportOptions) => Promise<ExportResult>;
 
@@ -13,22 +16,27 @@ export class PipelineRunner implements JobRunner {
   readonly #config: ServiceConfig;
   readonly #files: JobFiles;
   readonly #runExport: RunExport;
+  readonly #coloring: ColoringMetrics | undefined;
 
-  constructor(config: ServiceConfig, files: JobFiles, runExport: RunExport) {
+  constructor(config: ServiceConfig, files: JobFiles, runExport: RunExport, coloring?: ColoringMetrics) {
     this.#config = config;
     this.#files = files;
     this.#runExport = runExport;
+    this.#coloring = coloring;
   }
 
   async run(job: JobRecord, control: RunControl): Promise<RunOutcome> {
     const target = this.#files.pathOf(job.id, job.format);
+    const hops = jobHops(job);
     try {
-      const result = await this.#runExport({
-        ...planJobExport(this.#config, job),
+      const plan = planJobQuery(this.#config, job);
+      const trace = job.trace === null ? undefined : restoreTrace(job.trace, 'sheetpipe.export');
+      const result = await runTracedExport(this.#runExport, {
+        ...plan,
         out: target,
         signal: control.signal,
         onProgress: (progress) => control.onProgress(progress.rows, progress.bytes),
-      });
+      }, trace, { onHop: (hop) => this.#coloring?.hop(hops, hop) });
       // `bytes` is promised to be the file's size on disk.
       return { rows: result.rows, bytes: (await stat(target)).size };
     } catch (error) {

@@ -18,6 +18,17 @@ export interface JobTrace {
   readonly color?: string;
 }
 
+/** A job's coloring state for ColoringMetrics.hop: its color, and the hops already counted for this run. */
+export function jobHops(job: JobRequest): { readonly color: string | undefined; hops: number } {
+  return { color: job.trace?.color, hops: 0 };
+}
+
+/** Trace fields for a job's log lines (traceId, color): its spans live where it runs, its trace id is the request's. */
+export function jobLogFields(job: JobRequest): { traceId?: string; color?: string } {
+  if (job.trace === null) return {};
+  return job.trace.color === undefined ? { traceId: job.trace.traceId } : { traceId: job.trace.traceId, color: job.trace.color };
+}
+
 /** Either a configured report, or (for sources with `adHocSql`) a source and a query. */
 export interface JobRequest {
   readonly report: string | null;
@@ -49,6 +60,8 @@ export interface JobRecord extends JobRequest {
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
   readonly error: JobError | null;
+  /** `host:pid` of the process that ran the job (distributed mode). */
+  readonly worker?: string | null;
 }
 
 export type JobEvent =
@@ -81,6 +94,7 @@ export function jobView(job: JobRecord): Record<string, unknown> {
     finishedAt: iso(job.finishedAt),
     error: job.error,
     origin: job.origin,
+    ...(job.worker === undefined ? {} : { worker: job.worker }),
     traceId: job.trace?.traceId ?? null,
     color: job.trace?.color ?? null,
   };

@@ -1,0 +1,32 @@
+/**
+ * The factory that picks the job queue from the `queue` config key, in the shape of buildApp's
+ * `createQueue` option: undefined for `embedded` (buildApp then builds its own SQLite-backed
+ * LocalJobQueue), a RedisJobQueue factory for `redis`.
+ *
+ * @example
+ *   const app = await buildApp(config, { createQueue: createJobQueue(config) });
+ */
+import type { QueueParts } from '../app.js';
+import type { ServiceConfig } from '../config/types.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { ServiceLogger } from '../jobs/runner.js';
+import type { QueueConfig } from './queue-config.js';
+import { RedisJobQueue } from './redis-queue.js';
+import { stderrLogger } from './stderr-logger.js';
+import { defaultStorage } from './worker.js';
+
+export type QueueFactory = (parts: QueueParts & { readonly log?: ServiceLogger }) => JobQueue;
+
+export function createJobQueue(config: ServiceConfig & { readonly queue?: QueueConfig }): QueueFactory | undefined {
+  const queue = config.queue;
+  if (queue === undefined || queue.type === 'embedded') return undefined;
+  return (parts) =>
+    new RedisJobQueue({
+      config: queue,
+      storage: defaultStorage(config),
+      queueLength: config.limits.queueLength,
+      retentionMs: config.storage.retentionHours * 3_600_000,
+      log: parts.log ?? stderrLogger(),
+      onFinished: parts.onFinished,
+    });
+}

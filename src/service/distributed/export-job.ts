@@ -1,0 +1,96 @@
+/**
+ * The BullMQ processor of a worker: runs one export job through the pipeline into shared storage.
+ *
+ * 1. A job whose cancel was requested before it got here is dropped (failed as cancelled).
+ * 2. Whatever a previous run left under the job's key (a killed worker's temp file) is removed.
+ * 3. The export runs in its own thread (export-thread.ts) and streams into a storage upload,
+ *    committed (renamed) only on success; the request's trace (traceparent, color) goes into
+ *    the SQL comment and the file's custom properties, as planJobExport puts it.
+ *
+ * How it ends, for BullMQ: cancel -> UnrecoverableError (no retry); worker shutdown -> the job
+ * goes back to the front of the queue for another worker (WaitingError); any other error ->
+ * an ordinary failure, retried up to `attempts`. failedReason is always `CODE: message`.
+ */
+import { UnrecoverableError, WaitingError, type Processor } from 'bullmq';
+import { SheetpipeError, isSheetpipeError } from '../../errors.js';
+import type { ServiceConfig } from '../config/types.js';
+import { planJobExport } from '../export-plan.js';
+import type { DirectoryStorage } from './directory-storage.js';
+import { runInThread } from './export-thread.js';
+import { encodeFailure, jobErrorOf, type ExportJob, type ExportJobData, type ExportJobResult } from './job-data.js';
+import { outputKey } from './storage.js';
+
+/** Reasons a worker passes to BullMQ's `cancelJob` / `cancelAllJobs`. */
+export const ABORT_CANCEL = 'sheetpipe:cancel';
+export const ABORT_SHUTDOWN = 'sheetpipe:shutdown';
+
+export interface ExportJobDeps {
+  readonly config: ServiceConfig;
+  /** The shared directory: partial files are cleaned here, the export thread writes into it. */
+  readonly storage: DirectoryStorage;
+  readonly isCancelRequested: (id: string) => Promise<boolean>;
+  /** Minimum time between two progress updates written to Redis. */
+  readonly progressIntervalMs: number;
+}
+
+function abortReason(reason: unknown, id: string): SheetpipeError {
+  if (reason === ABORT_SHUTDOWN) return new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN');
+  return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_CANCELED', [`cancelled by DELETE /v1/exports/${id}`]);
+}
+
+function unrecoverable(error: unknown): UnrecoverableError {
+  return new UnrecoverableError(encodeFailure(jobErrorOf(error)));
+}
+
+/** What BullMQ gets: its own control errors as they are, everything else with a `CODE: message` reason. */
+function forBullmq(error: unknown): Error {
+  if (error instanceof UnrecoverableError || error instanceof WaitingError) return error;
+  return new Error(encodeFailure(jobErrorOf(error)), { cause: error });
+}
+
+async function runJob(deps: ExportJobDeps, job: ExportJob, token: string | undefined, signal: AbortSignal | undefined): Promise<ExportJobResult> {
+  const id = job.id as string;
+  const { request } = job.data;
+  if (await deps.isCancelRequested(id)) throw unrecoverable(abortReason(ABORT_CANCEL, id));
+  let plan;
+  try {
+    plan = planJobExport(deps.config, request);
+  } catch (error) {
+    // The report is not configured on this worker: another run would fail the same way.
+    throw unrecoverable(error);
+  }
+  const key = outputKey(id, request.format);
+  await deps.storage.removePartial(key);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(abortReason(signal?.reason, id));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  let lastProgress = 0;
+  try {
+    const task = { plan: { ...plan, source: plan.source as string }, storageDir: deps.storage.dir, writer: deps.storage.writer, key };
+    return await runInThread(task, controller.signal, (progress) => {
+      const now = Date.now();
+      if (now - lastProgress < deps.progressIntervalMs) return;
+      lastProgress = now;
+      // Best effort: a lost update is replaced by the next one.
+      job.updateProgress(progress).catch(() => undefined);
+    });
+  } catch (error) {
+    // The thread discards its upload before it reports; this covers a thread that crashed.
+    await deps.storage.removePartial(key);
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
+    if (isSheetpipeError(reason, 'SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN') && token !== undefined) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    if (isSheetpipeError(reason, 'SHEETPIPE_ERR_PIPELINE_CANCELED')) throw unrecoverable(reason);
+    throw reason;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export function exportProcessor(deps: ExportJobDeps): Processor<ExportJobData, ExportJobResult> {
+  // Three declared parameters: BullMQ hands a processor an AbortSignal only when it takes one.
+  return (job, token, signal) => runJob(deps, job, token, signal).catch((error: unknown) => Promise.reject(forBullmq(error)));
+}

@@ -1,0 +1,44 @@
+/** Redis names shared by the API and the workers, and the connection settings both use. */
+import type { RedisOptions } from 'bullmq';
+import { SheetpipeError, isSheetpipeError } from '../../errors.js';
+import { redactedUrl, type RedisQueueConfig } from './queue-config.js';
+
+/** The BullMQ queue; `prefix` separates deployments, so the name itself is fixed. */
+export const QUEUE_NAME = 'exports';
+
+export interface RedisNames {
+  /** Pub/sub channel on which the API asks every worker to stop a job. */
+  readonly cancelChannel: string;
+  /** Set before the publish, so a worker that takes the job later (or missed the message) still sees it. */
+  cancelKey(id: string): string;
+  /** The record of a job cancelled while it waited (the BullMQ job itself is removed). */
+  tombstoneKey(id: string): string;
+}
+
+export function redisNames(prefix: string): RedisNames {
+  const base = `${prefix}:${QUEUE_NAME}:sheetpipe`;
+  return {
+    cancelChannel: `${base}:cancel`,
+    cancelKey: (id) => `${base}:cancel:${id}`,
+    tombstoneKey: (id) => `${base}:canceled:${id}`,
+  };
+}
+
+/**
+ * ioredis options. Reconnects back off to at most 2 s (ioredis' default grows to 20 s), so a
+ * restarted Redis is picked up quickly. `failFast` connections (the API's) give up on a command
+ * after 3 reconnect attempts, so a request during an outage gets a 503 instead of hanging.
+ */
+export function connectionOptions(config: RedisQueueConfig, failFast: boolean): RedisOptions & { url: string } {
+  return {
+    url: config.url,
+    retryStrategy: (times: number) => Math.min(times * 250, 2000),
+    maxRetriesPerRequest: failFast ? 3 : null,
+  };
+}
+
+/** Wraps a driver error (connection refused, closed, retries exhausted) in the catalogue's 503. */
+export function redisError(config: RedisQueueConfig, error: unknown): SheetpipeError {
+  if (isSheetpipeError(error)) return error;
+  return new SheetpipeError('SHEETPIPE_ERR_DISTRIBUTED_REDIS', [redactedUrl(config.url), (error as Error)?.message ?? String(error)], { cause: error });
+}

@@ -1,0 +1,41 @@
+/**
+ * Where workers put finished export files, as the API must find them. The extension point is
+ * deliberately small (create / removePartial / remove) so an S3-compatible backend (multipart
+ * upload, completed on commit, aborted on discard) can follow the directory one.
+ */
+import type { Writable } from 'node:stream';
+
+/** One object being written: invisible under its key until `commit`. */
+export interface StorageUpload {
+  /** The export writes here; the pipeline ends it on success and leaves it open on failure. */
+  readonly stream: Writable;
+  /** Makes the bytes visible under the key, replacing an older object (re-runs never duplicate); resolves to the size. */
+  commit(): Promise<number>;
+  /** Drops what was written; nothing is left behind. */
+  discard(): Promise<void>;
+}
+
+export interface Storage {
+  /**
+   * Starts writing `key` (`<export id>.<format>`).
+   * @throws SheetpipeError SHEETPIPE_ERR_PIPELINE_OUTPUT when the backend cannot take it.
+   */
+  create(key: string): Promise<StorageUpload>;
+  /** Removes what an interrupted writer of `key` left (a killed worker's temp file); answers how many. */
+  removePartial(key: string): Promise<number>;
+  /** Deletes the finished object, if any. */
+  remove(key: string): Promise<void>;
+}
+
+const METHODS = ['create', 'removePartial', 'remove'] as const;
+
+/** Runtime guard for storage backends handed in from outside (plain JS callers, plugins). */
+export function isStorage(value: unknown): value is Storage {
+  if (typeof value !== 'object' || value === null) return false;
+  return METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+}
+
+/** The key of an export's file; the API's file route reads the same name. */
+export function outputKey(id: string, format: string): string {
+  return `${id}.${format}`;
+}

@@ -1,0 +1,144 @@
+/**
+ * runWorker(config): a BullMQ worker that runs export jobs from the queue the API fills.
+ *
+ * - At most `limits.concurrentExports` jobs at once (BullMQ concurrency), each in its own thread
+ *   (export-thread.ts); the main thread only talks to Redis.
+ * - The service's admission watermarks (RSS, heap, event-loop delay) gate taking new jobs: above
+ *   the queue watermark the worker pauses fetching (running jobs go on), so a busy worker leaves
+ *   jobs to the others; it resumes when it is below again.
+ * - A worker that dies stops renewing its job's lock; after `lockDurationMs` the stalled check of
+ *   any live worker hands the job to another one, which starts it over (see export-job.ts).
+ * - Cancel requests published by any API reach the worker running the job (CancelBus).
+ *
+ * @example
+ *   const worker = await runWorker(await loadDistributedConfig('sheetpipe.json'));
+ *   // … on SIGTERM:
+ *   await worker.close(30_000);   // running exports get 30 s, then go back to the queue
+ */
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { AdmissionController } from '../admission.js';
+import { configError } from '../config/fields.js';
+import type { ServiceConfig } from '../config/types.js';
+import type { ServiceLogger } from '../jobs/runner.js';
+import { CancelBus } from './cancel-bus.js';
+import { DirectoryStorage } from './directory-storage.js';
+import { ABORT_CANCEL, ABORT_SHUTDOWN, exportProcessor } from './export-job.js';
+import type { ExportJobData, ExportJobResult } from './job-data.js';
+import type { QueueConfig, RedisQueueConfig } from './queue-config.js';
+import { QUEUE_NAME, connectionOptions } from './redis-names.js';
+import { stderrLogger } from './stderr-logger.js';
+
+export interface RunWorkerOptions {
+  readonly log?: ServiceLogger;
+  /** Shown as `worker` in job records; default `<host>:<pid>`. */
+  readonly name?: string;
+  readonly progressIntervalMs?: number;
+}
+
+export interface WorkerHandle {
+  readonly name: string;
+  /** Stops taking jobs; running ones get `graceMs` to finish, then go back to the queue for another worker. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** The service's file location for export files, shared by the API and the workers. */
+export function defaultStorage(config: ServiceConfig): DirectoryStorage {
+  return new DirectoryStorage(join(config.storage.dir, 'files'));
+}
+
+export function requireRedis(queue: QueueConfig | undefined): RedisQueueConfig {
+  if (queue?.type !== 'redis') throw configError('queue.type', 'sheetpipe worker needs a { "type": "redis" } queue');
+  return queue;
+}
+
+/**
+ * Connects to Redis and starts taking jobs; resolves once ready.
+ * @throws SheetpipeError SHEETPIPE_ERR_SERVICE_CONFIG when `config.queue` is not a redis queue.
+ */
+export async function runWorker(config: ServiceConfig & { readonly queue?: QueueConfig }, options: RunWorkerOptions = {}): Promise<WorkerHandle> {
+  const queue = requireRedis(config.queue);
+  const storage = defaultStorage(config);
+  const log = options.log ?? stderrLogger();
+  const name = options.name ?? `${hostname()}:${process.pid}`;
+  const commands = new Redis(queue.url, connectionOptions(queue, false));
+  const cancels = new CancelBus(queue, commands);
+  const onError = (error: Error): void => log.warn({ err: error, worker: name }, 'redis connection problem');
+  commands.on('error', onError);
+
+  const runExportJob = exportProcessor({
+    config, storage,
+    isCancelRequested: (id) => cancels.isRequested(id),
+    progressIntervalMs: options.progressIntervalMs ?? 500,
+  });
+  /** Jobs running here, re-checked for cancel requests after a reconnect. */
+  const running = new Set<string>();
+  const worker = new Worker<ExportJobData, ExportJobResult>(
+    QUEUE_NAME,
+    // Three declared parameters, so BullMQ passes the AbortSignal on.
+    async (job, token, signal) => {
+      running.add(job.id as string);
+      try {
+        return await runExportJob(job, token, signal);
+      } finally {
+        running.delete(job.id as string);
+      }
+    },
+    {
+      connection: connectionOptions(queue, false),
+      prefix: queue.prefix,
+      name,
+      autorun: false,
+      concurrency: config.limits.concurrentExports,
+      lockDuration: queue.lockDurationMs,
+      // A dead worker's job is noticed within 2 x lockDuration: its lock expires, then the next check moves it.
+      stalledInterval: queue.lockDurationMs,
+      maxStalledCount: queue.attempts - 1,
+      // BullMQ waits 15 s after a failed fetch; a restarted Redis is reachable again within the
+      // 2 s reconnect backoff (redis-names.ts), so retry as often and take jobs again promptly.
+      runRetryDelay: 2000,
+    },
+  );
+  worker.on('error', onError);
+  worker.on('failed', (job, error) => job && log.warn({ job: job.id, worker: name, reason: error.message }, 'export failed'));
+  worker.on('stalled', (id) => log.warn({ job: id, worker: name }, 'an export whose worker stopped went back to the queue'));
+
+  const admission = new AdmissionController(config.limits, config.admission);
+  const gate = async (): Promise<void> => {
+    const open = admission.mayStart();
+    if (!open && !worker.isPaused()) {
+      log.warn({ worker: name, reason: admission.current.reason }, 'not taking new exports');
+      await worker.pause(true);
+    } else if (open && worker.isPaused() && !worker.closing) {
+      log.info({ worker: name }, 'taking new exports again');
+      await worker.resume();
+    }
+  };
+  await cancels.listen(() => [...running], (id) => worker.cancelJob(id, ABORT_CANCEL), onError);
+  // Decide before the first fetch: a worker that starts above its watermark takes nothing.
+  admission.check();
+  await gate();
+  const unsubscribe = admission.onChange(() => void gate().catch(onError));
+  admission.start();
+  void worker.run().catch(onError);
+  await worker.waitUntilReady();
+
+  return {
+    name,
+    async close(graceMs) {
+      unsubscribe();
+      admission.stop();
+      const closing = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace over'>((resolve) => (timer = setTimeout(resolve, graceMs, 'grace over')));
+      if ((await Promise.race([closing, graceOver])) === 'grace over') worker.cancelAllJobs(ABORT_SHUTDOWN);
+      clearTimeout(timer);
+      await closing;
+      await cancels.close();
+      await commands.quit().catch(() => commands.disconnect());
+    },
+  };
+}
+

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isSheetpipeError } from '../../src/errors.js';
+import { DirectoryStorage } from '../../src/service/distributed/directory-storage.js';
+import { isStorage } from '../../src/service/distributed/storage.js';
+
+async function withDir(work: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-storage-'));
+  try {
+    await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
+test('an upload is invisible until commit, then replaces the old file under its key', async () => {
+  await withDir(async (dir) => {
+    const storage = new DirectoryStorage(join(dir, 'files'), 'host-1');
+    assert.ok(isStorage(storage));
+    const first = await storage.create('job.xlsx');
+    await write(first.stream, 'old');
+    assert.equal(await first.commit(), 3);
+    const second = await storage.create('job.xlsx');
+    await write(second.stream, 'new bytes');
+    const [temp, ...others] = (await readdir(join(dir, 'files'))).sort();
+    assert.match(temp ?? '', /^\.job\.xlsx\.host-1-[0-9a-f]{8}\.tmp$/, 'the temp file names its key and writer');
+    assert.deepEqual(others, ['job.xlsx']);
+    assert.equal(await readFile(join(dir, 'files', 'job.xlsx'), 'utf8'), 'old', 'the old file stays until the new one is committed');
+    second.stream.end();
+    assert.equal(await second.commit(), 9);
+    assert.equal(await readFile(join(dir, 'files', 'job.xlsx'), 'utf8'), 'new bytes');
+    assert.deepEqual(await readdir(join(dir, 'files')), ['job.xlsx'], 'one file, no temp file');
+  });
+});
+
+test('discard drops the temp file; removePartial removes what another writer left; remove deletes the object', async () => {
+  await withDir(async (dir) => {
+    const storage = new DirectoryStorage(dir, 'host:2');
+    const upload = await storage.create('a.csv');
+    await write(upload.stream, 'partial');
+    await upload.discard();
+    assert.deepEqual(await readdir(dir), []);
+
+    await writeFile(join(dir, '.a.csv.deadhost-77-0a0b.tmp'), 'left by a killed worker');
+    await writeFile(join(dir, '.ab.csv.other-1-0c0d.tmp'), 'another key');
+    await writeFile(join(dir, 'a.csv'), 'finished');
+    assert.equal(await storage.removePartial('a.csv'), 1);
+    assert.deepEqual((await readdir(dir)).sort(), ['.ab.csv.other-1-0c0d.tmp', 'a.csv']);
+    await storage.remove('a.csv');
+    await storage.remove('a.csv');
+    assert.deepEqual(await readdir(dir), ['.ab.csv.other-1-0c0d.tmp']);
+  });
+});
+
+test('keys are plain file names, and an unwritable directory is an output error', async () => {
+  await withDir(async (dir) => {
+    const storage = new DirectoryStorage(dir);
+    for (const key of ['../escape.xlsx', 'a/b.xlsx', '.hidden', '']) {
+      await assert.rejects(storage.create(key), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'));
+    }
+    await writeFile(join(dir, 'not-a-dir'), '');
+    const blocked = new DirectoryStorage(join(dir, 'not-a-dir', 'files'));
+    await assert.rejects(blocked.create('x.xlsx'), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'));
+  });
+});
