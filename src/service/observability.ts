@@ -3,14 +3,13 @@
  * ring (flushed to `observability.latencyLog`, default `<storage.dir>/latency.bin`), event-loop/GC/
  * coloring metrics in the service's registry, `GET /debug/latency` for tokens whose reports include
  * `"*"`, and the helpers routes use to report what the plugin cannot see (time queued for an export
- * slot, time waiting for a database, the first byte of a hijacked reply). The helpers are no-ops
+ * slot, time waiting for a database). The helpers are no-ops
  * while observability is off (the request then has no trace context).
  */
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { SheetpipeError } from '../errors.js';
 import { createObservability, type Observability } from '../observability/fastify-plugin.js';
-import { monotonicNs } from '../observability/clock.js';
 import { currentTrace, logBindings } from '../observability/trace-context.js';
 import type { ServiceConfig } from './config/types.js';
 import { tokenVerifier } from './http/auth.js';
@@ -58,14 +57,7 @@ export function noteDbWaitSince(request: FastifyRequest, started: number): void 
   if (request.sheetpipeTrace) request.sheetpipeDbMs += performance.now() - started;
 }
 
-/** For hijacked replies, which skip onSend: the time of the first byte, and that the body streams. */
-export function noteFirstByte(request: FastifyRequest): void {
-  if (!request.sheetpipeTrace || request.sheetpipeTtfbNs !== 0) return;
-  request.sheetpipeTtfbNs = monotonicNs();
-  request.sheetpipeStreamed = true;
-}
-
-/** The `traceparent` a hijacked reply echoes (onSend sets it on all others), when tracing is on. */
+/** The `traceparent` a hijacked reply echoes (the plugin sets it on all others), when tracing is on. */
 export function echoedTraceparent(request: FastifyRequest): string | undefined {
   return request.sheetpipeTrace?.traceparent;
 }

@@ -68,7 +68,7 @@ test('the plugin over loopback HTTP: trace headers, ALS, sampling, attribution, 
     await sleep(6);
     return { ok: true };
   });
-  app.get('/stream', (_request, reply) => {
+  app.get('/stream', { config: { sheetpipeStreams: true } }, (_request, reply) => {
     reply.type('text/plain').send(Readable.from(['a', 'b']));
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });

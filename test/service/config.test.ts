@@ -83,7 +83,7 @@ test('${ENV} in URLs is expanded; an unset variable names the key and the variab
 
 test('defaults: limits, admission watermarks, server, memory limit from the detected default', () => {
   const config = validateConfig({ sources: { demo: { url: 'sqlite:/tmp/x.db' } } }, base);
-  assert.deepEqual(config.limits, { concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5 });
+  assert.deepEqual(config.limits, { concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30 });
   assert.equal(config.admission.queueAtPercent, 70);
   assert.equal(config.admission.refuseAtPercent, 85);
   assert.equal(config.server.port, 8080);
@@ -122,6 +122,7 @@ test('every bad key is named in the error', () => {
   configErrorAt(withReport({ table: 't' }, { limits: { concurrentExports: 0 } }), 'limits.concurrentExports', /at least 1/);
   configErrorAt(withReport({ table: 't' }, { limits: { queueLength: 2.5 } }), 'limits.queueLength', /whole number/);
   configErrorAt(withReport({ table: 't' }, { limits: { memoryLimitMb: -1 } }), 'limits.memoryLimitMb');
+  configErrorAt(withReport({ table: 't' }, { limits: { downloadWaitSeconds: -1 } }), 'limits.downloadWaitSeconds', /at least 0/);
   configErrorAt(withReport({ table: 't' }, { admission: { queueAtPercent: 90, refuseAtPercent: 80 } }), 'admission.refuseAtPercent');
   configErrorAt(withReport({ table: 't' }, { storage: { retentionHours: 0 } }), 'storage.retentionHours', /greater than 0/);
   configErrorAt(withReport({ table: 't' }, { schedules: [{ cron: '61 * * * *', report: 'r' }] }), 'schedules[0].cron', /invalid cron/);

@@ -14,13 +14,14 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { SheetpipeError } from '../../errors.js';
+import { markFirstByte } from '../../observability/fastify-plugin.js';
 import { restoreTrace } from '../../observability/trace-context.js';
 import type { ServiceContext } from '../context.js';
 import { downloadName, planJobQuery } from '../export-plan.js';
 import type { Release } from '../jobs/slots.js';
 import { runTracedExport } from '../jobs/traced-export.js';
 import type { JobRequest } from '../jobs/types.js';
-import { echoedTraceparent, noteDbWait, noteFirstByte, noteQueued } from '../observability.js';
+import { echoedTraceparent, noteDbWait, noteQueued } from '../observability.js';
 import { readDownloadQuery } from './export-request.js';
 import { writeRawError } from './errors.js';
 import { admitNewExport } from './job-access.js';
@@ -67,7 +68,7 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
     const traceparent = echoedTraceparent(request);
     if (traceparent !== undefined) {
       response.setHeader('traceparent', traceparent);
-      onFirstWrite(response, () => noteFirstByte(request));
+      onFirstWrite(response, () => markFirstByte(request));
     }
   }
 

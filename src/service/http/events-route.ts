@@ -5,9 +5,10 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServerResponse } from 'node:http';
+import { markFirstByte } from '../../observability/fastify-plugin.js';
 import type { ServiceContext } from '../context.js';
 import { isFinished, jobView, type JobEvent, type JobRecord } from '../jobs/types.js';
-import { echoedTraceparent, noteFirstByte } from '../observability.js';
+import { echoedTraceparent } from '../observability.js';
 import { findJob } from './job-access.js';
 
 /** A comment line every 15 s keeps proxies from closing an idle stream. */
@@ -37,7 +38,7 @@ export const eventsRoute: FastifyPluginAsync<ServiceContext> = async (app, conte
       'x-accel-buffering': 'no',
       ...(traceparent === undefined ? {} : { traceparent }),
     });
-    noteFirstByte(request);
+    markFirstByte(request);
     let keepAlive: NodeJS.Timeout | undefined;
     let unsubscribe = (): void => undefined;
     const close = (): void => {

@@ -16,7 +16,8 @@ import { CONTENT_TYPES, contentDisposition, parseRange } from './range.js';
 export const fileRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
   const { queue, files } = context;
 
-  app.get<{ Params: { id: string } }>('/v1/exports/:id/file', async (request, reply) => {
+  // sheetpipeStreams: the latency record gets the time to first byte of the file.
+  app.get<{ Params: { id: string } }>('/v1/exports/:id/file', { config: { sheetpipeStreams: true } }, async (request, reply) => {
     const job = await findJob(queue, request, request.params.id);
     if (!isFinished(job.status)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FINISHED', [job.id, job.status]);
     if (job.status !== 'succeeded') {
