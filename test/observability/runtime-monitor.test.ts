@@ -21,7 +21,8 @@ test('a stall in progress and a finished stall are both seen; a quiet window sho
     await sleep(30);
     const quietStart = monotonicNs();
     await sleep(30);
-    assert.ok(monitor.eventLoopStallNs(quietStart, monotonicNs()) < 2e6, 'an idle loop has no stall');
+    // Well under the 40 ms stall below; a shared CI machine may deschedule an idle process for a few ms.
+    assert.ok(monitor.eventLoopStallNs(quietStart, monotonicNs()) < 10e6, 'an idle loop has no stall');
     const start = monotonicNs();
     busy(40);
     assert.ok(monitor.currentEventLoopDelayMs() >= 25, `in-progress stall seen: ${monitor.currentEventLoopDelayMs()} ms`);
