@@ -2,14 +2,17 @@
  * `npm run bench:service`: latency of the service's small requests (GET /v1/exports/:id) at a
  * constant open-loop rate, first idle, then while a 1,000,000-row export runs, next to a trivial
  * node:http server at the same rate in the same run (the machine's floor), plus the export's
- * throughput in the service vs the CLI. Writes bench/RESULTS-service.md.
+ * throughput in the service vs the CLI, plus the cost of recording and coloring: the service with
+ * observability on vs off in alternating rounds (service/overhead.ts). Writes bench/RESULTS-service.md.
  *
- * Env: SHEETPIPE_BENCH_RATE (requests/s, default 5000), SHEETPIPE_BENCH_DURATION (s per phase,
- * default 10), SHEETPIPE_BENCH_CONNECTIONS (keep-alive sockets, default 16), SHEETPIPE_BENCH_ROWS
+ * Env: SHEETPIPE_BENCH_RATE (requests/s, default 5000), SHEETPIPE_BENCH_DURATION (s per phase under
+ * export, default 10), SHEETPIPE_BENCH_CONNECTIONS (keep-alive sockets, default 16), SHEETPIPE_BENCH_ROWS
  * (default 1000000), SHEETPIPE_BENCH_WARMUP (unrecorded seconds before each phase, default 2),
- * SHEETPIPE_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test).
- * The service runs twice, with observability (latency ring, tracing) on and off, side by side.
- * The default run takes about 3 minutes.
+ * SHEETPIPE_BENCH_ROUNDS (on/off rounds, default 8: many short rounds pair better on a noisy machine
+ * than a few long ones), SHEETPIPE_BENCH_ROUND_SECONDS (s per constant-rate phase in a round, default 3),
+ * SHEETPIPE_BENCH_SATURATION_SECONDS (s per closed-loop phase, default 2), SHEETPIPE_BENCH_ROUND_WARMUP
+ * (unrecorded s before each phase of a round, default 1), SHEETPIPE_BENCH_PG (default
+ * postgres://postgres@127.0.0.1:5432/test). The default run takes about 4 minutes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { LoadResult } from './service/load-generator.js';
+import { measureOverhead, median, overheadSection, type OverheadSpec } from './service/overhead.js';
 import { HERE, runLoad, startServer, timed, type Server } from './service/processes.js';
 
 const env = process.env;
@@ -26,6 +30,16 @@ const CONNECTIONS = Number(env.SHEETPIPE_BENCH_CONNECTIONS ?? 16);
 const WARMUP = Number(env.SHEETPIPE_BENCH_WARMUP ?? 2);
 const ROWS = Number(env.SHEETPIPE_BENCH_ROWS ?? 1_000_000);
 const PG_URL = env.SHEETPIPE_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const OVERHEAD: OverheadSpec = {
+  rounds: Number(env.SHEETPIPE_BENCH_ROUNDS ?? 8),
+  rate: RATE,
+  seconds: Number(env.SHEETPIPE_BENCH_ROUND_SECONDS ?? 3),
+  saturationSeconds: Number(env.SHEETPIPE_BENCH_SATURATION_SECONDS ?? 2),
+  warmupSeconds: Number(env.SHEETPIPE_BENCH_ROUND_WARMUP ?? 1),
+  connections: CONNECTIONS,
+  // A fixed trace: the on service parses it, keeps it in the latency record and echoes it, like any traced request.
+  headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', baggage: 'color=canary' },
+};
 const TOKEN = randomBytes(16).toString('hex');
 const REPO = resolve(HERE, '../../..');
 const CLI = join(REPO, 'dist/src/cli/main.js');
@@ -89,6 +103,15 @@ async function underExport(service: Server, url: string, token?: string): Promis
   return { result, job, coveredMs };
 }
 
+/** Field-wise medians of several phases (a typical phase, for the table). */
+function medianResult(results: readonly LoadResult[]): LoadResult {
+  const of = (get: (r: LoadResult) => number, digits = 0): number => Number(median(results.map(get)).toFixed(digits));
+  return {
+    sent: of((r) => r.sent), completed: of((r) => r.completed), errors: of((r) => r.errors), total: of((r) => r.total),
+    requestsPerSecond: of((r) => r.requestsPerSecond), p50Ms: of((r) => r.p50Ms, 3), p99Ms: of((r) => r.p99Ms, 3), p999Ms: of((r) => r.p999Ms, 3), maxMs: of((r) => r.maxMs, 3),
+  };
+}
+
 function row(phase: string, result: LoadResult): string {
   return `| ${phase} | ${RATE} | ${result.requestsPerSecond} | ${result.errors} | ${result.p50Ms} | ${result.p99Ms} | ${result.p999Ms} | ${result.maxMs} |`;
 }
@@ -117,21 +140,24 @@ async function main(): Promise<void> {
 
     const trivial = await startServer('trivial-server.js', []);
     servers.push(trivial);
-    const start = async (file: string): Promise<{ service: Server; target: string }> => {
+    const start = async (file: string): Promise<{ service: Server; target: string; pid: number }> => {
       const service = await startServer('serve.js', ['--config', join(dir, file), '--port', '0'], { SHEETPIPE_LOG_LEVEL: 'warn' });
       servers.push(service);
       const small = await startJob(service, 'small');
       await waitJob(service, small.id, ended);
-      return { service, target: `${service.url}/v1/exports/${small.id}` };
+      return { service, target: `${service.url}/v1/exports/${small.id}`, pid: service.pid };
     };
     const on = await start('on.json');
     const off = await start('off.json');
 
-    console.log(`floor idle: ${RATE}/s for ${DURATION} s (+${WARMUP} s warm-up) per phase`);
-    const floorIdle = await load(`${trivial.url}/`);
-    console.log('service idle');
-    const onIdle = await load(on.target, TOKEN);
-    const offIdle = await load(off.target, TOKEN);
+    console.log(`idle, obs on vs off: ${OVERHEAD.rounds} rounds, ${RATE}/s for ${OVERHEAD.seconds} s + ${OVERHEAD.saturationSeconds} s closed loop per service`);
+    const rounds = await measureOverhead(
+      { url: on.target, pid: on.pid, token: TOKEN }, { url: off.target, pid: off.pid, token: TOKEN }, `${trivial.url}/`, OVERHEAD, (line) => console.log(line),
+    );
+    const floorIdle = medianResult(rounds.map((r) => r.floor));
+    const onIdle = medianResult(rounds.map((r) => r.on.fixed));
+    const offIdle = medianResult(rounds.map((r) => r.off.fixed));
+    console.log(`while exporting: ${RATE}/s for ${DURATION} s (+${WARMUP} s warm-up) per phase`);
     console.log('service export alone');
     const alone = await waitJob(on.service, (await startJob(on.service, 'big')).id, ended);
     console.log('service while exporting');
@@ -153,9 +179,9 @@ async function main(): Promise<void> {
       '',
       '| phase | rate (req/s) | achieved (req/s) | errors | P50 ms | P99 ms | P999 ms | max ms |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      row('trivial node:http server, idle (floor)', floorIdle),
-      row('service `GET /v1/exports/:id`, idle, obs on', onIdle),
-      row('service `GET /v1/exports/:id`, idle, obs off', offIdle),
+      row(`trivial node:http server, idle (floor; median of ${rounds.length})`, floorIdle),
+      row(`service \`GET /v1/exports/:id\`, idle, obs on (median of ${rounds.length})`, onIdle),
+      row(`service \`GET /v1/exports/:id\`, idle, obs off (median of ${rounds.length})`, offIdle),
       row(`service \`GET /v1/exports/:id\` ${exporting}, obs on`, onBusy.result),
       row(`service \`GET /v1/exports/:id\` ${exporting}, obs off`, offBusy.result),
       row(`trivial server ${exporting} in the service`, floorBusy.result),
@@ -172,7 +198,8 @@ async function main(): Promise<void> {
       `| service job while serving ${RATE} req/s (obs on) | ${Math.round(rowsPerSecond(onBusy.job))} | ${ratio(rowsPerSecond(onBusy.job), cliRate)} |`,
       `| service job while serving ${RATE} req/s (obs off) | ${Math.round(rowsPerSecond(offBusy.job))} | ${ratio(rowsPerSecond(offBusy.job), cliRate)} |`,
       '',
-      `Rerun: \`SHEETPIPE_BENCH_RATE=${RATE} SHEETPIPE_BENCH_DURATION=${DURATION} SHEETPIPE_BENCH_CONNECTIONS=${CONNECTIONS} npm run bench:service\`.`,
+      ...overheadSection(rounds, OVERHEAD),
+      `Rerun: \`SHEETPIPE_BENCH_RATE=${RATE} SHEETPIPE_BENCH_DURATION=${DURATION} SHEETPIPE_BENCH_CONNECTIONS=${CONNECTIONS} SHEETPIPE_BENCH_ROUNDS=${OVERHEAD.rounds} npm run bench:service\`.`,
       '',
     ];
     const text = lines.join('\n');

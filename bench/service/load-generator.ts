@@ -1,10 +1,14 @@
 /**
- * Open-loop, constant-rate HTTP load generator (run in its own process). Request i is due at
- * start + i / rate whether or not earlier ones have answered; its latency is measured from that
- * scheduled time, so a stalled server shows up as latency instead of a lower send rate
- * (no coordinated omission). Latencies go into an HDR histogram in nanoseconds.
+ * HTTP load generator (run in its own process), in one of two modes:
  *
- * The first `warmupSeconds` run at the same rate but are not recorded (JIT, connection set-up).
+ * - open (default): constant rate. Request i is due at start + i / rate whether or not earlier ones
+ *   have answered; its latency is measured from that scheduled time, so a stalled server shows up as
+ *   latency instead of a lower send rate (no coordinated omission). Latencies go into an HDR
+ *   histogram in nanoseconds.
+ * - closed: saturation. `connections` requests are always in flight, each answer sends the next one;
+ *   the result is the most requests/s the server answers.
+ *
+ * The first `warmupSeconds` run the same way but are not recorded (JIT, connection set-up).
  *
  * argv[2]: JSON LoadSpec. Prints one JSON line: LoadResult.
  */
@@ -13,17 +17,24 @@ import { build } from 'hdr-histogram-js';
 
 export interface LoadSpec {
   readonly url: string;
+  readonly mode?: 'open' | 'closed';
+  /** Requests/s (open mode). */
   readonly rate: number;
   readonly durationSeconds: number;
   readonly connections: number;
   readonly warmupSeconds?: number;
   readonly token?: string;
+  /** Sent with every request (e.g. `traceparent` and `baggage`, so tracing does its work). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
+  /** Requests in the recorded part. */
   readonly sent: number;
   readonly completed: number;
   readonly errors: number;
+  /** Every request sent, warm-up included (for per-request server CPU). */
+  readonly total: number;
   /** Completed requests per second of wall time. */
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
@@ -33,13 +44,49 @@ export interface LoadResult {
 }
 
 const nowNs = (): number => Number(process.hrtime.bigint());
+const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 
-async function run(spec: LoadSpec): Promise<LoadResult> {
+interface Sender {
+  readonly histogram: ReturnType<typeof build>;
+  /** Sends one request; `done(ok)` when it ended. */
+  send(done: (ok: boolean) => void): void;
+  close(): void;
+}
+
+function sender(spec: LoadSpec): Sender {
   const target = new URL(spec.url);
   const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
-  // 1 ns .. 2 min, 3 significant digits.
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 120e9, numberOfSignificantValueDigits: 3, bitBucketSize: 64 });
-  const headers = spec.token === undefined ? {} : { authorization: `Bearer ${spec.token}` };
+  const headers = { ...spec.headers, ...(spec.token === undefined ? {} : { authorization: `Bearer ${spec.token}` }) };
+  const options = { agent, host: target.hostname, port: target.port, path: target.pathname + target.search, headers };
+  return {
+    // 1 ns .. 2 min, 3 significant digits.
+    histogram: build({ lowestDiscernibleValue: 1, highestTrackableValue: 120e9, numberOfSignificantValueDigits: 3, bitBucketSize: 64 }),
+    send(done) {
+      const req = request(options, (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode === 200));
+        res.on('error', () => done(false));
+      });
+      req.on('error', () => done(false));
+      req.end();
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+function result(s: Sender, sent: number, completed: number, errors: number, total: number, seconds: number): LoadResult {
+  return {
+    sent, completed, errors, total,
+    requestsPerSecond: Math.round(completed / seconds),
+    p50Ms: ms(s.histogram.getValueAtPercentile(50)),
+    p99Ms: ms(s.histogram.getValueAtPercentile(99)),
+    p999Ms: ms(s.histogram.getValueAtPercentile(99.9)),
+    maxMs: ms(s.histogram.maxValue),
+  };
+}
+
+async function runOpen(spec: LoadSpec): Promise<LoadResult> {
+  const s = sender(spec);
   const warmup = Math.round(spec.rate * (spec.warmupSeconds ?? 0));
   const total = warmup + Math.round(spec.rate * spec.durationSeconds);
   const intervalNs = 1e9 / spec.rate;
@@ -49,22 +96,15 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   let errors = 0;
   let settle: () => void = () => undefined;
   const allDone = new Promise<void>((resolve) => (settle = resolve));
-  const finish = (index: number, scheduledNs: number, ok: boolean): void => {
-    if (index >= warmup) {
-      histogram.recordValue(Math.max(nowNs() - scheduledNs, 1));
-      completed++;
-      if (!ok) errors++;
-    }
-    if (++settled === total) settle();
-  };
   const fire = (index: number, scheduledNs: number): void => {
-    const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname + target.search, headers }, (res) => {
-      res.resume();
-      res.on('end', () => finish(index, scheduledNs, res.statusCode === 200));
-      res.on('error', () => finish(index, scheduledNs, false));
+    s.send((ok) => {
+      if (index >= warmup) {
+        s.histogram.recordValue(Math.max(nowNs() - scheduledNs, 1));
+        completed++;
+        if (!ok) errors++;
+      }
+      if (++settled === total) settle();
     });
-    req.on('error', () => finish(index, scheduledNs, false));
-    req.end();
   };
   const start = nowNs();
   await new Promise<void>((resolve) => {
@@ -85,20 +125,42 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   await Promise.race([allDone, timeout]);
   const elapsedSeconds = (nowNs() - start) / 1e9 - (spec.warmupSeconds ?? 0);
   const measured = total - warmup;
-  errors += measured - completed;
-  agent.destroy();
-  const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
-  return {
-    sent: measured, completed, errors,
-    requestsPerSecond: Math.round(completed / elapsedSeconds),
-    p50Ms: ms(histogram.getValueAtPercentile(50)),
-    p99Ms: ms(histogram.getValueAtPercentile(99)),
-    p999Ms: ms(histogram.getValueAtPercentile(99.9)),
-    maxMs: ms(histogram.maxValue),
-  };
+  s.close();
+  return result(s, measured, completed, errors + measured - completed, total, elapsedSeconds);
+}
+
+async function runClosed(spec: LoadSpec): Promise<LoadResult> {
+  const s = sender(spec);
+  const start = nowNs();
+  const recordFrom = start + (spec.warmupSeconds ?? 0) * 1e9;
+  const end = recordFrom + spec.durationSeconds * 1e9;
+  let total = 0;
+  let completed = 0;
+  let errors = 0;
+  await Promise.all(Array.from({ length: spec.connections }, () => new Promise<void>((resolve) => {
+    const next = (): void => {
+      const sentAt = nowNs();
+      if (sentAt >= end) return resolve();
+      total++;
+      s.send((ok) => {
+        const now = nowNs();
+        // Counted when it both started and ended inside the recorded window.
+        if (sentAt >= recordFrom && now <= end) {
+          s.histogram.recordValue(Math.max(now - sentAt, 1));
+          completed++;
+          if (!ok) errors++;
+        }
+        next();
+      });
+    };
+    next();
+  })));
+  s.close();
+  return result(s, completed, completed, errors, total, spec.durationSeconds);
 }
 
 if (process.argv[2] !== undefined) {
-  const result = await run(JSON.parse(process.argv[2]) as LoadSpec);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const spec = JSON.parse(process.argv[2]) as LoadSpec;
+  const outcome = await (spec.mode === 'closed' ? runClosed(spec) : runOpen(spec));
+  process.stdout.write(`${JSON.stringify(outcome)}\n`);
 }

@@ -1,5 +1,6 @@
 /** Child processes of the service benchmark: servers that print their address, and one-shot runs. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load-generator.js';
@@ -8,7 +9,21 @@ export const HERE = dirname(fileURLToPath(import.meta.url));
 
 export interface Server {
   readonly url: string;
+  readonly pid: number;
   stop(): Promise<void>;
+}
+
+/**
+ * CPU time (user + system, ms) the process has used so far, all its threads included, from
+ * /proc/<pid>/stat; undefined where there is no /proc. Linux counts it in ticks of 10 ms (USER_HZ 100).
+ */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts `script` and waits (30 s at most) for a line with its `http://` address. */
@@ -30,6 +45,7 @@ export async function startServer(script: string, args: string[], env: NodeJS.Pr
   });
   return {
     url,
+    pid: child.pid as number,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

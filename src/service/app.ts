@@ -81,7 +81,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
   // Jobs run in worker threads unless the caller supplies its own export function (then in-process).
   const runner: JobRunner = options.runExport
-    ? new PipelineRunner(config, files, runExport, observability?.coloring)
+    ? new PipelineRunner(config, files, runExport, observability)
     : new WorkerRunner(config, files, observability?.coloring);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;

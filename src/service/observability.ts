@@ -29,7 +29,15 @@ export function createServiceObservability(config: ServiceConfig, registry: Regi
   });
 }
 
-/** A pino `mixin`: every log line written inside a traced request or export carries its traceId, spanId and color. */
+/** traceId, spanId and color of `request`, for its log lines (nothing while observability is off). */
+export function requestLogFields(request: FastifyRequest): object {
+  return request.sheetpipeTrace ? logBindings(request.sheetpipeTrace) : {};
+}
+
+/**
+ * A pino `mixin`: log lines written inside AsyncLocalStorage (requests when the plugin enters it, export
+ * runs) carry the trace's fields, fastify's own request lines included.
+ */
 export function traceLogFields(): object {
   const trace = currentTrace();
   return trace === undefined ? {} : logBindings(trace);

@@ -35,6 +35,7 @@ test('the plugin over loopback HTTP: trace headers, ALS, sampling, attribution, 
     flushIntervalMs: 50,
     sampleRates: { ...DEFAULT_SAMPLE_RATES, 'GET /stream': 1 },
     authorize: (request) => request.headers.authorization === 'Bearer admin',
+    asyncContext: true, // the handlers below read currentTrace()
   });
   const app = Fastify();
   await app.register(obs.plugin);

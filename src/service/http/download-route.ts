@@ -14,14 +14,14 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { SheetpipeError } from '../../errors.js';
-import { markFirstByte } from '../../observability/fastify-plugin.js';
+import { markFirstByte } from '../../observability/request-hooks.js';
 import { restoreTrace } from '../../observability/trace-context.js';
 import type { ServiceContext } from '../context.js';
 import { downloadName, planJobQuery } from '../export-plan.js';
 import type { Release } from '../jobs/slots.js';
 import { runTracedExport } from '../jobs/traced-export.js';
 import type { JobRequest } from '../jobs/types.js';
-import { echoedTraceparent, noteDbWait, noteQueued } from '../observability.js';
+import { echoedTraceparent, noteDbWait, noteQueued, requestLogFields } from '../observability.js';
 import { readDownloadQuery } from './export-request.js';
 import { writeRawError } from './errors.js';
 import { admitNewExport } from './job-access.js';
@@ -104,12 +104,13 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
           onProgress: (progress) => (rows = progress.rows),
         }, job.trace === null ? undefined : restoreTrace(job.trace, 'sheetpipe.export'), {
           onQueryWait: (ms) => noteDbWait(request, ms),
+          asyncContext: observability?.asyncContext ?? false,
           ...(ctx && observability ? { onHop: (hop: 'db' | 'file') => observability.coloring.hop(ctx, hop) } : {}),
         });
         metrics.recordExport('succeeded', performance.now() - started, result.rows, result.bytes);
       } catch (error) {
         metrics.recordExport(controller.signal.aborted ? 'canceled' : 'failed', performance.now() - started, rows, 0);
-        if (!controller.signal.aborted) request.log.warn({ err: error, report: job.report }, 'direct download failed');
+        if (!controller.signal.aborted) request.log.warn({ err: error, report: job.report, ...requestLogFields(request) }, 'direct download failed');
         if (!response.headersSent && !response.destroyed) writeRawError(response, error, config.limits.retryAfterSeconds);
         else response.destroy();
       } finally {

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyPluginAsync } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { SheetpipeError, isSheetpipeError } from '../../errors.js';
+import { requestLogFields } from '../observability.js';
 
 export interface ErrorBody {
   readonly status: number;
@@ -33,7 +34,7 @@ function needsRetryAfter(status: number): boolean {
 
 export function sendError(reply: FastifyReply, error: unknown, retryAfterSeconds: number): FastifyReply {
   const { status, body } = errorBody(error);
-  if (status >= 500 && !needsRetryAfter(status)) reply.log.error({ err: error }, 'request failed');
+  if (status >= 500 && !needsRetryAfter(status)) reply.log.error({ err: error, ...requestLogFields(reply.request) }, 'request failed');
   if (needsRetryAfter(status)) reply.header('retry-after', String(retryAfterSeconds));
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   return reply.code(status).type('application/json; charset=utf-8').send(body);

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { markFirstByte } from '../../observability/fastify-plugin.js';
+import { markFirstByte } from '../../observability/request-hooks.js';
 import type { ServiceContext } from '../context.js';
 import { isFinished, jobView, type JobEvent, type JobRecord } from '../jobs/types.js';
 import { echoedTraceparent } from '../observability.js';

@@ -1,6 +1,6 @@
 /** Runs a job in-process through the export pipeline into `<storage.dir>/files/<id>.<format>`. */
 import { stat } from 'node:fs/promises';
-import type { ColoringMetrics } from '../../observability/coloring.js';
+import type { Observability } from '../../observability/fastify-plugin.js';
 import { restoreTrace } from '../../observability/trace-context.js';
 import type { ExportOptions, ExportResult } from '../../pipeline/types.js';
 import type { ServiceConfig } from '../config/types.js';
@@ -16,13 +16,14 @@ export class PipelineRunner implements JobRunner {
   readonly #config: ServiceConfig;
   readonly #files: JobFiles;
   readonly #runExport: RunExport;
-  readonly #coloring: ColoringMetrics | undefined;
+  readonly #observability: Pick<Observability, 'coloring' | 'asyncContext'> | undefined;
 
-  constructor(config: ServiceConfig, files: JobFiles, runExport: RunExport, coloring?: ColoringMetrics) {
+  /** `observability` counts the jobs' coloring hops. */
+  constructor(config: ServiceConfig, files: JobFiles, runExport: RunExport, observability?: Pick<Observability, 'coloring' | 'asyncContext'>) {
     this.#config = config;
     this.#files = files;
     this.#runExport = runExport;
-    this.#coloring = coloring;
+    this.#observability = observability;
   }
 
   async run(job: JobRecord, control: RunControl): Promise<RunOutcome> {
@@ -36,7 +37,7 @@ export class PipelineRunner implements JobRunner {
         out: target,
         signal: control.signal,
         onProgress: (progress) => control.onProgress(progress.rows, progress.bytes),
-      }, trace, { onHop: (hop) => this.#coloring?.hop(hops, hop) });
+      }, trace, { onHop: (hop) => this.#observability?.coloring.hop(hops, hop), asyncContext: this.#observability?.asyncContext ?? false });
       // `bytes` is promised to be the file's size on disk.
       return { rows: result.rows, bytes: (await stat(target)).size };
     } catch (error) {
