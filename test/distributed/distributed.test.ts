@@ -55,7 +55,7 @@ test('jobs spread over the worker processes; trace and color reach the file; fil
       ids.push((await accepted(response)).id);
     }
     const done = await Promise.all(ids.map((id) => waitForJob(cluster.url, id, (job) => job.status === 'succeeded', 60_000)));
-    assert.ok(done.every((job) => job.rows === 30_000), 'every job counted its data rows');
+    assert.ok(done.every((job) => job.rows === 30_000), `every job counted its data rows: ${JSON.stringify(done.map((job) => job.rows))}`);
     const records = await Promise.all(ids.map((id) => cluster.queue.get(id)));
     const workers = new Set(records.map((record) => record?.worker));
     assert.ok(workers.size >= 2, `jobs ran on ${[...workers].join(', ')}`);
@@ -244,7 +244,8 @@ test('with attempts 1, an export whose worker is killed is failed as interrupted
     assert.ok(victim);
     assert.equal((await tempFiles(cluster.filesDir)).length, 1);
     victim.child.kill('SIGKILL');
-    const failed = await waitForJob(cluster.url, id, (job) => job.status !== 'running', 30_000);
+    // The stall check may first move the job back to waiting for a moment; what matters is how it ends.
+    const failed = await waitForJob(cluster.url, id, (job) => job.status === 'failed' || job.status === 'succeeded' || job.status === 'canceled', 30_000);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'SHEETPIPE_ERR_SERVICE_JOB_INTERRUPTED', JSON.stringify(failed.error));
     await until(async () => (await tempFiles(cluster.filesDir)).length === 0, 5_000, 'the dead worker\'s temp file to be removed');

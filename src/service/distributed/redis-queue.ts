@@ -106,10 +106,26 @@ export class RedisJobQueue implements JobQueue {
 
   async get(id: string): Promise<DistributedJobRecord | undefined> {
     return this.#redis(async () => {
-      const job = (await this.#queue.getJob(id)) as ExportJob | undefined;
-      if (!job) return this.#tombstone(id);
-      return recordOf(job, await job.getState());
+      const found = await this.#snapshot(id);
+      if (!found) return this.#tombstone(id);
+      return recordOf(found.job, found.state);
     });
+  }
+
+  /**
+   * The job and its state, consistent with each other. They are two Redis reads: a job can finish between them,
+   * and a hash read while it was active has no return value yet (a "succeeded" record would then show the last
+   * progress count instead of the final rows), so a finished state with an unfinished hash is read again.
+   */
+  async #snapshot(id: string): Promise<{ job: ExportJob; state: JobState | 'unknown' } | undefined> {
+    const job = (await this.#queue.getJob(id)) as ExportJob | undefined;
+    if (!job) return undefined;
+    const state = await job.getState();
+    if (FINISHED_STATES.includes(state as JobState) && job.finishedOn === undefined) {
+      const again = (await this.#queue.getJob(id)) as ExportJob | undefined;
+      if (again) return { job: again, state };
+    }
+    return { job, state };
   }
 
   /**
@@ -136,10 +152,10 @@ export class RedisJobQueue implements JobQueue {
 
   async remove(id: string): Promise<JobRecord | undefined> {
     return this.#redis(async () => {
-      const job = (await this.#queue.getJob(id)) as ExportJob | undefined;
-      const record = job ? recordOf(job, await job.getState()) : await this.#tombstone(id);
+      const found = await this.#snapshot(id);
+      const record = found ? recordOf(found.job, found.state) : await this.#tombstone(id);
       if (!record || !isFinished(record.status)) return undefined;
-      await job?.remove();
+      await found?.job.remove();
       await this.#commands.del(this.#names.tombstoneKey(id), this.#names.cancelKey(id));
       await this.#options.storage.remove(outputKey(id, record.format));
       return record;
@@ -164,9 +180,9 @@ export class RedisJobQueue implements JobQueue {
 
   /** One step of a cancel: the final record once the job is finished or was removed while waiting. */
   async #tryCancel(id: string): Promise<JobRecord | undefined> {
-    const job = (await this.#queue.getJob(id)) as ExportJob | undefined;
-    if (!job) return this.#tombstone(id);
-    const state = await job.getState();
+    const found = await this.#snapshot(id);
+    if (!found) return this.#tombstone(id);
+    const { job, state } = found;
     if (state === 'unknown' || state === 'active') return undefined;
     if (FINISHED_STATES.includes(state)) return recordOf(job, state);
     // Tombstone first: a reader never finds neither. remove() refuses a job a worker locked meanwhile.
