@@ -20,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { LoadResult } from './service/load-generator.js';
+import { mainThreadShare, type CpuShare } from './service/cpu-share.js';
 import { measureOverhead, median, overheadSection, type OverheadSpec } from './service/overhead.js';
 import { HERE, runLoad, startServer, timed, type Server } from './service/processes.js';
 
@@ -112,6 +113,21 @@ function medianResult(results: readonly LoadResult[]): LoadResult {
   };
 }
 
+/** Runs the on service once more under a V8 CPU profile at the constant rate; undefined if that fails. */
+async function profiledShare(dir: string, start: (file: string, nodeArgs: string[]) => Promise<{ service: Server; target: string; pid: number }>): Promise<CpuShare | undefined> {
+  const profiles = join(dir, 'profiles');
+  const profiled = await start('profiled.json', ['--cpu-prof', `--cpu-prof-dir=${profiles}`]);
+  try {
+    await runLoad({ url: profiled.target, token: TOKEN, headers: OVERHEAD.headers, rate: RATE, durationSeconds: OVERHEAD.seconds * 2, warmupSeconds: OVERHEAD.warmupSeconds, connections: CONNECTIONS });
+  } finally {
+    await profiled.service.stop(); // the profile is written at exit
+  }
+  return mainThreadShare(profiles, profiled.pid).catch((error: Error) => {
+    console.log(`no CPU profile share: ${error.message}`);
+    return undefined;
+  });
+}
+
 function row(phase: string, result: LoadResult): string {
   return `| ${phase} | ${RATE} | ${result.requestsPerSecond} | ${result.errors} | ${result.p50Ms} | ${result.p99Ms} | ${result.p999Ms} | ${result.maxMs} |`;
 }
@@ -133,6 +149,7 @@ async function main(): Promise<void> {
     };
     await writeFile(join(dir, 'on.json'), JSON.stringify({ ...config, storage: { dir: './on' } }));
     await writeFile(join(dir, 'off.json'), JSON.stringify({ ...config, storage: { dir: './off' }, observability: { enabled: false } }));
+    await writeFile(join(dir, 'profiled.json'), JSON.stringify({ ...config, storage: { dir: './profiled' } }));
 
     console.log('CLI export');
     const cliMs = await timed([CLI, 'export', '--source', PG_URL, '--query', query, '--out', join(dir, 'cli.xlsx'), '--no-progress']);
@@ -140,8 +157,8 @@ async function main(): Promise<void> {
 
     const trivial = await startServer('trivial-server.js', []);
     servers.push(trivial);
-    const start = async (file: string): Promise<{ service: Server; target: string; pid: number }> => {
-      const service = await startServer('serve.js', ['--config', join(dir, file), '--port', '0'], { SHEETPIPE_LOG_LEVEL: 'warn' });
+    const start = async (file: string, nodeArgs: string[] = []): Promise<{ service: Server; target: string; pid: number }> => {
+      const service = await startServer('serve.js', ['--config', join(dir, file), '--port', '0'], { SHEETPIPE_LOG_LEVEL: 'warn' }, nodeArgs);
       servers.push(service);
       const small = await startJob(service, 'small');
       await waitJob(service, small.id, ended);
@@ -154,6 +171,8 @@ async function main(): Promise<void> {
     const rounds = await measureOverhead(
       { url: on.target, pid: on.pid, token: TOKEN }, { url: off.target, pid: off.pid, token: TOKEN }, `${trivial.url}/`, OVERHEAD, (line) => console.log(line),
     );
+    console.log('CPU profile of the service, obs on');
+    const share = await profiledShare(dir, start);
     const floorIdle = medianResult(rounds.map((r) => r.floor));
     const onIdle = medianResult(rounds.map((r) => r.on.fixed));
     const offIdle = medianResult(rounds.map((r) => r.off.fixed));
@@ -198,7 +217,7 @@ async function main(): Promise<void> {
       `| service job while serving ${RATE} req/s (obs on) | ${Math.round(rowsPerSecond(onBusy.job))} | ${ratio(rowsPerSecond(onBusy.job), cliRate)} |`,
       `| service job while serving ${RATE} req/s (obs off) | ${Math.round(rowsPerSecond(offBusy.job))} | ${ratio(rowsPerSecond(offBusy.job), cliRate)} |`,
       '',
-      ...overheadSection(rounds, OVERHEAD),
+      ...overheadSection(rounds, OVERHEAD, share),
       `Rerun: \`SHEETPIPE_BENCH_RATE=${RATE} SHEETPIPE_BENCH_DURATION=${DURATION} SHEETPIPE_BENCH_CONNECTIONS=${CONNECTIONS} SHEETPIPE_BENCH_ROUNDS=${OVERHEAD.rounds} npm run bench:service\`.`,
       '',
     ];

@@ -7,6 +7,7 @@
  * and a closed-loop saturation phase (most requests/s); the trivial server's floor runs once per round.
  * Results are medians over rounds; differences are medians of each round's paired difference.
  */
+import type { CpuShare } from './cpu-share.js';
 import type { LoadResult } from './load-generator.js';
 import { cpuMs, runLoad } from './processes.js';
 
@@ -73,7 +74,7 @@ const fmt = (value: number | undefined, digits = 3): string => (value === undefi
 const signed = (value: number, digits: number, unit = ''): string => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}${unit}`;
 
 /** The markdown section: medians, paired differences against the targets, and every round (the noise). */
-export function overheadSection(rounds: readonly OverheadRound[], spec: OverheadSpec): string[] {
+export function overheadSection(rounds: readonly OverheadRound[], spec: OverheadSpec, share: CpuShare | undefined): string[] {
   const pick = (side: 'on' | 'off', get: (m: Measured) => number | undefined): number[] =>
     rounds.map((r) => get(r[side])).filter((v): v is number => v !== undefined);
   const paired = (get: (m: Measured) => number | undefined, combine: (on: number, off: number) => number): number => {
@@ -126,6 +127,9 @@ export function overheadSection(rounds: readonly OverheadRound[], spec: Overhead
     `- throughput cost: ${fmt(throughputCost, 1)} % (target ≤ 5 %: ${verdict(throughputCost, 5, satNoise)}); the off service's own saturation rate spread over ${fmt(satNoise, 0)} % between rounds`,
     `- server CPU per request: ${Number.isFinite(cpuCost) ? signed(cpuCost, 1, ' %') : 'n/a'} with observability on`,
     `- added P999: ${Number.isFinite(addedP999) ? signed(addedP999, 3, ' ms') : 'n/a'} (target ≤ 0.1 ms: ${verdict(addedP999, 0.1, p999Noise)}); the off service's own P999 spread over ${fmt(p999Noise)} ms between rounds`,
+    share === undefined
+      ? '- CPU profile share: n/a'
+      : `- CPU profile of the on service at ${spec.rate}/s (${share.busyMs} ms busy on the main thread): observability code ${fmt(share.observabilityPercent, 2)} %, async_hooks ${fmt(share.asyncHooksPercent, 2)} % of it (service/cpu-share.ts; a share of one process's samples, which the machine's noise does not move)`,
     '',
     '| round | first | floor P999 ms | off P999 ms | on P999 ms | off sat. req/s | on sat. req/s | off CPU µs/req | on CPU µs/req |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

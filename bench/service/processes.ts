@@ -26,9 +26,9 @@ export function cpuMs(pid: number): number | undefined {
   }
 }
 
-/** Starts `script` and waits (30 s at most) for a line with its `http://` address. */
-export async function startServer(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+/** Starts `script` (with `nodeArgs`, e.g. `--cpu-prof`) and waits (30 s at most) for a line with its `http://` address. */
+export async function startServer(script: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';

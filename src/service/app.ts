@@ -10,7 +10,6 @@
  *   await app.close();   // graceful: running exports get server.shutdownGraceSeconds
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { runExport as pipelineRunExport } from '../pipeline/index.js';
 import { AdmissionController } from './admission.js';
 import type { ServiceConfig } from './config/types.js';
 import type { ServiceContext } from './context.js';
@@ -28,7 +27,8 @@ import { JobStore } from './jobs/job-store.js';
 import { LocalJobQueue } from './jobs/local-queue.js';
 import { PipelineRunner, type RunExport } from './jobs/pipeline-runner.js';
 import type { JobRunner } from './jobs/runner.js';
-import { WorkerRunner } from './jobs/worker-runner.js';
+import { WorkerRunner, workerDownloads } from './jobs/worker-runner.js';
+import { inProcessDownloads } from './jobs/download-runner.js';
 import { ExportSlots } from './jobs/slots.js';
 import type { JobRecord } from './jobs/types.js';
 import { lifecyclePlugin } from './lifecycle.js';
@@ -50,7 +50,7 @@ export interface QueueParts {
 export interface BuildAppOptions {
   /** fastify/pino logger options; default off (serve turns it on). */
   readonly logger?: FastifyServerOptions['logger'];
-  /** The export function, run in-process (default: the pipeline's runExport, jobs in a worker thread each). */
+  /** An export function to run in-process, for jobs and direct downloads (default: the pipeline's, each export in its own worker thread). */
   readonly runExport?: RunExport;
   /** Replaces the embedded SQLite queue (e.g. a BullMQ queue); checked with isJobQueue. */
   readonly createQueue?: (parts: QueueParts) => JobQueue;
@@ -71,7 +71,6 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     return503OnClosing: false,
     bodyLimit: 1 << 20,
   });
-  const runExport = options.runExport ?? pipelineRunExport;
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission);
@@ -79,10 +78,14 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   let queue: JobQueue | undefined;
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks });
   const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
-  // Jobs run in worker threads unless the caller supplies its own export function (then in-process).
-  const runner: JobRunner = options.runExport
-    ? new PipelineRunner(config, files, runExport, observability)
+  // Exports run in worker threads unless the caller supplies its own export function (then in-process).
+  const inProcess = options.runExport;
+  const runner: JobRunner = inProcess
+    ? new PipelineRunner(config, files, inProcess, observability)
     : new WorkerRunner(config, files, observability?.coloring);
+  const downloads = inProcess
+    ? inProcessDownloads(config, inProcess, observability?.asyncContext ?? false)
+    : workerDownloads(config);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
@@ -102,7 +105,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     });
   }
   const context: ServiceContext = {
-    config, queue, admission, slots, files, metrics, runExport, log: app.log, observability,
+    config, queue, admission, slots, files, metrics, downloads, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
   };

@@ -4,7 +4,7 @@ import type { AdmissionController } from './admission.js';
 import type { ServiceConfig } from './config/types.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { JobFiles } from './jobs/files.js';
-import type { RunExport } from './jobs/pipeline-runner.js';
+import type { DownloadRunner } from './jobs/download-runner.js';
 import type { ServiceLogger } from './jobs/runner.js';
 import type { ExportSlots } from './jobs/slots.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -27,7 +27,8 @@ export interface ServiceContext {
   readonly slots: ExportSlots;
   readonly files: JobFiles;
   readonly metrics: ServiceMetrics;
-  readonly runExport: RunExport;
+  /** Runs a direct download's export into its response. */
+  readonly downloads: DownloadRunner;
   readonly streams: OpenStreams;
   readonly state: ServiceState;
   readonly log: ServiceLogger;

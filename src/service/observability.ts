@@ -3,8 +3,8 @@
  * ring (flushed to `observability.latencyLog`, default `<storage.dir>/latency.bin`), event-loop/GC/
  * coloring metrics in the service's registry, `GET /debug/latency` for tokens whose reports include
  * `"*"`, and the helpers routes use to report what the plugin cannot see (time queued for an export
- * slot, time waiting for a database). The helpers are no-ops
- * while observability is off (the request then has no trace context).
+ * slot, time waiting for a database). The helpers are no-ops while observability is off (the request
+ * then has no trace context).
  */
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';

@@ -7,7 +7,7 @@ import { assess, watermarksFor, AdmissionController } from '../../src/service/ad
 import { containerMemoryLimit } from '../../src/service/memory-limit.js';
 
 const MB = 1024 * 1024;
-const limits = { concurrentExports: 2, queueLength: 10, memoryLimitMb: 1000, retryAfterSeconds: 5, downloadWaitSeconds: 30 };
+const limits = { concurrentExports: 2, queueLength: 10, memoryLimitMb: 1000, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10 };
 const admission = { queueAtPercent: 70, refuseAtPercent: 85, eventLoopDelayQueueMs: 200, eventLoopDelayRefuseMs: 1000 };
 
 test('watermarks are 70 % and 85 % of the memory limit (RSS) and of the heap limit', () => {

@@ -83,7 +83,7 @@ test('${ENV} in URLs is expanded; an unset variable names the key and the variab
 
 test('defaults: limits, admission watermarks, server, memory limit from the detected default', () => {
   const config = validateConfig({ sources: { demo: { url: 'sqlite:/tmp/x.db' } } }, base);
-  assert.deepEqual(config.limits, { concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30 });
+  assert.deepEqual(config.limits, { concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10 });
   assert.equal(config.admission.queueAtPercent, 70);
   assert.equal(config.admission.refuseAtPercent, 85);
   assert.equal(config.server.port, 8080);
@@ -123,6 +123,8 @@ test('every bad key is named in the error', () => {
   configErrorAt(withReport({ table: 't' }, { limits: { queueLength: 2.5 } }), 'limits.queueLength', /whole number/);
   configErrorAt(withReport({ table: 't' }, { limits: { memoryLimitMb: -1 } }), 'limits.memoryLimitMb');
   configErrorAt(withReport({ table: 't' }, { limits: { downloadWaitSeconds: -1 } }), 'limits.downloadWaitSeconds', /at least 0/);
+  configErrorAt(withReport({ table: 't' }, { limits: { exportNice: 20 } }), 'limits.exportNice', /at most 19/);
+  configErrorAt(withReport({ table: 't' }, { limits: { exportNice: 2.5 } }), 'limits.exportNice', /whole number/);
   configErrorAt(withReport({ table: 't' }, { admission: { queueAtPercent: 90, refuseAtPercent: 80 } }), 'admission.refuseAtPercent');
   configErrorAt(withReport({ table: 't' }, { storage: { retentionHours: 0 } }), 'storage.retentionHours', /greater than 0/);
   configErrorAt(withReport({ table: 't' }, { schedules: [{ cron: '61 * * * *', report: 'r' }] }), 'schedules[0].cron', /invalid cron/);

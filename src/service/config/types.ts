@@ -52,6 +52,11 @@ export interface LimitsConfig {
   readonly retryAfterSeconds: number;
   /** How long a direct download waits for a free export slot before it gets 429 (0: at once). */
   readonly downloadWaitSeconds: number;
+  /**
+   * Added to the nice value of each export's threads (the one reading rows and its render/compress
+   * workers; Linux), so small requests win the CPU while exports run. 0 leaves them at the service's.
+   */
+  readonly exportNice: number;
 }
 
 export interface AdmissionConfig {

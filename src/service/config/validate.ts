@@ -56,13 +56,14 @@ function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.
 
 function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
   const object = expectObject(raw ?? {}, 'limits');
-  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds'], 'limits');
+  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice'], 'limits');
   return {
     concurrentExports: optionalNumber(object, 'concurrentExports', 'limits', { integer: true, min: 1, max: 1024 }) ?? 2,
     queueLength: optionalNumber(object, 'queueLength', 'limits', { integer: true, min: 0 }) ?? 100,
     memoryLimitMb: optionalNumber(object, 'memoryLimitMb', 'limits', { above: 0 }) ?? defaultMemoryLimitMb,
     retryAfterSeconds: optionalNumber(object, 'retryAfterSeconds', 'limits', { integer: true, min: 1 }) ?? 5,
     downloadWaitSeconds: optionalNumber(object, 'downloadWaitSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
+    exportNice: optionalNumber(object, 'exportNice', 'limits', { integer: true, min: 0, max: 19 }) ?? 10,
   };
 }
 

@@ -67,7 +67,7 @@ async function runJob(deps: ExportJobDeps, job: ExportJob, token: string | undef
   if (signal?.aborted) onAbort();
   let lastProgress = 0;
   try {
-    const task = { plan: { ...plan, source: plan.source as string }, storageDir: deps.storage.dir, writer: deps.storage.writer, key };
+    const task = { plan: { ...plan, source: plan.source as string }, storageDir: deps.storage.dir, writer: deps.storage.writer, key, nice: deps.config.limits.exportNice };
     return await runInThread(task, controller.signal, (progress) => {
       const now = Date.now();
       if (now - lastProgress < deps.progressIntervalMs) return;

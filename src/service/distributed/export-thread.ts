@@ -13,6 +13,7 @@
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { runExport } from '../../pipeline/index.js';
+import { lowerThreadPriority } from '../../util/thread-priority.js';
 import type { PlannedExport } from '../export-plan.js';
 import { DirectoryStorage } from './directory-storage.js';
 import { ExportFailure, jobErrorOf, type ExportJobProgress, type ExportJobResult } from './job-data.js';
@@ -23,6 +24,8 @@ export interface ThreadExport {
   readonly storageDir: string;
   readonly writer: string;
   readonly key: string;
+  /** Added to the thread's nice value before it starts (limits.exportNice); its render/compress workers inherit it. */
+  readonly nice: number;
 }
 
 type ToThread = { readonly type: 'abort'; readonly code: string; readonly message: string };
@@ -64,6 +67,7 @@ export function runInThread(task: ThreadExport, signal: AbortSignal, onProgress:
 }
 
 async function runHere(task: ThreadExport, port: NonNullable<typeof parentPort>): Promise<FromThread> {
+  lowerThreadPriority(task.nice);
   const controller = new AbortController();
   port.on('message', (message: ToThread) => controller.abort(new ExportFailure({ code: message.code, message: message.message })));
   const upload = await new DirectoryStorage(task.storageDir, task.writer).create(task.key);

@@ -1,8 +1,8 @@
 /**
  * `GET /v1/reports/:name/download?<params>`: runs the export straight into the response, no
- * temp file. The pipeline's stream sink waits for each socket write, so a slow client slows
- * the query instead of filling memory; a client that goes away aborts the export, which stops
- * the database query. Errors before the first byte are JSON answers; after it, the connection
+ * temp file, in its own worker thread (context.downloads). Each chunk waits for its socket write,
+ * so a slow client slows the query instead of filling memory; a client that goes away aborts the
+ * export, which stops the database query. Errors before the first byte are JSON answers; after it, the connection
  * is destroyed so the client sees a truncated transfer rather than a "complete" broken file.
  *
  * When every export slot is busy the download waits for one (first come, first served) for up to
@@ -15,11 +15,9 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { SheetpipeError } from '../../errors.js';
 import { markFirstByte } from '../../observability/request-hooks.js';
-import { restoreTrace } from '../../observability/trace-context.js';
 import type { ServiceContext } from '../context.js';
-import { downloadName, planJobQuery } from '../export-plan.js';
+import { downloadName } from '../export-plan.js';
 import type { Release } from '../jobs/slots.js';
-import { runTracedExport } from '../jobs/traced-export.js';
 import type { JobRequest } from '../jobs/types.js';
 import { echoedTraceparent, noteDbWait, noteQueued, requestLogFields } from '../observability.js';
 import { readDownloadQuery } from './export-request.js';
@@ -38,7 +36,7 @@ function onFirstWrite(response: ServerResponse, onFirst: () => void): void {
 }
 
 export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { config, admission, slots, state, streams, metrics, runExport, queue, observability } = context;
+  const { config, admission, slots, state, streams, metrics, downloads, queue, observability } = context;
 
   /** A free slot now, or after waiting behind the other waiting downloads; 429 when it may not wait or waited too long. */
   async function exportSlot(request: FastifyRequest, gone: AbortSignal): Promise<Release> {
@@ -97,15 +95,15 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
     let rows = 0;
     const done = (async () => {
       try {
-        const result = await runTracedExport(runExport, {
-          ...planJobQuery(config, job),
+        const result = await downloads({
+          job,
           out: response,
           signal: controller.signal,
-          onProgress: (progress) => (rows = progress.rows),
-        }, job.trace === null ? undefined : restoreTrace(job.trace, 'sheetpipe.export'), {
+          onProgress: (progress) => (rows = progress),
           onQueryWait: (ms) => noteDbWait(request, ms),
-          asyncContext: observability?.asyncContext ?? false,
-          ...(ctx && observability ? { onHop: (hop: 'db' | 'file') => observability.coloring.hop(ctx, hop) } : {}),
+          onHop: (hop) => {
+            if (ctx && observability) observability.coloring.hop(ctx, hop);
+          },
         });
         metrics.recordExport('succeeded', performance.now() - started, result.rows, result.bytes);
       } catch (error) {

@@ -1,18 +1,22 @@
 /**
- * Runs each background job in its own worker thread (export-worker.ts), so a 1M-row export's
- * row conversion does not delay the service's small requests. Same contract as the in-process
- * runner: on abort the worker stops the query and removes the temp file before this settles.
- * The job's trace goes to the worker serialised; the hops it reports count in `coloring`.
+ * Runs each export in its own worker thread (export-worker.ts), so a 1M-row export's row
+ * conversion does not delay the service's small requests: background jobs into their files, direct
+ * downloads into the HTTP response (the thread streams chunks; each waits for the socket's write).
+ * Same contract as the in-process runners: on abort the worker stops the query and removes its temp
+ * file before this settles. The job's trace goes to the worker serialised; the hops it reports
+ * count in `coloring`.
  */
 import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { isSheetpipeError } from '../../errors.js';
 import type { ColorHop, ColoringMetrics } from '../../observability/coloring.js';
 import type { ServiceConfig } from '../config/types.js';
 import { planJobQuery } from '../export-plan.js';
+import type { DownloadRun, DownloadRunner } from './download-runner.js';
 import type { JobFiles } from './files.js';
 import type { JobRunner, RunControl, RunOutcome } from './runner.js';
-import { jobHops, type JobRecord } from './types.js';
+import { jobHops, type JobRecord, type JobRequest } from './types.js';
 import { remoteError, type FromWorker, type ToWorker, type WorkerExport } from './export-worker.js';
 
 const ENTRY = new URL('./export-worker.js', import.meta.url);
@@ -31,11 +35,12 @@ export class WorkerRunner implements JobRunner {
   async run(job: JobRecord, control: RunControl): Promise<RunOutcome> {
     const target = this.#files.pathOf(job.id, job.format);
     try {
-      const plan = planJobQuery(this.#config, job);
-      const data: WorkerExport = { ...plan, source: plan.source as string, out: target, ...(job.trace === null ? {} : { trace: job.trace }) };
       const hops = jobHops(job);
       const coloring = this.#coloring;
-      const rows = await runInWorker(data, control, (hop) => coloring?.hop(hops, hop));
+      const { rows } = await runInWorker(workerExport(this.#config, job, target), control.signal, {
+        onProgress: control.onProgress,
+        onHop: (hop) => coloring?.hop(hops, hop),
+      });
       return { rows, bytes: (await stat(target)).size };
     } catch (error) {
       await this.#files.removeAll(job.id);
@@ -44,30 +49,76 @@ export class WorkerRunner implements JobRunner {
   }
 }
 
-function runInWorker(data: WorkerExport, control: RunControl, onHop: (hop: ColorHop) => void): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+/** Direct downloads, each in its own worker thread streaming into the response. */
+export function workerDownloads(config: ServiceConfig): DownloadRunner {
+  return async (run: DownloadRun) =>
+    runInWorker(workerExport(config, run.job, null), run.signal, {
+      onProgress: (rows) => run.onProgress(rows),
+      onHop: run.onHop,
+      onQueryWait: run.onQueryWait,
+      out: run.out,
+    });
+}
+
+function workerExport(config: ServiceConfig, job: JobRequest, out: string | null): WorkerExport {
+  const plan = planJobQuery(config, job);
+  return { ...plan, source: plan.source as string, out, nice: config.limits.exportNice, ...(job.trace === null ? {} : { trace: job.trace }) };
+}
+
+interface WorkerEvents {
+  readonly onProgress: (rows: number, bytes: number) => void;
+  readonly onHop: (hop: ColorHop) => void;
+  readonly onQueryWait?: (ms: number) => void;
+  /** Where the output goes when the export's `out` is null. */
+  readonly out?: Writable;
+}
+
+function runInWorker(data: WorkerExport, signal: AbortSignal, events: WorkerEvents): Promise<RunOutcome> {
+  return new Promise<RunOutcome>((resolve, reject) => {
     const worker = new Worker(ENTRY, { workerData: data });
     let settled = false;
     const onAbort = (): void => {
-      const reason: unknown = control.signal.reason;
+      const reason: unknown = signal.reason;
       const message: ToWorker = isSheetpipeError(reason)
         ? { type: 'abort', code: reason.code, message: reason.message }
         : { type: 'abort', code: 'SHEETPIPE_ERR_PIPELINE_CANCELED', message: 'the export was cancelled' };
       worker.postMessage(message);
     };
-    control.signal.addEventListener('abort', onAbort, { once: true });
-    if (control.signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
     const finish = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
-      control.signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       outcome();
     };
+    const written = (error?: Error | null): void => {
+      if (!settled) worker.postMessage({ type: 'written', ...(error ? { error: error.message } : {}) } satisfies ToWorker);
+    };
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'hop') onHop(message.hop);
-      else if (message.type === 'progress') control.onProgress(message.rows, message.bytes);
-      else if (message.type === 'done') finish(() => resolve(message.rows));
-      else finish(() => reject(remoteError(message.code, message.message)));
+      switch (message.type) {
+        case 'chunk':
+          events.out?.write(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength), written);
+          break;
+        case 'end':
+          events.out?.end(written);
+          break;
+        case 'hop':
+          events.onHop(message.hop);
+          break;
+        case 'queryWait':
+          events.onQueryWait?.(message.ms);
+          break;
+        case 'progress':
+          events.onProgress(message.rows, message.bytes);
+          break;
+        case 'done':
+          finish(() => resolve({ rows: message.rows, bytes: message.bytes }));
+          break;
+        case 'failed':
+          finish(() => reject(remoteError(message.code, message.message)));
+          break;
+      }
     });
     worker.on('error', (error) => finish(() => reject(error)));
     worker.on('exit', (code) => finish(() => reject(new Error(`the export worker exited with code ${code}`))));
