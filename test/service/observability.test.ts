@@ -205,6 +205,8 @@ test('a download that waits for the only export slot is attributed to `queued`; 
   assert.equal(queued.cause, 'queued', JSON.stringify(queued));
   assert.ok(queued.queuedMs >= 500 && queued.queuedMs <= queued.latencyMs, JSON.stringify(queued));
 
+  // A download's slot is free once its thread has ended, a moment after the client read the last byte.
+  await until(async () => /^sheetpipe_exports_running 0$/m.test(await metricsText()), 5_000, 'every export slot to be free');
   const slowTrace = newTraceId();
   const slow = await fetch(`${server.url}/v1/reports/sleepy/download?seconds=0.6&format=csv`, { headers: traced(slowTrace) });
   assert.equal(slow.status, 200);
