@@ -8,11 +8,12 @@
  * Env: SHEETPIPE_BENCH_RATE (requests/s, default 5000), SHEETPIPE_BENCH_DURATION (s per phase under
  * export, default 10), SHEETPIPE_BENCH_CONNECTIONS (keep-alive sockets, default 16), SHEETPIPE_BENCH_ROWS
  * (default 1000000), SHEETPIPE_BENCH_WARMUP (unrecorded seconds before each phase, default 2),
- * SHEETPIPE_BENCH_ROUNDS (on/off rounds, default 8: many short rounds pair better on a noisy machine
+ * SHEETPIPE_BENCH_EXPORT_ROUNDS (rounds of CLI export, service export alone and the three phases under
+ * an export, in alternating order; default 3), SHEETPIPE_BENCH_ROUNDS (on/off rounds, default 8: many short rounds pair better on a noisy machine
  * than a few long ones), SHEETPIPE_BENCH_ROUND_SECONDS (s per constant-rate phase in a round, default 3),
  * SHEETPIPE_BENCH_SATURATION_SECONDS (s per closed-loop phase, default 2), SHEETPIPE_BENCH_ROUND_WARMUP
  * (unrecorded s before each phase of a round, default 1), SHEETPIPE_BENCH_PG (default
- * postgres://postgres@127.0.0.1:5432/test). The default run takes about 4 minutes.
+ * postgres://postgres@127.0.0.1:5432/test). The default run takes about 8 minutes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +30,7 @@ const RATE = Number(env.SHEETPIPE_BENCH_RATE ?? 5000);
 const DURATION = Number(env.SHEETPIPE_BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(env.SHEETPIPE_BENCH_CONNECTIONS ?? 16);
 const WARMUP = Number(env.SHEETPIPE_BENCH_WARMUP ?? 2);
+const EXPORT_ROUNDS = Number(env.SHEETPIPE_BENCH_EXPORT_ROUNDS ?? 3);
 const ROWS = Number(env.SHEETPIPE_BENCH_ROWS ?? 1_000_000);
 const PG_URL = env.SHEETPIPE_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const OVERHEAD: OverheadSpec = {
@@ -90,8 +92,22 @@ function load(url: string, token?: string): Promise<LoadResult> {
   return runLoad({ url, rate: RATE, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, ...(token ? { token } : {}) });
 }
 
+interface Busy {
+  readonly result: LoadResult;
+  readonly job: Job;
+  readonly coveredMs: number;
+}
+
+interface ExportRound {
+  readonly cliRate: number;
+  readonly alone: number;
+  readonly on: Busy;
+  readonly off: Busy;
+  readonly floor: Busy;
+}
+
 /** Runs a load phase while a big export runs in the service; answers both. */
-async function underExport(service: Server, url: string, token?: string): Promise<{ result: LoadResult; job: Job; coveredMs: number }> {
+async function underExport(service: Server, url: string, token?: string): Promise<Busy> {
   const started = await startJob(service, 'big');
   await waitJob(service, started.id, (job) => job.status === 'running' && job.rows > 0);
   const loadStart = Date.now();
@@ -151,10 +167,6 @@ async function main(): Promise<void> {
     await writeFile(join(dir, 'off.json'), JSON.stringify({ ...config, storage: { dir: './off' }, observability: { enabled: false } }));
     await writeFile(join(dir, 'profiled.json'), JSON.stringify({ ...config, storage: { dir: './profiled' } }));
 
-    console.log('CLI export');
-    const cliMs = await timed([CLI, 'export', '--source', PG_URL, '--query', query, '--out', join(dir, 'cli.xlsx'), '--no-progress']);
-    const cliRate = ROWS / (cliMs / 1000);
-
     const trivial = await startServer('trivial-server.js', []);
     servers.push(trivial);
     const start = async (file: string, nodeArgs: string[] = []): Promise<{ service: Server; target: string; pid: number }> => {
@@ -176,14 +188,33 @@ async function main(): Promise<void> {
     const floorIdle = medianResult(rounds.map((r) => r.floor));
     const onIdle = medianResult(rounds.map((r) => r.on.fixed));
     const offIdle = medianResult(rounds.map((r) => r.off.fixed));
-    console.log(`while exporting: ${RATE}/s for ${DURATION} s (+${WARMUP} s warm-up) per phase`);
-    console.log('service export alone');
-    const alone = await waitJob(on.service, (await startJob(on.service, 'big')).id, ended);
-    console.log('service while exporting');
-    const onBusy = await underExport(on.service, on.target, TOKEN);
-    const offBusy = await underExport(off.service, off.target, TOKEN);
-    console.log('floor while the service exports');
-    const floorBusy = await underExport(on.service, `${trivial.url}/`);
+    console.log(`while exporting: ${EXPORT_ROUNDS} rounds, ${RATE}/s for ${DURATION} s (+${WARMUP} s warm-up) per phase`);
+    const exportRounds: ExportRound[] = [];
+    for (let round = 1; round <= EXPORT_ROUNDS; round++) {
+      console.log(`export round ${round}/${EXPORT_ROUNDS}: CLI, service alone, then under load`);
+      const cliMs = await timed([CLI, 'export', '--source', PG_URL, '--query', query, '--out', join(dir, 'cli.xlsx'), '--no-progress']);
+      const alone = await waitJob(on.service, (await startJob(on.service, 'big')).id, ended);
+      const phases = {
+        on: () => underExport(on.service, on.target, TOKEN),
+        off: () => underExport(off.service, off.target, TOKEN),
+        floor: () => underExport(on.service, `${trivial.url}/`),
+      };
+      // Alternating order, so a drift in the machine's load does not always hit the same phase.
+      const order = round % 2 === 1 ? (['on', 'off', 'floor'] as const) : (['floor', 'off', 'on'] as const);
+      const measured: Partial<Record<keyof typeof phases, Busy>> = {};
+      for (const phase of order) measured[phase] = await phases[phase]();
+      exportRounds.push({ cliRate: ROWS / (cliMs / 1000), alone: rowsPerSecond(alone), on: measured.on!, off: measured.off!, floor: measured.floor! });
+    }
+    const cliRate = median(exportRounds.map((r) => r.cliRate));
+    const aloneRate = median(exportRounds.map((r) => r.alone));
+    const busyOf = (side: 'on' | 'off' | 'floor'): { result: LoadResult; rate: number; coveredMs: number } => ({
+      result: medianResult(exportRounds.map((r) => r[side].result)),
+      rate: median(exportRounds.map((r) => rowsPerSecond(r[side].job))),
+      coveredMs: median(exportRounds.map((r) => r[side].coveredMs)),
+    });
+    const onBusy = busyOf('on');
+    const offBusy = busyOf('off');
+    const floorBusy = busyOf('floor');
 
     const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
     const exporting = `while a ${ROWS.toLocaleString('en-US')}-row export runs`;
@@ -201,24 +232,30 @@ async function main(): Promise<void> {
       row(`trivial node:http server, idle (floor; median of ${rounds.length})`, floorIdle),
       row(`service \`GET /v1/exports/:id\`, idle, obs on (median of ${rounds.length})`, onIdle),
       row(`service \`GET /v1/exports/:id\`, idle, obs off (median of ${rounds.length})`, offIdle),
-      row(`service \`GET /v1/exports/:id\` ${exporting}, obs on`, onBusy.result),
-      row(`service \`GET /v1/exports/:id\` ${exporting}, obs off`, offBusy.result),
-      row(`trivial server ${exporting} in the service`, floorBusy.result),
+      row(`service \`GET /v1/exports/:id\` ${exporting}, obs on (median of ${EXPORT_ROUNDS})`, onBusy.result),
+      row(`service \`GET /v1/exports/:id\` ${exporting}, obs off (median of ${EXPORT_ROUNDS})`, offBusy.result),
+      row(`trivial server ${exporting} in the service (median of ${EXPORT_ROUNDS})`, floorBusy.result),
       '',
       `- idle P999 vs floor: obs on ${ratio(onIdle.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offIdle.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.2×)`,
       `- P999 while exporting vs floor: obs on ${ratio(onBusy.result.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offBusy.result.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.5×);` +
         ` vs the floor under the same export: ${ratio(onBusy.result.p999Ms, floorBusy.result.p999Ms)}× / ${ratio(offBusy.result.p999Ms, floorBusy.result.p999Ms)}×`,
       `- the export overlapped ${(onBusy.coveredMs / 1000).toFixed(1)} s (obs on) and ${(offBusy.coveredMs / 1000).toFixed(1)} s (obs off) of the ${DURATION} s phase`,
       '',
-      '| export | rows/s | vs CLI |',
+      `| export (median of ${EXPORT_ROUNDS}) | rows/s | vs CLI |`,
       '| --- | --- | --- |',
       `| CLI \`sheetpipe export\` | ${Math.round(cliRate)} | 1.00 |`,
-      `| service job, no other load | ${Math.round(rowsPerSecond(alone))} | ${ratio(rowsPerSecond(alone), cliRate)} |`,
-      `| service job while serving ${RATE} req/s (obs on) | ${Math.round(rowsPerSecond(onBusy.job))} | ${ratio(rowsPerSecond(onBusy.job), cliRate)} |`,
-      `| service job while serving ${RATE} req/s (obs off) | ${Math.round(rowsPerSecond(offBusy.job))} | ${ratio(rowsPerSecond(offBusy.job), cliRate)} |`,
+      `| service job, no other load | ${Math.round(aloneRate)} | ${ratio(aloneRate, cliRate)} |`,
+      `| service job while serving ${RATE} req/s (obs on) | ${Math.round(onBusy.rate)} | ${ratio(onBusy.rate, cliRate)} |`,
+      `| service job while serving ${RATE} req/s (obs off) | ${Math.round(offBusy.rate)} | ${ratio(offBusy.rate, cliRate)} |`,
+      '',
+      'Every export round (the noise): P999 ms of each phase under the export, and rows/s.',
+      '',
+      '| round | order | obs on P999 | obs off P999 | floor P999 | CLI rows/s | alone rows/s | on rows/s | off rows/s |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...exportRounds.map((r, i) => `| ${i + 1} | ${i % 2 === 0 ? 'on, off, floor' : 'floor, off, on'} | ${r.on.result.p999Ms} | ${r.off.result.p999Ms} | ${r.floor.result.p999Ms} | ${Math.round(r.cliRate)} | ${Math.round(r.alone)} | ${Math.round(rowsPerSecond(r.on.job))} | ${Math.round(rowsPerSecond(r.off.job))} |`),
       '',
       ...overheadSection(rounds, OVERHEAD, share),
-      `Rerun: \`SHEETPIPE_BENCH_RATE=${RATE} SHEETPIPE_BENCH_DURATION=${DURATION} SHEETPIPE_BENCH_CONNECTIONS=${CONNECTIONS} SHEETPIPE_BENCH_ROUNDS=${OVERHEAD.rounds} npm run bench:service\`.`,
+      `Rerun: \`SHEETPIPE_BENCH_RATE=${RATE} SHEETPIPE_BENCH_DURATION=${DURATION} SHEETPIPE_BENCH_CONNECTIONS=${CONNECTIONS} SHEETPIPE_BENCH_ROUNDS=${OVERHEAD.rounds} SHEETPIPE_BENCH_EXPORT_ROUNDS=${EXPORT_ROUNDS} npm run bench:service\`.`,
       '',
     ];
     const text = lines.join('\n');

@@ -13,6 +13,7 @@
  * argv[2]: JSON LoadSpec. Prints one JSON line: LoadResult.
  */
 import { Agent, request } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { build } from 'hdr-histogram-js';
 
 export interface LoadSpec {
@@ -44,6 +45,16 @@ export interface LoadResult {
 }
 
 const nowNs = (): number => Number(process.hrtime.bigint());
+
+/** The pacer thread: a message every `intervalMs` (at least 0.1 ms apart), sleeping in between. */
+const PACER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const interval = Math.max(workerData.intervalMs, 0.1);
+for (;;) {
+  Atomics.wait(sleeper, 0, 0, interval);
+  parentPort.postMessage(0);
+}`;
 const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 
 interface Sender {
@@ -108,17 +119,24 @@ async function runOpen(spec: LoadSpec): Promise<LoadResult> {
   };
   const start = nowNs();
   await new Promise<void>((resolve) => {
-    const tick = (): void => {
+    const sendDue = (): void => {
       const now = nowNs();
       while (sent < total && start + sent * intervalNs <= now) {
         fire(sent, start + sent * intervalNs);
         sent++;
       }
-      // setImmediate, not a timer: timers have 1 ms granularity, which would add up to 1 ms to every latency.
-      if (sent < total) setImmediate(tick);
-      else resolve();
+      if (sent === total) {
+        pacer.terminate().catch(() => undefined);
+        resolve();
+      }
     };
-    tick();
+    // The schedule's clock runs on its own thread, which sleeps between ticks (Atomics.wait, sub-millisecond) and
+    // wakes this event loop with a message. Spinning here on setImmediate instead would keep one of the machine's
+    // two cores busy for the whole run, taken from the server being measured; timers (1 ms granularity) would
+    // delay every send by up to a millisecond.
+    const pacer = new Worker(PACER, { eval: true, workerData: { intervalMs: intervalNs / 1e6 } });
+    pacer.on('message', sendDue);
+    sendDue();
   });
   // In-flight requests get 30 s; the rest count as errors.
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref());
