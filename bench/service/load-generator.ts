@@ -126,6 +126,7 @@ async function runOpen(spec: LoadSpec): Promise<LoadResult> {
         sent++;
       }
       if (sent === total) {
+        pacer.off('message', sendDue);
         pacer.terminate().catch(() => undefined);
         resolve();
       }
