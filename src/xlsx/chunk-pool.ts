@@ -2,7 +2,8 @@ import { Piscina } from 'piscina';
 import { SheetpipeError } from '../errors.js';
 import type { ChunkFailure, ChunkResult, ChunkTask } from './chunk-task.js';
 
-const WORKER_FILE = new URL('./chunk-worker.js', import.meta.url).href;
+// A CommonJS entry that imports chunk-worker.js (why: chunk-worker-entry.cts).
+const WORKER_FILE = new URL('./chunk-worker-entry.cjs', import.meta.url).href;
 
 /** The worker threads that render and compress chunks (piscina: a fixed pool, FIFO queue, transferable results). */
 export class ChunkPool {
