@@ -61,7 +61,9 @@ test('GC pauses are remembered with their time, and exported as metrics with the
     const text = await registry.metrics();
     assert.match(text, /sheetpipe_gc_pause_seconds_count\{kind="major"\} [1-9]/);
     assert.match(text, /sheetpipe_event_loop_delay_seconds\{quantile="0.99"\} 0\.\d+/);
-    assert.match(text, /sheetpipe_event_loop_delay_seconds\{quantile="1"\} 0\.0[1-9]/, 'the 20 ms block shows in the max');
+    // At least the 20 ms block; GC pauses on a loaded machine may make the max larger still.
+    const max = /sheetpipe_event_loop_delay_seconds\{quantile="1"\} ([\d.e-]+)/.exec(text);
+    assert.ok(max && Number(max[1]) >= 0.015, `the 20 ms block shows in the max: ${max?.[1]}`);
     const elu = /sheetpipe_event_loop_utilization ([\d.e-]+)/.exec(text);
     assert.ok(elu && Number(elu[1]) > 0 && Number(elu[1]) <= 1, text);
     assert.equal(retained.length, 200_000);
