@@ -8,11 +8,8 @@ import { getPriority, setPriority } from 'node:os';
 
 const LOWEST = 19;
 
-/** Adds `increment` (0–19) to this thread's nice value; returns the nice value now in effect. */
-export function lowerThreadPriority(increment: number): number {
-  const current = getPriority();
-  if (increment <= 0 || process.platform !== 'linux') return current;
-  const target = Math.min(LOWEST, current + increment);
-  setPriority(target);
-  return target;
+/** Adds `increment` (0–19) to this thread's nice value, up to the lowest priority (19). */
+export function lowerThreadPriority(increment: number): void {
+  if (increment <= 0 || process.platform !== 'linux') return;
+  setPriority(Math.min(LOWEST, getPriority() + increment));
 }

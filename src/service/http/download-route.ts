@@ -2,8 +2,9 @@
  * `GET /v1/reports/:name/download?<params>`: runs the export straight into the response, no
  * temp file, in its own worker thread (context.downloads). Each chunk waits for its socket write,
  * so a slow client slows the query instead of filling memory; a client that goes away aborts the
- * export, which stops the database query. Errors before the first byte are JSON answers; after it, the connection
- * is destroyed so the client sees a truncated transfer rather than a "complete" broken file.
+ * export, which stops the database query. Errors before the first byte are JSON answers; after it,
+ * the connection is destroyed so the client sees a truncated transfer rather than a "complete"
+ * broken file.
  *
  * When every export slot is busy the download waits for one (first come, first served) for up to
  * `limits.downloadWaitSeconds`, while fewer than `limits.queueLength` jobs and downloads wait;
