@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import type { RenderLayout } from './row-renderer.js';
-import type { CellValue } from './types.js';
+import type { PackedRows } from './row-packer.js';
 
 /** One chunk of a worksheet, as sent to a worker. */
 export interface ChunkTask {
@@ -9,15 +9,12 @@ export interface ChunkTask {
   readonly layoutKey: number;
   /** XML written before the rows (the sheet's prologue and header row, in the first chunk). */
   readonly prefix: string;
-  readonly rows: readonly (readonly CellValue[])[];
+  /** The chunk's rows, packed (row-packer.ts); its buffer is transferred to the worker. */
+  readonly rows: PackedRows;
   readonly firstRow: number;
-  /** Shared-string indices, `sharedWidth` per row (-1: inline). */
-  readonly shared: Int32Array | undefined;
-  readonly sharedWidth: number;
   /** The last rows of the previous chunk, re-rendered to prime the deflate dictionary. */
-  readonly overlapRows: readonly (readonly CellValue[])[];
+  readonly overlap: PackedRows | undefined;
   readonly overlapFirstRow: number;
-  readonly overlapShared: Int32Array | undefined;
   /** XML written after the rows (the sheet's epilogue, in the last chunk). */
   readonly suffix: string;
   readonly level: number;

@@ -3,7 +3,7 @@
  * ends with a sync flush, so the ordered merge can concatenate blocks into one valid deflate stream.
  *
  * The block is primed with the previous 32 KiB of the stream as its dictionary. The worker does not have those
- * bytes, but it can make them: the main thread sends the last rows of the previous chunk, and rendering is a pure
+ * bytes, but it can make them: the main thread sends the last packed rows of the previous chunk, and rendering is a pure
  * function of (rows, row numbers, layout), so re-rendering them gives exactly the bytes that precede this chunk.
  * That costs ~3 % extra rendering and no cross-thread round trip.
  */
@@ -34,14 +34,14 @@ export function renderAndDeflate(task: ChunkTask): ChunkResult {
   renderer.usedFormula = false;
   xml.reset();
   if (task.prefix) xml.write(task.prefix);
-  renderer.renderRows(task.rows, task.firstRow, xml, task.shared, task.sharedWidth);
+  renderer.renderRows(task.rows, task.firstRow, xml);
   if (task.suffix) xml.write(task.suffix);
   const raw = xml.view();
 
   let dictionary: Buffer | undefined;
-  if (task.prime && task.overlapRows.length > 0) {
+  if (task.prime && task.overlap !== undefined && task.overlap.rows > 0) {
     history.reset();
-    renderer.renderRows(task.overlapRows, task.overlapFirstRow, history, task.overlapShared, task.sharedWidth);
+    renderer.renderRows(task.overlap, task.overlapFirstRow, history);
     const rendered = history.view();
     dictionary = rendered.subarray(Math.max(0, rendered.length - WINDOW));
   }

@@ -1,14 +1,18 @@
-import { MAX_ROWS } from './cell-ref.js';
+import { SheetpipeError } from '../errors.js';
+import { MAX_COLUMNS, MAX_ROWS } from './cell-ref.js';
 import type { ChunkTask } from './chunk-task.js';
 import { resolveFormat } from './number-formats.js';
+import { packRows, RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
-import { estimateRowBytes, estimateWidths } from './sizing.js';
-import type { CellValue, Row, SheetOptions } from './types.js';
+import { estimateRowBytes, estimateWidths, WIDTH_SAMPLE_ROWS } from './sizing.js';
+import type { Row, SheetOptions } from './types.js';
 import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
 import type { WorkbookContext } from './workbook-context.js';
 
 const DICTIONARY_BYTES = 36 * 1024; // a little over deflate's 32 KiB window, since row sizes are estimates
 const SIZING_ROWS = 64;
+/** The first rows of a part are also kept as values, to size its chunks and estimate its column widths. */
+const SAMPLE_ROWS = Math.max(SIZING_ROWS, WIDTH_SAMPLE_ROWS);
 
 /** One physical worksheet part (`sheetN.xml`); a logical sheet rolls over into several at Excel's row limit. */
 interface Part {
@@ -18,11 +22,14 @@ interface Part {
   readonly layout: RenderLayout;
   readonly layoutKey: number;
   rows: number;
-  chunk: CellValue[][];
+  /** The current chunk's rows, packed as they arrive (row-packer.ts). */
+  readonly chunk: RowPacker;
+  /** The first SAMPLE_ROWS rows of the part, until its first chunk is sent. */
+  sample: Row[];
   chunkFirstRow: number;
   started: boolean;
   rowsPerChunk: number;
-  overlap: { rows: Row[]; firstRow: number; shared: Int32Array | undefined };
+  overlap: { packed: PackedRows | undefined; firstRow: number };
   bytesPerRowEstimate: number;
 }
 
@@ -37,7 +44,7 @@ export class SheetWriter {
   readonly #options: SheetOptions;
   readonly #headers: readonly string[] | undefined;
   readonly #headerRows: number;
-  readonly #sharedColumns: readonly number[];
+  readonly #sharedColumns: readonly boolean[];
   #part: Part;
   #rollovers = 1;
   #rows = 0;
@@ -50,7 +57,8 @@ export class SheetWriter {
     const columns = options.columns ?? [];
     this.#headers = columns.some((column) => column.header !== undefined) ? columns.map((column) => column.header ?? '') : undefined;
     this.#headerRows = this.#headers ? 1 : 0;
-    this.#sharedColumns = columns.flatMap((column, index) => (column.sharedStrings ? [index] : []));
+    if (columns.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [name, columns.length]);
+    this.#sharedColumns = columns.map((column) => column.sharedStrings === true);
     this.#part = this.#openPart(name);
   }
 
@@ -73,11 +81,16 @@ export class SheetWriter {
         await this.#finishPart();
         part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
       }
-      part.chunk.push(rows[i] as CellValue[]);
+      const row = rows[i] as Row;
+      if (row.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [part.name, row.length]);
+      part.chunk.add(row);
       part.rows++;
       this.#rows++;
-      if (part.chunk.length === SIZING_ROWS && !part.started) this.#sizeChunks(part);
-      if (part.chunk.length >= part.rowsPerChunk) await this.#flush(false);
+      if (!part.started && part.sample.length < SAMPLE_ROWS) {
+        part.sample.push(row);
+        if (part.sample.length === SIZING_ROWS) this.#sizeChunks(part);
+      }
+      if (part.chunk.rows >= part.rowsPerChunk) await this.#flush(false);
     }
   }
 
@@ -107,25 +120,25 @@ export class SheetWriter {
       layout,
       layoutKey: this.#book.nextLayoutKey(),
       rows: 0,
-      chunk: [],
+      chunk: new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value)),
+      sample: [],
       chunkFirstRow: this.#headerRows + 1,
       started: false,
       rowsPerChunk: this.#book.options.chunkRows,
-      overlap: { rows: [], firstRow: 1, shared: undefined },
+      overlap: { packed: undefined, firstRow: 1 },
       bytesPerRowEstimate: 512,
     };
   }
 
   #buildLayout(sheetName: string): RenderLayout {
     const book = this.#book;
-    const columns: ColumnLayout[] = (this.#options.columns ?? []).map((column, index) => {
+    const columns: ColumnLayout[] = (this.#options.columns ?? []).map((column) => {
       const format = resolveFormat(column.format, column.decimals);
       const style = format.code === 'General' ? '' : ` s="${book.styles.register(format.code)}"`;
       return {
         name: column.header ?? '',
         style,
         dateStyle: format.isDate ? style : book.defaultDateStyle,
-        sharedSlot: this.#sharedColumns.indexOf(index),
       };
     });
     return {
@@ -140,8 +153,8 @@ export class SheetWriter {
   /** Rows per chunk from the first rows' estimated size: deterministic, and cheap (no per-row sizing after). */
   #sizeChunks(part: Part): void {
     let bytes = 0;
-    for (const row of part.chunk) bytes += estimateRowBytes(row);
-    part.bytesPerRowEstimate = Math.max(16, bytes / part.chunk.length);
+    for (const row of part.sample) bytes += estimateRowBytes(row);
+    part.bytesPerRowEstimate = Math.max(16, bytes / part.sample.length);
     const target = Math.floor(this.#book.options.chunkBytes / part.bytesPerRowEstimate);
     part.rowsPerChunk = Math.min(this.#book.options.chunkRows, Math.max(SIZING_ROWS, target));
   }
@@ -152,57 +165,39 @@ export class SheetWriter {
 
   async #flush(last: boolean): Promise<void> {
     const part = this.#part;
-    const rows = part.chunk;
-    if (rows.length === 0 && !last) return;
+    const rowCount = part.chunk.rows;
+    if (rowCount === 0 && !last) return;
     const first = !part.started;
-    if (first && rows.length < SIZING_ROWS && rows.length > 0) this.#sizeChunks(part);
+    if (first && rowCount < SIZING_ROWS && rowCount > 0) this.#sizeChunks(part);
     part.started = true;
-    part.chunk = [];
-    const shared = this.#sharedIndices(rows);
+    const rows = part.chunk.copy();
     const lastRow = this.#headerRows + part.rows;
     const task: ChunkTask = {
       layout: part.layout,
       layoutKey: part.layoutKey,
-      prefix: first ? this.#prologue(part, rows) : '',
+      prefix: first ? this.#prologue(part, part.sample) : '',
       rows,
       firstRow: part.chunkFirstRow,
-      shared,
-      sharedWidth: this.#sharedColumns.length,
-      overlapRows: part.overlap.rows,
+      overlap: part.overlap.packed,
       overlapFirstRow: part.overlap.firstRow,
-      overlapShared: part.overlap.shared,
       suffix: last ? this.#epilogue(lastRow) : '',
       level: this.#book.options.level,
       prime: this.#book.options.primeDictionary,
     };
-    part.overlap = this.#overlapOf(part, rows, shared);
-    part.chunkFirstRow += rows.length;
+    part.overlap = this.#overlapOf(part, rowCount);
+    part.chunk.reset();
+    part.sample = [];
+    part.chunkFirstRow += rowCount;
     if (last) this.#book.finishPart(part.index, this.#autoFilterRange(lastRow));
-    await this.#book.submit(task, part.path, first, last, rows.length);
+    await this.#book.submit(task, part.path, first, last, rowCount);
   }
 
   /** The last rows of this chunk, whose rendering is the dictionary for the next one. */
-  #overlapOf(part: Part, rows: readonly Row[], shared: Int32Array | undefined): Part['overlap'] {
-    const count = Math.min(rows.length, Math.ceil(DICTIONARY_BYTES / part.bytesPerRowEstimate) + 1);
-    const start = rows.length - count;
-    const width = this.#sharedColumns.length;
-    return {
-      rows: rows.slice(start),
-      firstRow: part.chunkFirstRow + start,
-      shared: shared ? shared.slice(start * width) : undefined,
-    };
-  }
-
-  #sharedIndices(rows: readonly Row[]): Int32Array | undefined {
-    const columns = this.#sharedColumns;
-    if (columns.length === 0) return undefined;
-    const table = this.#book.sharedStrings;
-    const indices = new Int32Array(rows.length * columns.length);
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r] as Row;
-      for (let s = 0; s < columns.length; s++) indices[r * columns.length + s] = table.lookup(row[columns[s] as number]);
-    }
-    return indices;
+  #overlapOf(part: Part, rowCount: number): Part['overlap'] {
+    if (!this.#book.options.primeDictionary) return { packed: undefined, firstRow: 1 };
+    const count = Math.min(rowCount, Math.ceil(DICTIONARY_BYTES / part.bytesPerRowEstimate) + 1);
+    const start = rowCount - count;
+    return { packed: part.chunk.copy(start), firstRow: part.chunkFirstRow + start };
   }
 
   #prologue(part: Part, firstRows: readonly Row[]): string {
@@ -218,10 +213,10 @@ export class SheetWriter {
     const style = bold ? ` s="${this.#book.styles.register('General', true)}"` : '';
     const layout: RenderLayout = {
       ...part.layout,
-      columns: this.#headers.map((name) => ({ name, style, dateStyle: style, sharedSlot: -1 })),
+      columns: this.#headers.map((name) => ({ name, style, dateStyle: style })),
     };
     const out = new ByteBuffer(1024);
-    new RowRenderer(layout).renderRows([this.#headers], 1, out);
+    new RowRenderer(layout).renderRows(packRows([this.#headers]), 1, out);
     return out.view().toString('utf8');
   }
 

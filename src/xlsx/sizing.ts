@@ -2,7 +2,7 @@ import type { RenderLayout } from './row-renderer.js';
 import type { CellValue, Row } from './types.js';
 
 const CELL_OVERHEAD = 28; // `<c r="AB123456" s="12"><v></v></c>`, roughly
-const WIDTH_SAMPLE_ROWS = 100;
+export const WIDTH_SAMPLE_ROWS = 100;
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 60;
 

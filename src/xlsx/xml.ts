@@ -7,7 +7,7 @@
  * - CR is legal XML but parsers normalise a raw CR to LF, so it is written `_x000D_` as Excel does.
  * - A literal `_xHHHH_` in the data (hex in either case) would be decoded by readers, so its leading `_` is written
  *   `_x005F_` (the escape of `_` itself). Every `_` that starts such a pattern is escaped, overlapping ones included:
- *   `_x0041_x0042_` has two.
+ *   `_x0041_x0042_` has two, and so is one whose pattern is closed by the next character's own escape (`_x1F44\r`).
  * - Lone surrogates cannot be encoded in UTF-8; they become U+FFFD.
  *
  * Every escaper returns its input unchanged (same string, no copy) when nothing needs escaping, which is the
@@ -16,7 +16,9 @@
 
 // Anything that needs work: XML specials, forbidden controls, CR, U+FFFE/U+FFFF, surrogates, and `_x` + 4 hex + `_`.
 const NEEDS_TEXT_ESCAPE = /[&<>\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]|_x[0-9A-Fa-f]{4}_/;
-const TEXT_ESCAPES = /[&<>\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]|_(?=x[0-9A-Fa-f]{4}_)/g;
+// A `_` is escaped when `x` + 4 hex follow and then `_` or a character that is itself escaped as `_xHHHH_`: in
+// `_x1F44\r` the CR's escape supplies the closing `_`.
+const TEXT_ESCAPES = /[&<>\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]|_(?=x[0-9A-Fa-f]{4}[_\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF])/g;
 const NEEDS_ATTR_ESCAPE = /[&<>"\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const ATTR_ESCAPES = /[&<>"\u0000-\u001F\uFFFE\uFFFF]/g;
 

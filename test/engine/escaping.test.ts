@@ -26,6 +26,10 @@ test('XML specials, controls, CR and U+FFFE/U+FFFF are escaped the way Excel wri
 test('every underscore that starts a literal _xHHHH_ is escaped, overlapping ones included', () => {
   assert.equal(escapeText('_x0041_'), '_x005F_x0041_');
   assert.equal(escapeText('_x0041_x0042_'), '_x005F_x0041_x005F_x0042_');
+  // The CR's own escape would close the pattern (found by the property test below, seed 557650654).
+  assert.equal(escapeText('_x1F44\r'), '_x005F_x1F44_x000D_');
+  assert.equal(readBack(escapeText('_x1F44\r')), '_x1F44\r');
+  assert.equal(escapeText('_x1F44\u0001'), '_x005F_x1F44_x0001_');
   assert.equal(escapeText('_xabcd_ _XABCD_ _x12_'), '_x005F_xabcd_ _XABCD_ _x12_');
   assert.equal(readBack(escapeText('_x005F_x0041_')), '_x005F_x0041_');
 });
