@@ -8,8 +8,12 @@ import type { CellValue } from '../xlsx/types.js';
 import { mapBatch, type Converter } from './convert.js';
 import type { QueryCursor, SourceColumn } from './types.js';
 
-/** Rows per batch: large enough to amortise a round trip, small enough to keep memory flat. */
-export const BATCH_ROWS = 2000;
+/**
+ * Rows per batch: large enough to amortise a round trip, small enough to keep memory flat. Measured on the 1M-row
+ * PostgreSQL bench table (3 alternating runs each): 1,000 against 2,000 rows took the same time and lowered peak RSS
+ * from a median 201 to 182 MiB, as fewer live rows survive each scavenge and V8 keeps a smaller young generation.
+ */
+export const BATCH_ROWS = 1000;
 
 export function canceledError(signal: AbortSignal): SheetpipeError {
   const reason: unknown = signal.reason;

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type mysql from 'mysql2/promise';
 import { isSheetpipeError } from '../../src/errors.js';
-import { openSource, tableQuery } from '../../src/sources/index.js';
+import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
 import { collect, eventually, mysqlAdmin, MYSQL_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
 
@@ -101,7 +101,7 @@ test('abort mid-stream kills the statement and batches() rejects', async () => {
   // The server buffers output before sending, so the sleep sits well past the first batch.
   const cursor = await source.query({ sql: 'select seq, if(seq = 30000, sleep(30), 0) as s from seq_1_to_100000', signal: controller.signal, comment: `color='${marker}'` });
   const iterator = cursor.batches()[Symbol.asyncIterator]();
-  assert.equal((await iterator.next()).value?.length, 2000);
+  assert.equal((await iterator.next()).value?.length, BATCH_ROWS);
   assert.ok(await eventually(async () => (await processesWith(marker)).length === 1));
   controller.abort('deadline');
   await assert.rejects(iterator.next(), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_CANCELED') && error.cause === 'deadline');

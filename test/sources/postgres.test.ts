@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { isSheetpipeError } from '../../src/errors.js';
-import { openSource, tableQuery } from '../../src/sources/index.js';
+import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
 import { collect, eventually, pgAdmin, PG_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
 
@@ -169,7 +169,7 @@ test('abort mid-stream stops the running fetch on the server and batches() rejec
   const cursor = await source.query({ sql: `select g, case when g = 2500 then pg_sleep(30) end from (select generate_series(1, 100000) g) s`, signal: controller.signal, comment: `color='${marker}'` });
   const iterator = cursor.batches()[Symbol.asyncIterator]();
   const first = await iterator.next();
-  assert.equal(first.value?.length, 2000);
+  assert.equal(first.value?.length, BATCH_ROWS);
   assert.ok(await eventually(async () => (await activeWith(marker)).some((row) => row.state === 'active')), 'the prefetch never became active');
   const pending = iterator.next();
   controller.abort('timeout');
