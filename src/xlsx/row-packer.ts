@@ -89,10 +89,6 @@ export class RowPacker {
     return this.#rows;
   }
 
-  get byteLength(): number {
-    return this.#length;
-  }
-
   /** Appends one row. Each cell needs at most 5 + 3 × its UTF-16 length bytes; room is made before each write. */
   add(row: Row): void {
     const lookup = this.#lookup;
