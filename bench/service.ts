@@ -1,7 +1,8 @@
 /**
  * `npm run bench:service`: latency of the service's small requests (GET /v1/exports/:id) at a
  * constant open-loop rate, first idle, then while 1,000,000-row exports run back to back, next to a trivial
- * node:http server at the same rate in the same run (the machine's floor), plus the export's
+ * node:http server at the same rate in the same run (the machine's floor), with the service's exports niced
+ * (`limits.exportNice`, default 10) and not (0), plus the export's
  * throughput in the service vs the CLI, plus the cost of recording and coloring: the service with
  * observability on vs off in alternating rounds (service/overhead.ts). Writes bench/RESULTS-service.md.
  *
@@ -101,12 +102,12 @@ interface Busy {
   readonly coveredMs: number;
 }
 
-interface ExportRound {
+/** The phases under export: the service (obs on, obs off, obs on with un-niced exports) and the trivial server beside it. */
+type BusyPhase = 'on' | 'off' | 'floor' | 'nice0' | 'floorNice0';
+
+interface ExportRound extends Record<BusyPhase, Busy> {
   readonly cliRate: number;
   readonly alone: number;
-  readonly on: Busy;
-  readonly off: Busy;
-  readonly floor: Busy;
 }
 
 /**
@@ -191,6 +192,8 @@ async function main(): Promise<void> {
     await writeFile(join(dir, 'on.json'), JSON.stringify({ ...config, storage: { dir: './on' } }));
     await writeFile(join(dir, 'off.json'), JSON.stringify({ ...config, storage: { dir: './off' }, observability: { enabled: false } }));
     await writeFile(join(dir, 'profiled.json'), JSON.stringify({ ...config, storage: { dir: './profiled' } }));
+    // The same service with its exports at normal priority: what `limits.exportNice` (default 10) buys.
+    await writeFile(join(dir, 'nice0.json'), JSON.stringify({ ...config, storage: { dir: './nice0' }, limits: { ...config.limits, exportNice: 0 } }));
 
     const trivial = await startServer('trivial-server.js', []);
     servers.push(trivial);
@@ -203,6 +206,7 @@ async function main(): Promise<void> {
     };
     const on = await start('on.json');
     const off = await start('off.json');
+    const nice0 = await start('nice0.json');
 
     console.log(`idle, obs on vs off: ${OVERHEAD.rounds} rounds, ${RATE}/s for ${OVERHEAD.seconds} s + ${OVERHEAD.saturationSeconds} s closed loop per service`);
     const rounds = await measureOverhead(
@@ -219,20 +223,23 @@ async function main(): Promise<void> {
       console.log(`export round ${round}/${EXPORT_ROUNDS}: CLI, service alone, then under load`);
       const cliMs = await timed([CLI, 'export', '--source', PG_URL, '--query', query, '--out', join(dir, 'cli.xlsx'), '--no-progress']);
       const alone = await waitJob(on.service, (await startJob(on.service, 'big')).id, ended);
-      const phases = {
+      const phases: Record<BusyPhase, () => Promise<Busy>> = {
         on: () => underExport(on.service, on.target, TOKEN),
         off: () => underExport(off.service, off.target, TOKEN),
         floor: () => underExport(on.service, `${trivial.url}/`),
+        nice0: () => underExport(nice0.service, nice0.target, TOKEN),
+        floorNice0: () => underExport(nice0.service, `${trivial.url}/`),
       };
       // Alternating order, so a drift in the machine's load does not always hit the same phase.
-      const order = round % 2 === 1 ? (['on', 'off', 'floor'] as const) : (['floor', 'off', 'on'] as const);
-      const measured: Partial<Record<keyof typeof phases, Busy>> = {};
+      const order: BusyPhase[] = ['on', 'off', 'floor', 'nice0', 'floorNice0'];
+      if (round % 2 === 0) order.reverse();
+      const measured: Partial<Record<BusyPhase, Busy>> = {};
       for (const phase of order) measured[phase] = await phases[phase]();
-      exportRounds.push({ cliRate: ROWS / (cliMs / 1000), alone: rowsPerSecond(alone), on: measured.on!, off: measured.off!, floor: measured.floor! });
+      exportRounds.push({ cliRate: ROWS / (cliMs / 1000), alone: rowsPerSecond(alone), ...(measured as Record<BusyPhase, Busy>) });
     }
     const cliRate = median(exportRounds.map((r) => r.cliRate));
     const aloneRate = median(exportRounds.map((r) => r.alone));
-    const busyOf = (side: 'on' | 'off' | 'floor'): Busy => ({
+    const busyOf = (side: BusyPhase): Busy => ({
       result: medianResult(exportRounds.map((r) => r[side].result)),
       rate: median(exportRounds.map((r) => r[side].rate)),
       exports: median(exportRounds.map((r) => r[side].exports)),
@@ -241,6 +248,8 @@ async function main(): Promise<void> {
     const onBusy = busyOf('on');
     const offBusy = busyOf('off');
     const floorBusy = busyOf('floor');
+    const nice0Busy = busyOf('nice0');
+    const floorNice0Busy = busyOf('floorNice0');
 
     const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
     const exporting = `while ${ROWS.toLocaleString('en-US')}-row exports run`;
@@ -261,12 +270,16 @@ async function main(): Promise<void> {
       row(`service \`GET /v1/exports/:id\` ${exporting}, obs on (median of ${EXPORT_ROUNDS})`, onBusy.result),
       row(`service \`GET /v1/exports/:id\` ${exporting}, obs off (median of ${EXPORT_ROUNDS})`, offBusy.result),
       row(`trivial server ${exporting} in the service (median of ${EXPORT_ROUNDS})`, floorBusy.result),
+      row(`service, obs on, \`limits.exportNice: 0\` (exports not niced) ${exporting} (median of ${EXPORT_ROUNDS})`, nice0Busy.result),
+      row(`trivial server ${exporting} un-niced in the service (median of ${EXPORT_ROUNDS})`, floorNice0Busy.result),
       '',
       `- idle P999 vs floor: obs on ${ratio(onIdle.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offIdle.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.2×)`,
       `- P999 while exporting vs floor: obs on ${ratio(onBusy.result.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offBusy.result.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.5×);` +
         ` vs the floor under the same export: ${ratio(onBusy.result.p999Ms, floorBusy.result.p999Ms)}× / ${ratio(offBusy.result.p999Ms, floorBusy.result.p999Ms)}×`,
       `- exports ran back to back (median ${onBusy.exports}, ${offBusy.exports} and ${floorBusy.exports} per phase for obs on, obs off and the floor) and overlapped` +
         ` ${(onBusy.coveredMs / 1000).toFixed(1)} s, ${(offBusy.coveredMs / 1000).toFixed(1)} s and ${(floorBusy.coveredMs / 1000).toFixed(1)} s of the ${DURATION + WARMUP} s phase (warm-up included)`,
+      `- \`exportNice\` 10 (the default) vs 0, obs on: service P999 ${onBusy.result.p999Ms} vs ${nice0Busy.result.p999Ms} ms, trivial server beside it` +
+        ` ${floorBusy.result.p999Ms} vs ${floorNice0Busy.result.p999Ms} ms, job ${Math.round(onBusy.rate)} vs ${Math.round(nice0Busy.rate)} rows/s`,
       '',
       `| export (median of ${EXPORT_ROUNDS}) | rows/s | vs CLI |`,
       '| --- | --- | --- |',
@@ -274,12 +287,15 @@ async function main(): Promise<void> {
       `| service job, no other load | ${Math.round(aloneRate)} | ${ratio(aloneRate, cliRate)} |`,
       `| service job while serving ${RATE} req/s (obs on) | ${Math.round(onBusy.rate)} | ${ratio(onBusy.rate, cliRate)} |`,
       `| service job while serving ${RATE} req/s (obs off) | ${Math.round(offBusy.rate)} | ${ratio(offBusy.rate, cliRate)} |`,
+      `| service job while serving ${RATE} req/s (obs on, exportNice 0) | ${Math.round(nice0Busy.rate)} | ${ratio(nice0Busy.rate, cliRate)} |`,
       '',
       'Every export round (the noise): P999 ms of each phase under the export, and rows/s.',
       '',
-      '| round | order | obs on P999 | obs off P999 | floor P999 | CLI rows/s | alone rows/s | on rows/s | off rows/s |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-      ...exportRounds.map((r, i) => `| ${i + 1} | ${i % 2 === 0 ? 'on, off, floor' : 'floor, off, on'} | ${r.on.result.p999Ms} | ${r.off.result.p999Ms} | ${r.floor.result.p999Ms} | ${Math.round(r.cliRate)} | ${Math.round(r.alone)} | ${Math.round(r.on.rate)} | ${Math.round(r.off.rate)} |`),
+      '| round | order | obs on P999 | obs off P999 | floor P999 | nice 0 P999 | floor (nice 0) P999 | CLI rows/s | alone rows/s | on rows/s | off rows/s | nice 0 rows/s |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...exportRounds.map((r, i) => `| ${i + 1} | ${i % 2 === 0 ? 'forward' : 'reversed'} | ${r.on.result.p999Ms} | ${r.off.result.p999Ms} | ${r.floor.result.p999Ms} | ${r.nice0.result.p999Ms} | ${r.floorNice0.result.p999Ms} | ${Math.round(r.cliRate)} | ${Math.round(r.alone)} | ${Math.round(r.on.rate)} | ${Math.round(r.off.rate)} | ${Math.round(r.nice0.rate)} |`),
+      '',
+      'Order "forward" is on, off, floor, nice 0, floor (nice 0); "reversed" the opposite.',
       '',
       ...overheadSection(rounds, OVERHEAD, share),
       `Rerun: \`SHEETPIPE_BENCH_RATE=${RATE} SHEETPIPE_BENCH_DURATION=${DURATION} SHEETPIPE_BENCH_CONNECTIONS=${CONNECTIONS} SHEETPIPE_BENCH_ROUNDS=${OVERHEAD.rounds} SHEETPIPE_BENCH_EXPORT_ROUNDS=${EXPORT_ROUNDS} npm run bench:service\`.`,

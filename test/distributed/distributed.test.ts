@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { threadNices } from '../helpers/thread-nice.js';
 import { listEntries, readEntry } from '../helpers/zip-read.js';
 import { busyBackends, slowQuery, until, withPg } from '../service/helpers/data.js';
 import { auth, postExport, waitForJob, type JobJson } from '../service/helpers/server.js';
@@ -295,3 +296,25 @@ async function runningQueryText(marker: string): Promise<string> {
     return (result.rows[0] as { query: string } | undefined)?.query ?? '';
   });
 }
+
+test('a worker runs its exports niced (limits.exportNice): the export thread and its engine threads, never its main thread', { timeout: 60_000, skip: process.platform !== 'linux' && 'nice is per thread only on Linux' }, async () => {
+  const NICE = 7;
+  await withCluster({ workers: 1, overrides: { limits: { concurrentExports: 1, queueLength: 1000, exportNice: NICE } } }, async (cluster) => {
+    const pid = cluster.workers[0]!.child.pid as number;
+    assert.ok([...threadNices(pid).values()].every((nice) => nice === 0), 'no thread of the worker is niced before');
+    const { id } = await accepted(await postExport(cluster.url, { report: 'numbers', params: { rows: 400_000 } }));
+    let mostNiced = 0;
+    let status = 'queued';
+    while (status === 'queued' || status === 'running') {
+      const nices = threadNices(pid);
+      assert.equal(nices.get(pid), 0, 'the worker\'s main thread is never niced');
+      assert.deepEqual([...nices.values()].filter((nice) => nice !== 0 && nice !== NICE), [], `only 0 and ${NICE}: ${[...nices]}`);
+      mostNiced = Math.max(mostNiced, [...nices.values()].filter((nice) => nice === NICE).length);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      status = ((await (await fetch(`${cluster.url}/v1/exports/${id}`, { headers: auth() })).json()) as JobJson).status;
+    }
+    assert.equal(status, 'succeeded');
+    // The export thread and its two render/compress workers.
+    assert.ok(mostNiced >= 3, `at most ${mostNiced} threads of the worker were niced at once`);
+  });
+});

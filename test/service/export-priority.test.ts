@@ -5,28 +5,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { threadNices } from '../helpers/thread-nice.js';
 import { PG_URL } from './helpers/data.js';
 import { TOKEN, auth, finished, makeTempDir, postExport, removeDir, startServer, waitForJob, type JobJson, type TestServer } from './helpers/server.js';
 
 const NICE = 7;
 let server: TestServer;
 let dir: string;
-
-/** Nice value of each live thread of this process, by thread id. */
-function threadNices(): Map<number, number> {
-  const nices = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      // Fields after the parenthesised name; nice is field 19 of stat(5), the 17th after ")".
-      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return nices;
-}
 
 before(async () => {
   dir = await makeTempDir();
