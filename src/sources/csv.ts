@@ -14,6 +14,7 @@ import type { CellValue } from '../xlsx/types.js';
 import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { csvColumn, CSV_KINDS, type CsvKind } from './csv-types.js';
+import { OpenCursors } from './open-cursors.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
 interface CsvUrl {
@@ -45,7 +46,7 @@ export function parseCsvUrl(url: string): CsvUrl {
 export class CsvSource implements Source {
   readonly kind = 'csv';
   readonly #url: CsvUrl;
-  readonly #cursors = new Set<CsvCursor>();
+  readonly #open = new OpenCursors<CsvCursor>();
 
   private constructor(url: CsvUrl) {
     this.#url = url;
@@ -60,17 +61,15 @@ export class CsvSource implements Source {
 
   /** @internal */
   forget(cursor: CsvCursor): void {
-    this.#cursors.delete(cursor);
+    this.#open.forget(cursor);
   }
 
   async query(request: QueryRequest): Promise<QueryCursor> {
-    const cursor = new CsvCursor(this, this.#url, instantMapper(request.timeZone), request.signal);
-    this.#cursors.add(cursor);
-    return cursor.start();
+    return this.#open.start(new CsvCursor(this, this.#url, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#cursors].map((cursor) => cursor.close()));
+    await this.#open.closeAll();
   }
 }
 

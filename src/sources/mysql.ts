@@ -14,6 +14,7 @@ import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { mysqlColumn } from './mysql-types.js';
+import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
 import { withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
@@ -75,9 +76,8 @@ export class MysqlSource implements Source {
   readonly kind = 'mysql';
   readonly #options: ConnectionOptions;
   readonly #target: string;
-  readonly #cursors = new Set<MysqlCursor>();
+  readonly #open = new OpenCursors<MysqlCursor>();
   #idle: Connection | undefined;
-  #closed = false;
 
   private constructor(url: string) {
     this.#target = redactUrl(url);
@@ -113,7 +113,7 @@ export class MysqlSource implements Source {
    * never reused after a query, so no session setting a statement changes can reach the next export.
    */
   take(): Promise<Connection> {
-    if (this.#closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [this.#target, 'the source is closed']);
+    if (this.#open.closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [this.#target, 'the source is closed']);
     const idle = this.#idle;
     this.#idle = undefined;
     if (idle !== undefined && !broken.has(idle)) return Promise.resolve(idle);
@@ -123,7 +123,7 @@ export class MysqlSource implements Source {
 
   /** @internal */
   forget(cursor: MysqlCursor): void {
-    this.#cursors.delete(cursor);
+    this.#open.forget(cursor);
   }
 
   /** @internal Stops the statement running on thread `threadId`, from a second connection. */
@@ -146,14 +146,11 @@ export class MysqlSource implements Source {
 
   async query(request: QueryRequest): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'mysql');
-    const cursor = new MysqlCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal);
-    this.#cursors.add(cursor);
-    return cursor.start();
+    return this.#open.start(new MysqlCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all([...this.#cursors].map((cursor) => cursor.close()));
+    await this.#open.closeAll();
     this.#idle?.end(ignore);
     this.#idle = undefined;
   }

@@ -13,6 +13,7 @@ import type { Converter } from './convert.js';
 import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
+import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
 import { withComment } from './statement.js';
@@ -57,10 +58,9 @@ export class PostgresSource implements Source {
   readonly kind = 'postgres';
   readonly #config: pg.ClientConfig;
   readonly #target: string;
-  readonly #cursors = new Set<PostgresCursor>();
+  readonly #open = new OpenCursors<PostgresCursor>();
   readonly #types = new Map<number, PgTypeInfo>();
   #idle: pg.Client | undefined;
-  #closed = false;
 
   private constructor(url: string) {
     this.#target = redactUrl(url);
@@ -98,7 +98,7 @@ export class PostgresSource implements Source {
    * prepared statements, a late cancel) can reach the next export.
    */
   take(): Promise<pg.Client> {
-    if (this.#closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [this.#target, 'the source is closed']);
+    if (this.#open.closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [this.#target, 'the source is closed']);
     const idle = this.#idle;
     this.#idle = undefined;
     if (idle !== undefined && !broken.has(idle)) return Promise.resolve(idle);
@@ -108,7 +108,7 @@ export class PostgresSource implements Source {
 
   /** @internal The cursor no longer needs closing by `close()`. */
   forget(cursor: PostgresCursor): void {
-    this.#cursors.delete(cursor);
+    this.#open.forget(cursor);
   }
 
   /** @internal Runs `work` on a short-lived second connection (cancellation, type lookups). */
@@ -143,14 +143,11 @@ export class PostgresSource implements Source {
 
   async query(request: QueryRequest): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'postgres');
-    const cursor = new PostgresCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal);
-    this.#cursors.add(cursor);
-    return cursor.start();
+    return this.#open.start(new PostgresCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all([...this.#cursors].map((cursor) => cursor.close()));
+    await this.#open.closeAll();
     const idle = this.#idle;
     this.#idle = undefined;
     if (idle !== undefined) await endClient(idle);

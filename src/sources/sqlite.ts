@@ -11,6 +11,7 @@ import { SheetpipeError } from '../errors.js';
 import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { connectError, queryError } from './driver-errors.js';
+import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
 import { sqliteColumn } from './sqlite-types.js';
 import { tableOfQuery, withComment } from './statement.js';
@@ -25,9 +26,8 @@ export function sqlitePath(url: string): string {
 export class SqliteSource implements Source {
   readonly kind = 'sqlite';
   readonly #path: string;
-  readonly #cursors = new Set<SqliteCursor>();
+  readonly #open = new OpenCursors<SqliteCursor>();
   #idle: Database.Database | undefined;
-  #closed = false;
 
   private constructor(path: string) {
     this.#path = path;
@@ -58,7 +58,7 @@ export class SqliteSource implements Source {
 
   /** @internal */
   take(): Database.Database {
-    if (this.#closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [`sqlite:${this.#path}`, 'the source is closed']);
+    if (this.#open.closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [`sqlite:${this.#path}`, 'the source is closed']);
     const idle = this.#idle;
     this.#idle = undefined;
     return idle ?? this.#connect();
@@ -66,26 +66,23 @@ export class SqliteSource implements Source {
 
   /** @internal */
   giveBack(db: Database.Database, cursor: SqliteCursor): void {
-    this.#cursors.delete(cursor);
-    if (!this.#closed && this.#idle === undefined) this.#idle = db;
+    this.#open.forget(cursor);
+    if (!this.#open.closed && this.#idle === undefined) this.#idle = db;
     else db.close();
   }
 
   /** @internal */
   forget(cursor: SqliteCursor): void {
-    this.#cursors.delete(cursor);
+    this.#open.forget(cursor);
   }
 
   async query(request: QueryRequest): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'sqlite');
-    const cursor = new SqliteCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal);
-    this.#cursors.add(cursor);
-    return cursor.start();
+    return this.#open.start(new SqliteCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all([...this.#cursors].map((cursor) => cursor.close()));
+    await this.#open.closeAll();
     this.#idle?.close();
     this.#idle = undefined;
   }
