@@ -35,6 +35,10 @@ export const enum CellTag {
   Other = 9,
 }
 
+const INITIAL_BYTES = 64 * 1024;
+/** A packed chunk is ~0.5 MB; a buffer grown far past that by one chunk of huge cells is not kept for the next. */
+const KEEP_BYTES = 8 * 1024 * 1024;
+
 /** Printable ASCII with nothing to escape (tab and LF are fine). */
 const PLAIN_ASCII = /^[\t\n\x20-\x25\x27-\x3B\x3D\x3F-\x7E]*$/;
 const LITERAL_ESCAPE = /_x[0-9A-Fa-f]{4}_/;
@@ -68,8 +72,9 @@ export interface PackedRows {
  * table through `lookup`, called in row-major order so indices match the table's insertion order.
  */
 export class RowPacker {
-  #buffer: FastBuffer;
-  #view: DataView;
+  // Both set by #allocate, from the constructor on.
+  #buffer!: FastBuffer;
+  #view!: DataView;
   #length = 0;
   #rowEnds: Uint32Array;
   #rows = 0;
@@ -77,9 +82,8 @@ export class RowPacker {
   readonly #sharedColumns: readonly boolean[];
   readonly #lookup: SharedLookup | undefined;
 
-  constructor(capacity = 64 * 1024, sharedColumns: readonly boolean[] = [], lookup?: SharedLookup) {
-    this.#buffer = Buffer.allocUnsafe(capacity) as FastBuffer;
-    this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
+  constructor(capacity = INITIAL_BYTES, sharedColumns: readonly boolean[] = [], lookup?: SharedLookup) {
+    this.#allocate(capacity);
     this.#rowEnds = new Uint32Array(1024);
     this.#sharedColumns = sharedColumns;
     this.#lookup = sharedColumns.some(Boolean) ? lookup : undefined;
@@ -162,10 +166,14 @@ export class RowPacker {
 
   #reserve(bytes: number): void {
     if (this.#length + bytes <= this.#buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.#length + bytes, this.#buffer.length * 2)) as FastBuffer;
-    this.#buffer.copy(next, 0, 0, this.#length);
-    this.#buffer = next;
-    this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    const previous = this.#buffer;
+    this.#allocate(Math.max(this.#length + bytes, previous.length * 2));
+    previous.copy(this.#buffer, 0, 0, this.#length);
+  }
+
+  #allocate(capacity: number): void {
+    this.#buffer = Buffer.allocUnsafe(capacity) as FastBuffer;
+    this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
   }
 
   /** A copy of rows `from` to the end, in its own ArrayBuffer (so it can be transferred); the packer is unchanged. */
@@ -177,8 +185,9 @@ export class RowPacker {
     return { bytes, rows: this.#rows - from, others: this.#others };
   }
 
-  /** Empties the packer for the next chunk, keeping its buffers. */
+  /** Empties the packer for the next chunk, keeping its buffers unless one huge chunk grew them past KEEP_BYTES. */
   reset(): void {
+    if (this.#buffer.length > KEEP_BYTES) this.#allocate(INITIAL_BYTES);
     this.#length = 0;
     this.#rows = 0;
     this.#others = [];

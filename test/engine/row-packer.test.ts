@@ -107,3 +107,13 @@ test('a row or a column list wider than 16,384 columns is refused when it is add
   await book.abort();
   assert.deepEqual(await readdir(dir), []);
 });
+
+test('after a chunk of huge cells the packer starts the next chunk afresh and packs correctly', () => {
+  const packer = new RowPacker();
+  const huge = 'é'.repeat(4 * 1024 * 1024); // 8 MiB of UTF-8, so the buffer grows past what is kept
+  packer.add([huge]);
+  assert.equal(packer.copy().bytes.length, 1 + 4 + huge.length * 2 + 1);
+  packer.reset();
+  packer.add([1, 'small']);
+  assert.equal(render(packer.copy()), '<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>small</t></is></c></row>');
+});
