@@ -1,9 +1,9 @@
 import { SheetpipeError } from '../errors.js';
 import { MAX_CELL_TEXT, columnLetters } from './cell-ref.js';
 import { excelSerial } from './dates.js';
+import { CellTag, type FastBuffer, type PackedRows } from './row-packer.js';
 import { wallClockMapper } from './timezone.js';
 import type { CellValue, Formula } from './types.js';
-import { CellTag, type FastBuffer, type PackedRows } from './row-packer.js';
 import { escapeText, needsPreserve } from './xml.js';
 
 /** Everything a worker needs to render a sheet's rows; plain data so it crosses threads cheaply. */
