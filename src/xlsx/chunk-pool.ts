@@ -21,7 +21,7 @@ export class ChunkPool {
       concurrentTasksPerWorker: 1,
       // A worker's live data is one packed chunk (~0.5 MB) and the row being rendered; V8's default young generation
       // (up to 48 MB per isolate) only adds resident memory. Measured at 300k rows × 10 columns, 2 threads: peak RSS
-      // 235 MiB → 198 MiB with 8 MB; with packed chunks, 1M PostgreSQL rows: 4 MB took 2 MB–10 MB off and no time.
+      // 235 MiB → 198 MiB with 8 MB; with packed chunks, 1M PostgreSQL rows, 2 runs of each setting: 4 MB took 2–10 MB off, time unchanged.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
   }

@@ -16,7 +16,8 @@
  *   TRUE / FALSE
  *   DATE    f64             epoch milliseconds (NaN for an Invalid Date)
  *   SHARED  u32             index into the workbook's shared-string table
- *   OTHER   u32             index into the chunk's `others` array: bigints, formulas, anything unusual
+ *   OTHER   u32             index into the chunk's `others` array (minus `othersBase` in a tail copy): bigints,
+ *                           formulas, anything unusual
  */
 import { MAX_CELL_TEXT } from './cell-ref.js';
 import type { CellValue, Row } from './types.js';
@@ -44,7 +45,7 @@ const PLAIN_ASCII = /^[\t\n\x20-\x25\x27-\x3B\x3D\x3F-\x7E]*$/;
 const LITERAL_ESCAPE = /_x[0-9A-Fa-f]{4}_/;
 
 /** True when `text` goes into `<t>` as it is: the renderer's fast path. */
-export function isPlainText(text: string): boolean {
+function isPlainText(text: string): boolean {
   // indexOf first: most text has no `_` (this order cut rendering by 2.7 % of callgrind Ir when it ran per cell).
   return text.length <= MAX_CELL_TEXT && PLAIN_ASCII.test(text) && (text.indexOf('_') < 0 || !LITERAL_ESCAPE.test(text)) && !needsPreserve(text);
 }
@@ -64,7 +65,9 @@ export type SharedLookup = (value: CellValue) => number;
 export interface PackedRows {
   readonly bytes: Uint8Array;
   readonly rows: number;
+  /** The OTHER values of these rows; OTHER index `i` is `others[i - othersBase]`. */
   readonly others: readonly CellValue[];
+  readonly othersBase: number;
 }
 
 /**
@@ -77,6 +80,8 @@ export class RowPacker {
   #view!: DataView;
   #length = 0;
   #rowEnds: Uint32Array;
+  /** `others.length` after each row, so a tail copy takes only its own OTHER values. */
+  #rowOthers: Uint32Array;
   #rows = 0;
   #others: CellValue[] = [];
   readonly #sharedColumns: readonly boolean[];
@@ -85,6 +90,7 @@ export class RowPacker {
   constructor(capacity = INITIAL_BYTES, sharedColumns: readonly boolean[] = [], lookup?: SharedLookup) {
     this.#allocate(capacity);
     this.#rowEnds = new Uint32Array(1024);
+    this.#rowOthers = new Uint32Array(1024);
     this.#sharedColumns = sharedColumns;
     this.#lookup = sharedColumns.some(Boolean) ? lookup : undefined;
   }
@@ -113,10 +119,10 @@ export class RowPacker {
     this.#reserve(1);
     this.#tagged(CellTag.End);
     if (this.#rows === this.#rowEnds.length) {
-      const grown = new Uint32Array(this.#rows * 2);
-      grown.set(this.#rowEnds);
-      this.#rowEnds = grown;
+      this.#rowEnds = doubled(this.#rowEnds);
+      this.#rowOthers = doubled(this.#rowOthers);
     }
+    this.#rowOthers[this.#rows] = this.#others.length;
     this.#rowEnds[this.#rows++] = this.#length;
   }
 
@@ -181,8 +187,9 @@ export class RowPacker {
     const start = from === 0 ? 0 : (this.#rowEnds[from - 1] as number);
     const bytes = new Uint8Array(this.#length - start);
     bytes.set(this.#buffer.subarray(start, this.#length));
-    // OTHER indices in a tail still point into the whole chunk's array, so the tail shares it (it is rare and small).
-    return { bytes, rows: this.#rows - from, others: this.#others };
+    // A tail (the next chunk's dictionary) carries only its own OTHER values, not the whole chunk's.
+    const othersBase = from === 0 ? 0 : (this.#rowOthers[from - 1] as number);
+    return { bytes, rows: this.#rows - from, others: othersBase === 0 ? this.#others : this.#others.slice(othersBase), othersBase };
   }
 
   /** Empties the packer for the next chunk, keeping its buffers unless one huge chunk grew them past KEEP_BYTES. */
@@ -192,6 +199,12 @@ export class RowPacker {
     this.#rows = 0;
     this.#others = [];
   }
+}
+
+function doubled(array: Uint32Array): Uint32Array {
+  const grown = new Uint32Array(array.length * 2);
+  grown.set(array);
+  return grown;
 }
 
 /** Packs a few rows in one go (the header row, tests). */

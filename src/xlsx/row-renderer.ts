@@ -112,7 +112,7 @@ export class RowRenderer {
 
   /** Writes packed rows (see row-packer.ts) numbered from `firstRow`. */
   renderRows(packed: PackedRows, firstRow: number, out: ByteBuffer): void {
-    const { bytes, others } = packed;
+    const { bytes, others, othersBase } = packed;
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as FastBuffer;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const fragments = this.#fragments;
@@ -172,7 +172,7 @@ export class RowRenderer {
           }
           case CellTag.Other:
             ascii = false;
-            xml += this.#cell(others[view.getUint32(pos, true)] as NonNullable<CellValue>, c, rowNumber, rn, f);
+            xml += this.#cell(others[view.getUint32(pos, true) - othersBase] as NonNullable<CellValue>, c, rowNumber, rn, f);
             pos += 4;
             continue;
         }

@@ -80,7 +80,9 @@ test('a tail copy renders exactly the last rows of the whole chunk (the dictiona
   const rows: Row[] = Array.from({ length: 3000 }, (_, i) => [i, `row ${i}`, i % 3 === 0, formula(`A${i + 1}*2`)]);
   for (const row of rows) packer.add(row);
   const whole = render(packer.copy(), 1);
-  const tail = render(packer.copy(2990), 2991);
+  const tailCopy = packer.copy(2990);
+  assert.equal(tailCopy.others.length, 10, 'a tail carries only its own formulas');
+  const tail = render(tailCopy, 2991);
   assert.ok(tail.startsWith('<row r="2991">'));
   assert.ok(whole.endsWith(tail));
   packer.reset();
