@@ -155,9 +155,11 @@ export class RedisJobQueue implements JobQueue {
       const found = await this.#snapshot(id);
       const record = found ? recordOf(found.job, found.state) : await this.#tombstone(id);
       if (!record || !isFinished(record.status)) return undefined;
+      // File first: a reader never finds a file without its record, and a remove cut short leaves the record
+      // for the next sweep to retry instead of an orphaned file. The file route answers 410 in between.
+      await this.#options.storage.remove(outputKey(id, record.format));
       await found?.job.remove();
       await this.#commands.del(this.#names.tombstoneKey(id), this.#names.cancelKey(id));
-      await this.#options.storage.remove(outputKey(id, record.format));
       return record;
     });
   }

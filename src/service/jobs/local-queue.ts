@@ -113,9 +113,10 @@ export class LocalJobQueue implements JobQueue {
   async remove(id: string): Promise<JobRecord | undefined> {
     const job = this.#jobs.get(id);
     if (!job || !isFinished(job.status)) return undefined;
+    // Files first, as in distributed mode: the record outlives its files, never the other way round.
+    await this.#options.files.removeAll(id);
     this.#jobs.delete(id);
     this.#options.store.delete(id);
-    await this.#options.files.removeAll(id);
     return job;
   }
 
