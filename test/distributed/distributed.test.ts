@@ -110,8 +110,8 @@ test('SIGKILL of the worker in the middle of a 1,000,000-row export: another wor
     assert.equal(record?.worker, survivor?.name, 'the other worker ran it to the end');
     assert.ok((record?.startedAt ?? 0) >= killedAt, 'the successful run started after the kill (a re-run from the start)');
     // 2 × lock, plus slack: startedAt is stamped once the new run's export thread is up and its source open, which on
-    // a loaded 2-core machine has taken up to ~3.5 s beyond the lock arithmetic.
-    assert.ok((record?.startedAt ?? Infinity) - killedAt <= 2 * 5_000 + 8_000, `taken over ${(record?.startedAt ?? 0) - killedAt} ms after the kill (lock 5 s)`);
+    // a loaded 2-core machine has taken up to ~3.5 s beyond the lock arithmetic (bound kept loose: CI may be busier).
+    assert.ok((record?.startedAt ?? Infinity) - killedAt <= 2 * 5_000 + 15_000, `taken over ${(record?.startedAt ?? 0) - killedAt} ms after the kill (lock 5 s)`);
     await collecting;
     assert.ok(seen.some((event) => event.event === 'progress' && (event.data.rows as number) > 0), 'progress events arrived');
     assert.equal(seen.at(-1)?.data.status, 'succeeded', 'the end event reports success');
@@ -144,7 +144,7 @@ test('DELETE of a running export stops its query on the worker and removes its t
     assert.equal(body.error?.code, 'SHEETPIPE_ERR_PIPELINE_CANCELED');
     // Answered only after the worker stopped: no backend left, no temp file.
     assert.deepEqual(await tempFiles(cluster.filesDir), []);
-    await until(async () => (await busyBackends(marker)) === 0, 2_000, 'the query to be gone from pg_stat_activity');
+    await until(async () => (await busyBackends(marker)) === 0, 5_000, 'the query to be gone from pg_stat_activity');
     const file = await fetch(`${cluster.url}/v1/exports/${id}/file`, { headers: auth() });
     assert.equal(file.status, 410);
   });
@@ -226,7 +226,7 @@ test('SIGTERM of a worker: its running export goes back to the queue (query stop
     const back = await cluster.queue.get(id);
     assert.equal(back?.status, 'queued', 'handed back, not failed');
     assert.deepEqual(await tempFiles(cluster.filesDir), []);
-    await until(async () => (await busyBackends(marker)) === 0, 2_000, 'the query to be stopped');
+    await until(async () => (await busyBackends(marker)) === 0, 5_000, 'the query to be stopped');
 
     const second = await cluster.startWorker();
     await until(async () => (await cluster.queue.get(id))?.worker === second.name, 30_000, 'the second worker to take the export');
@@ -272,7 +272,7 @@ test('a Redis restart while idle is survived by the API and the workers', { time
   await withCluster({ workers: 2 }, async (cluster) => {
     const before = await accepted(await postExport(cluster.url, { report: 'numbers' }));
     await waitForJob(cluster.url, before.id, (job) => job.status === 'succeeded', 30_000);
-    restartRedis();
+    await restartRedis();
     const restarted = Date.now();
     const after = await accepted(await postExport(cluster.url, { report: 'numbers', params: { rows: 5000 } }));
     const events = sseReader(await fetch(`${cluster.url}/v1/exports/${after.id}/events`, { headers: auth() }));

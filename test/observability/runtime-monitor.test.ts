@@ -21,17 +21,21 @@ test('a stall in progress and a finished stall are both seen; a quiet window sho
     await sleep(30);
     const quietStart = monotonicNs();
     await sleep(30);
-    // Well under the 40 ms stall below; a shared CI machine may deschedule an idle process for a few ms.
-    assert.ok(monitor.eventLoopStallNs(quietStart, monotonicNs()) < 10e6, 'an idle loop has no stall');
+    // Well under the 100 ms stall below; a loaded CI machine may deschedule an idle process for several ms.
+    const quiet = monitor.eventLoopStallNs(quietStart, monotonicNs());
+    assert.ok(quiet < 30e6, `an idle loop has no stall: ${quiet / 1e6} ms`);
     const start = monotonicNs();
-    busy(40);
-    assert.ok(monitor.currentEventLoopDelayMs() >= 25, `in-progress stall seen: ${monitor.currentEventLoopDelayMs()} ms`);
+    busy(100);
+    assert.ok(monitor.currentEventLoopDelayMs() >= 60, `in-progress stall seen: ${monitor.currentEventLoopDelayMs()} ms`);
     const end = monotonicNs();
     const during = monitor.eventLoopStallNs(start, end);
-    assert.ok(during >= 25e6 && during <= end - start, `stall inside the window: ${during / 1e6} ms`);
+    assert.ok(during >= 60e6 && during <= end - start, `stall inside the window: ${during / 1e6} ms`);
     await sleep(25); // the next tick records it
-    assert.ok(monitor.eventLoopStallNs(start, end) >= 25e6, 'the recorded stall keeps the window attributed');
-    assert.ok(monitor.currentEventLoopDelayMs() < 5);
+    assert.ok(monitor.eventLoopStallNs(start, end) >= 60e6, 'the recorded stall keeps the window attributed');
+    // Once the loop runs freely again, ticks come on time (a late wake-up may first run this before an overdue tick).
+    const deadline = performance.now() + 1000;
+    while (monitor.currentEventLoopDelayMs() >= 5 && performance.now() < deadline) await sleep(5);
+    assert.ok(monitor.currentEventLoopDelayMs() < 5, `no stall once the loop is free: ${monitor.currentEventLoopDelayMs()} ms`);
   } finally {
     monitor.stop();
   }

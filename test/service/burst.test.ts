@@ -27,7 +27,7 @@ async function rssOf(pid: number): Promise<number> {
   return kb ? Number(kb[1]) * 1024 : 0;
 }
 
-test('a burst of 50 export requests is queued or refused, never allowed to exhaust memory', { timeout: 240_000 }, async () => {
+test('a burst of 50 export requests is queued or refused, never allowed to exhaust memory', { timeout: 420_000 }, async () => {
   const dir = await makeTempDir();
   const table = await makePgOrders(ROWS);
   const child = await startChildServer(dir, {

@@ -85,7 +85,7 @@ test('a running job reports progress over SSE, its file is 409, and DELETE stops
   // the answer; the backend is given 1 s: after pg_cancel_backend and the client's disconnect the
   // server keeps showing the statement as active for ~100 ms while the backend exits (measured here).
   assert.deepEqual(await filesOf(job.id), [], 'the temp file is removed');
-  await until(async () => (await busyBackends(marker)) === 0, 1_000, 'the query to leave pg_stat_activity');
+  await until(async () => (await busyBackends(marker)) === 0, 5_000, 'the query to leave pg_stat_activity');
 
   let end = await events.next();
   while (end?.event === 'progress') end = await events.next();
@@ -138,7 +138,7 @@ test('DELETE of a queued job cancels it without running it', async () => {
   assert.equal(body.status, 'canceled');
   assert.equal(body.startedAt, null, 'it never started');
   await fetch(`${server.url}/v1/exports/${blocker.id}`, { method: 'DELETE', headers: auth() });
-  await until(async () => (await busyBackends(marker)) === 0, 1_000, 'the blocker\'s query to stop');
+  await until(async () => (await busyBackends(marker)) === 0, 5_000, 'the blocker\'s query to stop');
 });
 
 test('a client that disconnects from a direct download stops the export and its query', async () => {
@@ -164,7 +164,7 @@ test('a client that disconnects from a direct download stops the export and its 
     request.end();
   });
   assert.ok(received > 64 * 1024);
-  await until(async () => (await busyBackends(marker)) === 0, 3_000, 'the query to stop after the disconnect');
+  await until(async () => (await busyBackends(marker)) === 0, 5_000, 'the query to stop after the disconnect');
   await until(async () => /sheetpipe_exports_total\{status="canceled"\} [1-9]/.test(await (await fetch(`${server.url}/metrics`)).text()), 5_000, 'the canceled export to be counted');
   const ready = await fetch(`${server.url}/v1/reports/orders/download?after=2990&format=csv`, { headers: auth() });
   assert.equal(ready.status, 200, 'the slot was released');

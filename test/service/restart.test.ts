@@ -35,7 +35,7 @@ test('a restart keeps finished jobs and their files; queued jobs run after it', 
     const waiting = (await (await postExport(first.url, { report: 'orders' })).json()) as JobJson;
     assert.equal(waiting.status, 'queued');
     await first.close();
-    await until(async () => (await busyBackends(marker)) === 0, 2_000, 'shutdown to stop the running query');
+    await until(async () => (await busyBackends(marker)) === 0, 5_000, 'shutdown to stop the running query');
 
     const second = await startServer(dir, config);
     try {

@@ -29,8 +29,8 @@ test('a 6-field cron schedule fires every second and its exports succeed', async
   try {
     const server = await startServer(dir, base(dir, { schedules: [{ cron: '* * * * * *', report: 'upto', params: { n: 3 }, jitterSeconds: 0, format: 'csv' }] }));
     try {
-      await until(async () => (await metric(server.url, /sheetpipe_schedule_runs_total\{report="upto",outcome="enqueued"\} (\d+)/)) >= 2, 5_000, 'two scheduled runs');
-      await until(async () => (await metric(server.url, /sheetpipe_exports_total\{status="succeeded"\} (\d+)/)) >= 2, 5_000, 'two scheduled exports to succeed');
+      await until(async () => (await metric(server.url, /sheetpipe_schedule_runs_total\{report="upto",outcome="enqueued"\} (\d+)/)) >= 2, 15_000, 'two scheduled runs');
+      await until(async () => (await metric(server.url, /sheetpipe_exports_total\{status="succeeded"\} (\d+)/)) >= 2, 15_000, 'two scheduled exports to succeed');
       assert.equal(await metric(server.url, /sheetpipe_exports_total\{status="failed"\} (\d+)/), 0);
     } finally {
       await server.close();

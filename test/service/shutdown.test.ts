@@ -56,7 +56,7 @@ test('after the grace period running exports are cancelled: query stopped, no te
     child.child.kill('SIGTERM');
     assert.equal(await child.exited, 0, child.output());
     assert.ok(Date.now() - started < 10_000, 'shutdown does not wait for the export to end by itself');
-    await until(async () => (await busyBackends(marker)) === 0, 1_000, 'the query to stop');
+    await until(async () => (await busyBackends(marker)) === 0, 5_000, 'the query to stop');
     assert.deepEqual((await readdir(join(dir, 'exports', 'files'))).filter((name) => name.includes(job.id)), []);
     const restarted = await startServer(dir, config);
     try {
