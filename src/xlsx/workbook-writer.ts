@@ -264,6 +264,8 @@ export class XlsxWriter {
 
   #describeFailure(error: unknown): unknown {
     if (this.#target.path && isSheetpipeError(error, 'SHEETPIPE_ERR_ZIP_SINK')) {
+      // The file's own error already names the path and says what went wrong.
+      if (isSheetpipeError(error.cause, 'SHEETPIPE_ERR_PIPELINE_OUTPUT')) return error.cause;
       const cause = error.cause instanceof Error ? error.cause.message : error.message;
       return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [this.#target.path, cause], { cause: error });
     }

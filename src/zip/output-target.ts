@@ -1,16 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { SheetpipeError } from '../errors.js';
+import { createAtomicFile } from '../util/atomic-file.js';
 import { endSink } from './sink.js';
 
 /**
- * Where bytes go. A path is written as a temp file beside the target (same directory, so the final rename is
- * atomic), flushed to disk on close and renamed only on success; a failed or cancelled write removes it and leaves
- * any existing target untouched. A caller's Writable is ended on success and destroyed on failure.
+ * Where bytes go. A path is an atomic file (util/atomic-file.ts): a temp file beside the target, fsynced and
+ * renamed only on success, removed on failure. A caller's Writable is ended on success and destroyed on failure.
  */
 export interface OutputTarget {
   readonly stream: Writable;
@@ -20,40 +14,19 @@ export interface OutputTarget {
   discard(reason: unknown): Promise<void>;
 }
 
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-}
-
 export function openOutputTarget(target: string | Writable): OutputTarget {
   return typeof target === 'string' ? fileTarget(target) : streamTarget(target);
 }
 
 function fileTarget(path: string): OutputTarget {
-  const temp = tempPathFor(path);
-  // `flush: true` fsyncs before close, so a renamed file is on disk, not only in the page cache.
-  const stream = createWriteStream(temp, { flags: 'wx', flush: true, highWaterMark: 1024 * 1024 });
-  let openError: Error | undefined;
-  stream.on('error', (error) => {
-    openError ??= error;
-  });
+  const file = createAtomicFile(path);
   return {
-    stream,
-    path,
+    stream: file.stream,
+    path: file.path,
     async commit() {
-      if (openError) throw outputError(path, openError);
-      await endSink(stream).catch((error: unknown) => {
-        throw outputError(path, error);
-      });
-      await finished(stream).catch(() => undefined);
-      await rename(temp, path).catch((error: unknown) => {
-        throw outputError(path, error);
-      });
+      await file.commit();
     },
-    async discard() {
-      stream.destroy();
-      await finished(stream).catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
-    },
+    discard: () => file.discard(),
   };
 }
 
@@ -71,9 +44,4 @@ function streamTarget(stream: Writable): OutputTarget {
       if (!stream.destroyed) stream.destroy(reason instanceof Error ? reason : new Error(String(reason)));
     },
   };
-}
-
-function outputError(path: string, cause: unknown): SheetpipeError {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [path, message], { cause });
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { XlsxWriter } from '../../src/xlsx/workbook-writer.js';
@@ -136,9 +136,24 @@ test('an output directory that does not exist is reported by path', async () => 
   await assert.rejects(book.close(), (error: unknown) => {
     assert.ok(isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'));
     assert.ok(error.message.includes(path));
+    assert.match(error.message, /directory .*missing does not exist/);
     return true;
   });
   assert.equal(existsSync(path), false);
+});
+
+test('a path that is a directory is refused by name, and the directory is left as it was', async () => {
+  const path = await tempDir();
+  await writeFile(join(path, 'keep.txt'), 'kept');
+  const book = new XlsxWriter(path, { threads: 1 });
+  await book.addSheet('S').addRow([1]);
+  await assert.rejects(book.close(), (error: unknown) => {
+    assert.ok(isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'));
+    assert.equal(error.message, `cannot write the output ${path}: it is a directory`);
+    return true;
+  });
+  assert.deepEqual(await readdir(path), ['keep.txt']);
+  assert.deepEqual((await readdir(dirname(path))).filter((name) => name.startsWith(`.${basename(path)}.`)), [], 'no temp file beside it');
 });
 
 test('backpressure: a stalled sink makes addBatch wait instead of buffering', async () => {

@@ -7,7 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import { SheetpipeError } from '../../errors.js';
-import { finishStream } from './finish.js';
+import { finishStream } from '../../util/finish-stream.js';
 import type { Sink } from './sink.js';
 
 class StreamSink implements Sink {

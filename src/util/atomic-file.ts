@@ -1,0 +1,167 @@
+/**
+ * A file that appears whole or not at all: bytes go to `<dir>/.<name>.<random>.tmp` beside the target (same
+ * directory, so the final rename is atomic), are fsynced when the stream ends, and the temp file is renamed over
+ * the target only by commit(). discard() removes it and leaves any existing target untouched. Both the engine's
+ * path targets and the pipeline's file sink write through this, so a failed or cancelled export never leaves a
+ * partial file behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { SheetpipeError } from '../errors.js';
+import { finishStream } from './finish-stream.js';
+
+export interface AtomicFile {
+  /** Opens the temp file on construction; a failure to open destroys it with the output error. */
+  readonly stream: Writable;
+  /** The absolute target path. */
+  readonly path: string;
+  /** Bytes written to the temp file so far. */
+  readonly bytes: number;
+  /** Settles once the temp file is open: rejects with SHEETPIPE_ERR_PIPELINE_OUTPUT naming the directory or target. */
+  readonly opened: Promise<void>;
+  /** Called with the first error of the file (disk full, unwritable), to stop an export early. */
+  onFailure(listener: (error: Error) => void): void;
+  /** Ends the stream (unless its writer did), fsyncs, and renames the temp file over the target; answers the path. */
+  commit(): Promise<string>;
+  /** Drops the temp file. */
+  discard(): Promise<void>;
+}
+
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Starts writing `path` atomically; nothing is opened before the stream's construct step runs. */
+export function createAtomicFile(path: string): AtomicFile {
+  return new TempFile(resolve(path));
+}
+
+class TempFile implements AtomicFile {
+  readonly stream: Writable;
+  readonly path: string;
+  readonly opened: Promise<void>;
+  #bytes = 0;
+  #failure: Error | undefined;
+  #listeners: ((error: Error) => void)[] = [];
+  #handle: FileHandle | undefined;
+  readonly #tempPath: string;
+
+  constructor(path: string) {
+    this.path = path;
+    this.#tempPath = tempPathFor(path);
+    this.opened = this.#open();
+    // Observed here and through `stream`: an unread rejection must not crash the process.
+    this.opened.catch(() => undefined);
+    this.stream = new Writable({
+      highWaterMark: 1 << 20,
+      construct: (callback) => {
+        this.opened.then(() => callback(), callback);
+      },
+      write: (chunk: Buffer, _encoding, callback) => this.#write([chunk], callback),
+      writev: (chunks, callback) => this.#write(chunks.map((entry) => entry.chunk as Buffer), callback),
+      // fsync before the rename, so a crash right after a "successful" export cannot leave an empty file.
+      final: (callback) => {
+        this.#handle!.sync().then(() => callback(), (error: unknown) => callback(outputError(this.path, describe(error), error)));
+      },
+    });
+    this.stream.on('error', (error) => {
+      this.#failure ??= error;
+      for (const listener of this.#listeners) listener(error);
+    });
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  onFailure(listener: (error: Error) => void): void {
+    if (this.#failure) listener(this.#failure);
+    else this.#listeners.push(listener);
+  }
+
+  async commit(): Promise<string> {
+    if (this.#failure) throw this.#failure;
+    await finishStream(this.stream);
+    await this.#handle!.close();
+    try {
+      await rename(this.#tempPath, this.path);
+    } catch (error) {
+      await unlink(this.#tempPath).catch(() => undefined);
+      throw outputError(this.path, describe(error), error);
+    }
+    return this.path;
+  }
+
+  async discard(): Promise<void> {
+    this.stream.destroy();
+    await this.opened.catch(() => undefined);
+    await this.#handle?.close().catch(() => undefined);
+    await unlink(this.#tempPath).catch(() => undefined);
+  }
+
+  async #open(): Promise<void> {
+    const existing = await stat(this.path).catch(() => undefined);
+    if (existing?.isDirectory()) throw outputError(this.path, 'it is a directory');
+    try {
+      this.#handle = await open(this.#tempPath, 'wx');
+    } catch (error) {
+      throw outputError(this.path, `directory ${dirname(this.path)} ${describe(error)}`, error);
+    }
+  }
+
+  #write(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    writeAll(this.#handle!, buffers).then(
+      (bytes) => {
+        this.#bytes += bytes;
+        callback();
+      },
+      (error: unknown) => callback(outputError(this.path, describe(error), error)),
+    );
+  }
+}
+
+/** Writes every byte of `buffers`, continuing after a partial write. */
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<number> {
+  let total = 0;
+  for (const buffer of buffers) total += buffer.length;
+  let done = 0;
+  while (done < total) {
+    const { bytesWritten } = await handle.writev(done === 0 ? buffers : remainder(buffers, done));
+    done += bytesWritten;
+  }
+  return total;
+}
+
+function remainder(buffers: Buffer[], skip: number): Buffer[] {
+  const rest: Buffer[] = [];
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) skip -= buffer.length;
+    else {
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+  }
+  return rest;
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'is not writable';
+    case 'ENOENT':
+      return 'does not exist';
+    case 'ENOTDIR':
+      return 'is not a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function outputError(target: string, reason: string, cause?: unknown): SheetpipeError {
+  return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [target, reason], { cause });
+}
