@@ -24,6 +24,7 @@ import pg from 'pg';
 import type { LoadResult } from './service/load-generator.js';
 import { mainThreadShare, type CpuShare } from './service/cpu-share.js';
 import { measureOverhead, median, overheadSection, type OverheadSpec } from './service/overhead.js';
+import { machineLines, sampleMachine } from './service/machine.js';
 import { HERE, runLoad, startServer, timed, type Server } from './service/processes.js';
 
 const env = process.env;
@@ -175,6 +176,7 @@ function row(phase: string, result: LoadResult): string {
 }
 
 async function main(): Promise<void> {
+  const machineAtStart = sampleMachine();
   const table = `bench_service_${randomBytes(4).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-bench-service-'));
   const servers: Server[] = [];
@@ -273,6 +275,7 @@ async function main(): Promise<void> {
       row(`service, obs on, \`limits.exportNice: 0\` (exports not niced) ${exporting} (median of ${EXPORT_ROUNDS})`, nice0Busy.result),
       row(`trivial server ${exporting} un-niced in the service (median of ${EXPORT_ROUNDS})`, floorNice0Busy.result),
       '',
+      ...machineLines(machineAtStart, sampleMachine(), floorIdle.p999Ms),
       `- idle P999 vs floor: obs on ${ratio(onIdle.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offIdle.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.2×)`,
       `- P999 while exporting vs floor: obs on ${ratio(onBusy.result.p999Ms, floorIdle.p999Ms)}×, obs off ${ratio(offBusy.result.p999Ms, floorIdle.p999Ms)}× (target ≤ 1.5×);` +
         ` vs the floor under the same export: ${ratio(onBusy.result.p999Ms, floorBusy.result.p999Ms)}× / ${ratio(offBusy.result.p999Ms, floorBusy.result.p999Ms)}×`,
