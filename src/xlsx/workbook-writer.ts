@@ -223,6 +223,8 @@ export class XlsxWriter {
   }
 
   #submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void> {
+    // A chunk that comes after a failure (its producer resumed from a wait) must not start a pool nobody destroys.
+    if (this.#state === 'failed') return Promise.reject(this.#failure);
     this.#pool ??= new ChunkPool(this.#options.threads, this.#options.niceIncrement);
     const block = this.#pool.run(task).then((result) => {
       if (result.usedFormula) this.#usedFormula = true;
@@ -253,7 +255,10 @@ export class XlsxWriter {
   /** Any failure fails the whole workbook once: workers stop, the output is discarded, callers get the first error. */
   async #guard<T>(work: Promise<T>): Promise<T> {
     try {
-      return await work;
+      const result = await work;
+      // Work that settled after an abort (e.g. a push whose queue the failure cleared) must not let its caller go on.
+      if (this.#state === 'failed') throw this.#failure;
+      return result;
     } catch (error) {
       if (this.#state !== 'failed') void this.#fail(this.#describeFailure(error));
       // Callers see the failure only once nothing is left behind (no temp file, no worker).

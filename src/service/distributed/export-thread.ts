@@ -57,9 +57,11 @@ export function runInThread(task: ThreadExport, signal: AbortSignal, onProgress:
       outcome();
     };
     thread.on('message', (message: FromThread) => {
-      if (message.type === 'progress') onProgress(message);
-      else if (message.type === 'done') settle(() => resolve({ rows: message.rows, bytes: message.bytes }));
+      if (message.type === 'progress') return onProgress(message);
+      if (message.type === 'done') settle(() => resolve({ rows: message.rows, bytes: message.bytes }));
       else settle(() => reject(new ExportFailure({ code: message.code, message: message.message })));
+      // Its outcome is the thread's last word (it cleaned up first): nothing it may have leaked can keep it alive.
+      void thread.terminate();
     });
     thread.on('error', (error) => settle(() => reject(error)));
     thread.on('exit', (code) => settle(() => reject(new Error(`the export thread exited with code ${code}`))));

@@ -86,6 +86,8 @@ function runInWorker(data: WorkerExport, signal: AbortSignal, events: WorkerEven
     };
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
+    // The thread has nothing left to do once it reported its outcome (it cleaned up before that): terminating it
+    // there means nothing it may have leaked (a handle, a pool) can keep it, and so the service, alive.
     const finish = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
@@ -114,9 +116,11 @@ function runInWorker(data: WorkerExport, signal: AbortSignal, events: WorkerEven
           break;
         case 'done':
           finish(() => resolve({ rows: message.rows, bytes: message.bytes }));
+          void worker.terminate();
           break;
         case 'failed':
           finish(() => reject(remoteError(message.code, message.message)));
+          void worker.terminate();
           break;
       }
     });
