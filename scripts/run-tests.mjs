@@ -20,7 +20,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--expose-gc', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+// A file's process that cannot exit (a thread or handle left alive) would otherwise hang the run until CI's limit,
+// naming nothing: the default timeout also bounds each file, which then fails as "timed out", by name. The longest
+// file takes about 2 minutes on a busy machine; tests that need longer set their own timeout.
+const FILE_TIMEOUT_MS = 15 * 60_000;
+const result = spawnSync(process.execPath, ['--expose-gc', '--test', '--test-concurrency=1', `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-reporter=spec', ...files], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);
