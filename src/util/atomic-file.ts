@@ -29,7 +29,7 @@ export interface AtomicFile {
   discard(): Promise<void>;
 }
 
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 

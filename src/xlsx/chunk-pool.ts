@@ -8,6 +8,9 @@ const WORKER_FILE = new URL('./chunk-worker-entry.cjs', import.meta.url).href;
 /** The worker threads that render and compress chunks (piscina: a fixed pool, FIFO queue, transferable results). */
 export class ChunkPool {
   readonly #pool: Piscina<ChunkTask, ChunkResult | ChunkFailure>;
+  #destroyed = false;
+  /** A worker failure that belonged to no task; the next chunk fails with it. */
+  #failure: Error | undefined;
 
   constructor(threads: number, niceIncrement = 0) {
     this.#pool = new Piscina({
@@ -24,9 +27,15 @@ export class ChunkPool {
       // 235 MiB → 198 MiB with 8 MB; with packed chunks, 1M PostgreSQL rows, 2 runs of each setting: 4 MB took 2–10 MB off, time unchanged.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
+    // piscina emits 'error' for what belongs to no task, and an unheard 'error' crashes the process. After destroy()
+    // that is a result still in flight for a task it already failed (the writer has failed too): nothing to report.
+    this.#pool.on('error', (error: Error) => {
+      if (!this.#destroyed) this.#failure ??= error;
+    });
   }
 
   async run(task: ChunkTask): Promise<ChunkResult> {
+    if (this.#failure) throw this.#failure;
     // The packed rows are each chunk's own copies: moved, not cloned.
     const transferList: ArrayBuffer[] = [task.rows.bytes.buffer as ArrayBuffer];
     if (task.overlap !== undefined) transferList.push(task.overlap.bytes.buffer as ArrayBuffer);
@@ -36,6 +45,7 @@ export class ChunkPool {
   }
 
   destroy(): Promise<void> {
+    this.#destroyed = true;
     return this.#pool.destroy();
   }
 }

@@ -44,3 +44,25 @@ test('aborting at any point of a running addBatch leaves no worker thread behind
   while (threadCount() > baseline && Date.now() < deadline) await sleep(50);
   assert.equal(threadCount(), baseline, `threads now ${threadCount()}, before ${baseline}: a worker pool outlived its writer`);
 });
+
+test('an abort from inside the output\'s own write (a chunk result still on its way) neither crashes nor leaks', { timeout: 120_000 }, async () => {
+  const baseline = threadCount();
+  for (let round = 0; round < 20; round++) {
+    let writes = 0;
+    let book: XlsxWriter | undefined;
+    const sink = new Writable({
+      write(_chunk, _encoding, callback) {
+        // Synchronously, while the pool still has results in flight: piscina then receives results for tasks
+        // its destroy() already failed, and reports each as an 'error' event that, unheard, crashes the process.
+        if (++writes === 3 + round) void book?.abort(new Error('cancelled by the sink'));
+        callback();
+      },
+    });
+    book = new XlsxWriter(sink, { threads: 2, chunkRows: 100 });
+    const outcome = await book.addSheet('S').addBatch(rows(20_000)).then(() => 'finished', (error: unknown) => error);
+    assert.match(String(outcome), /cancelled by the sink/, `round ${round}: addBatch fails with the abort's reason`);
+  }
+  const deadline = Date.now() + 10_000;
+  while (threadCount() > baseline && Date.now() < deadline) await sleep(50);
+  assert.equal(threadCount(), baseline, `threads now ${threadCount()}, before ${baseline}`);
+});
