@@ -12,6 +12,7 @@
  *   out { type: 'failed', code, message }              after the query stopped and the upload was discarded
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { reapLater } from '../../util/reap-thread.js';
 import { runExport } from '../../pipeline/index.js';
 import { lowerThreadPriority } from '../../util/thread-priority.js';
 import type { PlannedExport } from '../export-plan.js';
@@ -60,8 +61,7 @@ export function runInThread(task: ThreadExport, signal: AbortSignal, onProgress:
       if (message.type === 'progress') return onProgress(message);
       if (message.type === 'done') settle(() => resolve({ rows: message.rows, bytes: message.bytes }));
       else settle(() => reject(new ExportFailure({ code: message.code, message: message.message })));
-      // Its outcome is the thread's last word (it cleaned up first): nothing it may have leaked can keep it alive.
-      void thread.terminate();
+      reapLater(thread);
     });
     thread.on('error', (error) => settle(() => reject(error)));
     thread.on('exit', (code) => settle(() => reject(new Error(`the export thread exited with code ${code}`))));

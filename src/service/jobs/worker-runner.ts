@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { isSheetpipeError } from '../../errors.js';
+import { reapLater } from '../../util/reap-thread.js';
 import type { ColorHop, ColoringMetrics } from '../../observability/coloring.js';
 import type { ServiceConfig } from '../config/types.js';
 import { planJobQuery } from '../export-plan.js';
@@ -86,8 +87,6 @@ function runInWorker(data: WorkerExport, signal: AbortSignal, events: WorkerEven
     };
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
-    // The thread has nothing left to do once it reported its outcome (it cleaned up before that): terminating it
-    // there means nothing it may have leaked (a handle, a pool) can keep it, and so the service, alive.
     const finish = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
@@ -116,11 +115,11 @@ function runInWorker(data: WorkerExport, signal: AbortSignal, events: WorkerEven
           break;
         case 'done':
           finish(() => resolve({ rows: message.rows, bytes: message.bytes }));
-          void worker.terminate();
+          reapLater(worker);
           break;
         case 'failed':
           finish(() => reject(remoteError(message.code, message.message)));
-          void worker.terminate();
+          reapLater(worker);
           break;
       }
     });
