@@ -23,9 +23,21 @@ export interface ColumnLayout {
   readonly style: string;
   /** Style for `Date` values: the column's own when it is a date format, else the default datetime style. */
   readonly dateStyle: string;
+  /**
+   * True when the column's `Date` values are instants, shown in the workbook's time zone (datetime and unformatted
+   * columns); false for `date` and `time` columns, whose values are a calendar date or a wall time, never shifted.
+   */
+  readonly instants: boolean;
+  /** Characters a `Date` takes in this column's date format (column widths). */
+  readonly dateWidth: number;
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MS_PER_DAY = 86_400_000;
+/** A `Date` on 1899-12-31 UTC is a time-only value (see dates.ts): a wall time, never shifted. */
+const TIME_ONLY_START = Date.UTC(1899, 11, 31);
+const TIME_ONLY_END = TIME_ONLY_START + MS_PER_DAY;
+const asHeld = (ms: number): number => ms;
 
 /**
  * A growable byte buffer that rows are written into; reused across chunks by its owner.
@@ -73,9 +85,11 @@ interface Fragments {
   readonly shared: string; // `" s="3" t="s"><v>`
   readonly style: string;
   readonly dateStyle: string;
+  /** Instant → wall-clock ms of this column's Date values (the display zone's, or as held). */
+  readonly toWallClock: (ms: number) => number;
 }
 
-function fragmentsFor(index: number, style: string, dateStyle: string): Fragments {
+function fragmentsFor(index: number, style: string, dateStyle: string, toWallClock: (ms: number) => number): Fragments {
   return {
     ref: `<c r="${columnLetters(index)}`,
     number: `"${style}><v>`,
@@ -85,6 +99,7 @@ function fragmentsFor(index: number, style: string, dateStyle: string): Fragment
     shared: `"${style} t="s"><v>`,
     style,
     dateStyle,
+    toWallClock,
   };
 }
 
@@ -96,18 +111,19 @@ function fragmentsFor(index: number, style: string, dateStyle: string): Fragment
 export class RowRenderer {
   readonly #layout: RenderLayout;
   readonly #fragments: Fragments[];
-  readonly #toWallClock: (ms: number) => number;
+  readonly #instantToWallClock: (ms: number) => number;
   usedFormula = false;
 
   constructor(layout: RenderLayout) {
     this.#layout = layout;
-    this.#fragments = layout.columns.map((column, index) => fragmentsFor(index, column.style, column.dateStyle));
-    this.#toWallClock = wallClockMapper(layout.timeZone);
+    const toWallClock = wallClockMapper(layout.timeZone);
+    this.#instantToWallClock = toWallClock;
+    this.#fragments = layout.columns.map((column, index) => fragmentsFor(index, column.style, column.dateStyle, column.instants ? toWallClock : asHeld));
   }
 
-  /** Columns past the declared ones get the default style. */
+  /** Columns past the declared ones get the default style; their Date values are instants. */
   #extend(count: number): void {
-    for (let i = this.#fragments.length; i < count; i++) this.#fragments.push(fragmentsFor(i, '', this.#layout.defaultDateStyle));
+    for (let i = this.#fragments.length; i < count; i++) this.#fragments.push(fragmentsFor(i, '', this.#layout.defaultDateStyle, this.#instantToWallClock));
   }
 
   /** Writes packed rows (see row-packer.ts) numbered from `firstRow`. */
@@ -141,8 +157,9 @@ export class RowRenderer {
           case CellTag.Number: {
             const value = view.getFloat64(pos, true);
             pos += 8;
-            // `value - value === 0` is false exactly for NaN and ±Infinity.
-            if (value - value === 0 && value <= MAX_SAFE && value >= -MAX_SAFE) xml += f.ref + rn + f.number + value + '</v></c>';
+            // `value - value === 0` is false exactly for NaN and ±Infinity. Any finite double is a number cell, whatever
+            // its magnitude: JavaScript prints its shortest round-trip digits (`1e+300`, `5e-324`, `-0` as `0`).
+            if (value - value === 0) xml += f.ref + rn + f.number + value + '</v></c>';
             else xml += this.#cell(value, c, rowNumber, rn, f);
             continue;
           }
@@ -165,9 +182,10 @@ export class RowRenderer {
           case CellTag.Date: {
             const ms = view.getFloat64(pos, true);
             pos += 8;
-            const serial = excelSerial(this.#toWallClock(ms));
+            const wall = ms >= TIME_ONLY_START && ms < TIME_ONLY_END ? ms : f.toWallClock(ms);
+            const serial = excelSerial(wall);
             if (serial === serial) xml += f.ref + rn + f.date + serial + '</v></c>';
-            else xml += this.#unshowableDate(ms, c, rowNumber, rn);
+            else xml += this.#unshowableDate(wall, c, rowNumber, rn);
             continue;
           }
           case CellTag.Other:
@@ -188,10 +206,6 @@ export class RowRenderer {
         if (!Number.isFinite(value)) {
           throw new SheetpipeError('SHEETPIPE_ERR_XLSX_NOT_FINITE', [this.#layout.sheetName, rowNumber, this.#columnName(c), value]);
         }
-        if (Number.isInteger(value)) {
-          // Beyond 2^53 − 1 a double has lost digits already; text keeps the integer the caller holds.
-          return this.#text(BigInt(value).toString(), c, rowNumber, rn, f);
-        }
         return f.ref + rn + f.number + value + '</v></c>';
       case 'string':
         return this.#text(value, c, rowNumber, rn, f);
@@ -201,7 +215,7 @@ export class RowRenderer {
         if (value <= MAX_SAFE && value >= -MAX_SAFE) return f.ref + rn + f.number + value + '</v></c>';
         return this.#text(value.toString(), c, rowNumber, rn, f);
       case 'object':
-        if (value instanceof Date) return this.#unshowableDate(value.getTime(), c, rowNumber, rn);
+        if (value instanceof Date) return this.#unshowableDate(f.toWallClock(value.getTime()), c, rowNumber, rn);
         if (typeof (value as Formula).formula === 'string') return this.#formula(value as Formula, rn, f);
         break;
     }
@@ -221,12 +235,12 @@ export class RowRenderer {
   }
 
   /** Excel cannot show dates before 1900 or after 9999: keep them readable as ISO text rather than lose them. */
-  #unshowableDate(ms: number, c: number, rowNumber: number, rn: string): string {
-    if (Number.isNaN(ms)) {
+  #unshowableDate(wallMs: number, c: number, rowNumber: number, rn: string): string {
+    if (Number.isNaN(wallMs)) {
       throw new SheetpipeError('SHEETPIPE_ERR_XLSX_BAD_VALUE', [this.#layout.sheetName, rowNumber, this.#columnName(c), 'Invalid Date']);
     }
-    const iso = new Date(this.#toWallClock(ms)).toISOString().replace('Z', '');
-    return this.#text(iso, c, rowNumber, rn, fragmentsFor(c, '', ''));
+    const iso = new Date(wallMs).toISOString().replace('Z', '');
+    return this.#text(iso, c, rowNumber, rn, fragmentsFor(c, '', '', asHeld));
   }
 
   #formula(value: Formula, rn: string, f: Fragments): string {

@@ -1,7 +1,7 @@
 import { SheetpipeError } from '../errors.js';
 import { MAX_COLUMNS, MAX_ROWS } from './cell-ref.js';
 import type { ChunkTask } from './chunk-task.js';
-import { resolveFormat } from './number-formats.js';
+import { DEFAULT_DATETIME_CODE, resolveFormat } from './number-formats.js';
 import { packRows, RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
 import { estimateRowBytes, estimateWidths, WIDTH_SAMPLE_ROWS } from './sizing.js';
@@ -138,7 +138,9 @@ export class SheetWriter {
       return {
         name: column.header ?? '',
         style,
-        dateStyle: format.isDate ? style : book.defaultDateStyle,
+        dateStyle: format.temporal === undefined ? book.defaultDateStyle : style,
+        instants: format.temporal === undefined || format.temporal === 'datetime',
+        dateWidth: format.temporal === undefined ? DEFAULT_DATETIME_CODE.length : format.code.length,
       };
     });
     return {
@@ -213,7 +215,7 @@ export class SheetWriter {
     const style = bold ? ` s="${this.#book.styles.register('General', true)}"` : '';
     const layout: RenderLayout = {
       ...part.layout,
-      columns: this.#headers.map((name) => ({ name, style, dateStyle: style })),
+      columns: this.#headers.map((name) => ({ name, style, dateStyle: style, instants: false, dateWidth: 0 })),
     };
     const out = new ByteBuffer(1024);
     new RowRenderer(layout).renderRows(packRows([this.#headers]), 1, out);

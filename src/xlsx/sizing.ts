@@ -1,3 +1,4 @@
+import { DEFAULT_DATETIME_CODE } from './number-formats.js';
 import type { RenderLayout } from './row-renderer.js';
 import type { CellValue, Row } from './types.js';
 
@@ -17,13 +18,13 @@ export function estimateRowBytes(row: Row): number {
   return bytes;
 }
 
-function displayLength(value: CellValue, dateCodeLength: number): number {
+function displayLength(value: CellValue, dateWidth: number): number {
   if (value === null || value === undefined) return 0;
   if (typeof value === 'string') {
     const newline = value.indexOf('\n');
     return newline >= 0 ? newline : value.length;
   }
-  if (value instanceof Date) return dateCodeLength;
+  if (value instanceof Date) return dateWidth;
   if (typeof value === 'boolean') return 5;
   if (typeof value === 'object') return 10; // formula
   return String(value).length;
@@ -47,10 +48,10 @@ export function estimateWidths(
       widths.push(given);
       continue;
     }
-    const dateCodeLength = layout.columns[c]?.dateStyle === layout.defaultDateStyle ? 19 : 12;
+    const dateWidth = layout.columns[c]?.dateWidth ?? DEFAULT_DATETIME_CODE.length;
     let longest = (headers?.[c]?.length ?? 0) + 2; // bold header text is wider
     for (let r = 0; r < rows.length && r < WIDTH_SAMPLE_ROWS; r++) {
-      longest = Math.max(longest, displayLength((rows[r] as Row)[c], dateCodeLength));
+      longest = Math.max(longest, displayLength((rows[r] as Row)[c], dateWidth));
     }
     widths.push(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, longest + 2)));
   }

@@ -35,6 +35,9 @@ test('every kind of value packs and renders to its cell XML', () => {
     'é',
     undefined,
     -0,
+    1e300,
+    5e-324,
+    2n ** 60n,
   ];
   const expected =
     '<row r="7">' +
@@ -46,10 +49,14 @@ test('every kind of value packs and renders to its cell XML', () => {
     '<c r="H7" s="1"><v>45292</v></c>' +
     '<c r="I7"><v>10</v></c>' +
     '<c r="J7"><f>1+1</f></c>' +
-    '<c r="K7" t="inlineStr"><is><t>1152921504606846976</t></is></c>' +
+    // A double is a number whatever its magnitude; only the exact type, bigint, keeps its digits as text.
+    '<c r="K7"><v>1152921504606847000</v></c>' + // 2 ** 60: its shortest round-trip digits
     '<c r="L7" t="inlineStr"><is><t xml:space="preserve"> padded</t></is></c>' +
     '<c r="M7" t="inlineStr"><is><t>é</t></is></c>' +
     '<c r="O7"><v>0</v></c>' +
+    '<c r="P7"><v>1e+300</v></c>' +
+    '<c r="Q7"><v>5e-324</v></c>' +
+    '<c r="R7" t="inlineStr"><is><t>1152921504606846976</t></is></c>' +
     '</row>';
   assert.equal(render(packRows([row]), 7), expected);
 });

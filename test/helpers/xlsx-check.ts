@@ -29,7 +29,8 @@ function isoDate(date: Date): string {
 export function expectedCell(value: CellValue): ExpectedCell {
   if (value === null || value === undefined || value === '') return null;
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value) ? BigInt(value).toString() : value;
+  // A double is a number cell whatever its magnitude; only bigint, the exact type, becomes text beyond 2^53 − 1.
+  if (typeof value === 'number') return value;
   if (value instanceof Date) return Number.isNaN(excelSerial(value.getTime())) ? isoDate(value) : { date: isoDate(value) };
   if (typeof value === 'object') return { formula: value.formula, ...(value.result !== undefined ? { value: value.result } : {}) };
   return value;
