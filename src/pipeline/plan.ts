@@ -49,7 +49,12 @@ export function planExport(options: ExportOptions): ExportPlan {
   return { format: options.format ?? formatForOut(options.out), sheet: options.sheet ?? defaultSheetName(options.table) };
 }
 
-/** Header text is always the column name; the format comes from the source's type (dates, times). */
+/** Header text is always the column name; the format and the width the values need come from the source's type. */
 export function sheetColumns(columns: readonly SourceColumn[]): ColumnOptions[] {
-  return columns.map((column) => (column.format === undefined ? { header: column.name } : { header: column.name, format: column.format }));
+  return columns.map(({ name, format, decimals, valueWidth }) => ({
+    header: name,
+    ...(format === undefined ? {} : { format }),
+    ...(decimals === undefined ? {} : { decimals }),
+    ...(valueWidth === undefined ? {} : { valueWidth }),
+  }));
 }

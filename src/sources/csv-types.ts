@@ -2,7 +2,7 @@
  * CSV column kinds: declared ones (`?types=amount:decimal`) convert or fail with the reason,
  * undeclared ones are inferred per value.
  */
-import type { NumberFormat } from '../xlsx/types.js';
+import { integerDisplay, temporalDisplay, type ColumnDisplay } from './column-display.js';
 import { decimalTextCell, integerTextCell, roundTrips, textCell, type Converter } from './convert.js';
 import { parseDateTime, parseTimeOfDay, TIME_EPOCH_MS, type InstantMapper } from './datetime.js';
 import type { SourceColumn } from './types.js';
@@ -52,10 +52,15 @@ function declaredConverter(kind: CsvKind, mapInstant: InstantMapper): Converter 
   }
 }
 
-const FORMATS: Partial<Record<CsvKind, NumberFormat>> = { integer: 'integer', date: 'date', time: 'time', datetime: 'datetime' };
+/** Declared integers may have up to 19 digits as numbers (and more as exact text); dates and times their formats. */
+const DISPLAYS: Partial<Record<CsvKind, ColumnDisplay>> = {
+  integer: integerDisplay(19),
+  date: temporalDisplay('date'),
+  time: temporalDisplay('time'),
+  datetime: temporalDisplay('datetime'),
+};
 
 export function csvColumn(name: string, kind: CsvKind | undefined, mapInstant: InstantMapper): { column: SourceColumn; converter: Converter } {
   if (kind === undefined) return { column: { name, kind: 'unknown' }, converter: inferredCell };
-  const format = FORMATS[kind];
-  return { column: format === undefined ? { name, kind } : { name, kind, format }, converter: declaredConverter(kind, mapInstant) };
+  return { column: { name, kind, ...DISPLAYS[kind] }, converter: declaredConverter(kind, mapInstant) };
 }

@@ -5,7 +5,7 @@
  * Domains arrive as their base type's OID; enums, composites and user-defined arrays have OIDs
  * looked up once in pg_type (`TYPE_LOOKUP_SQL`).
  */
-import type { NumberFormat } from '../xlsx/types.js';
+import { decimalDisplay, integerDisplay, temporalDisplay, type ColumnDisplay } from './column-display.js';
 import { decimalTextCell, floatTextCell, integerTextCell, textCell, type Converter } from './convert.js';
 import { dateTimeCell, timeCell, type InstantMapper } from './datetime.js';
 import { pgArrayCell, type ArrayElement } from './pg-array.js';
@@ -13,11 +13,23 @@ import type { ColumnKind, SourceColumn } from './types.js';
 
 interface Mapping {
   readonly kind: ColumnKind;
-  readonly format?: NumberFormat;
+  /** Format and width from the column's type modifier (`atttypmod`, -1 when the type declares none). */
+  readonly display?: (typmod: number) => ColumnDisplay;
   readonly converter: (mapInstant: InstantMapper) => Converter;
 }
 
 const fixed = (converter: Converter) => () => converter;
+const always = (display: ColumnDisplay) => () => display;
+
+/** numeric(p,s): typmod = ((p << 16) | s) + 4, the scale an 11-bit signed field since PostgreSQL 15; -1 for bare numeric. */
+function numericDisplay(typmod: number): ColumnDisplay {
+  if (typmod < 4) return {};
+  const packed = typmod - 4;
+  return decimalDisplay((packed >> 16) & 0xffff, ((packed & 0x7ff) ^ 0x400) - 0x400);
+}
+
+/** timestamp(n) / time(n): typmod = n; without one PostgreSQL keeps microseconds (precision 6). */
+const fractionalDisplay = (kind: 'time' | 'datetime') => (typmod: number) => temporalDisplay(kind, typmod < 0 ? 6 : typmod);
 
 /** int2/int4/oid text always fits a double; parsing it needs no range check. */
 const smallIntegerCell: Converter = (text: string) => +text;
@@ -28,20 +40,20 @@ const TEXT: Mapping = { kind: 'text', converter: fixed(textCell) };
 const SCALARS = new Map<number, Mapping>([
   [16, { kind: 'boolean', converter: fixed(booleanCell) }],
   [17, { kind: 'binary', converter: fixed(byteaCell) }],
-  [20, { kind: 'integer', format: 'integer', converter: fixed(integerTextCell) }],
-  [21, { kind: 'integer', format: 'integer', converter: fixed(smallIntegerCell) }],
-  [23, { kind: 'integer', format: 'integer', converter: fixed(smallIntegerCell) }],
-  [26, { kind: 'integer', format: 'integer', converter: fixed(smallIntegerCell) }],
+  [20, { kind: 'integer', display: always(integerDisplay(19)), converter: fixed(integerTextCell) }],
+  [21, { kind: 'integer', display: always(integerDisplay(5)), converter: fixed(smallIntegerCell) }],
+  [23, { kind: 'integer', display: always(integerDisplay(10)), converter: fixed(smallIntegerCell) }],
+  [26, { kind: 'integer', display: always(integerDisplay(10)), converter: fixed(smallIntegerCell) }],
   [700, { kind: 'number', converter: fixed(floatTextCell) }],
   [701, { kind: 'number', converter: fixed(floatTextCell) }],
-  [1700, { kind: 'decimal', converter: fixed(decimalTextCell) }],
+  [1700, { kind: 'decimal', display: numericDisplay, converter: fixed(decimalTextCell) }],
   [114, { kind: 'json', converter: fixed(textCell) }],
   [3802, { kind: 'json', converter: fixed(textCell) }],
-  [1082, { kind: 'date', format: 'date', converter: fixed(dateTimeCell()) }],
-  [1083, { kind: 'time', format: 'time', converter: fixed(timeCell) }],
-  [1114, { kind: 'datetime', format: 'datetime', converter: fixed(dateTimeCell()) }],
+  [1082, { kind: 'date', display: always(temporalDisplay('date')), converter: fixed(dateTimeCell()) }],
+  [1083, { kind: 'time', display: fractionalDisplay('time'), converter: fixed(timeCell) }],
+  [1114, { kind: 'datetime', display: fractionalDisplay('datetime'), converter: fixed(dateTimeCell()) }],
   // timestamptz: the session prints it in UTC with its offset; the cell shows the display zone's wall time.
-  [1184, { kind: 'datetime', format: 'datetime', converter: (mapInstant) => dateTimeCell(mapInstant) }],
+  [1184, { kind: 'datetime', display: fractionalDisplay('datetime'), converter: (mapInstant) => dateTimeCell(mapInstant) }],
   // char, name, text, bpchar, varchar, uuid, interval, inet, cidr, macaddr(8), money, timetz, xml,
   // tsvector, tsquery, bit, varbit, unknown, void: shown as the text the server prints.
   ...[18, 19, 25, 1042, 1043, 2950, 1186, 869, 650, 829, 774, 790, 1266, 142, 3614, 3615, 1560, 1562, 705, 2278].map(
@@ -88,12 +100,20 @@ export function isKnownType(oid: number): boolean {
   return SCALARS.has(oid) || ARRAYS.has(oid);
 }
 
-/** The column and its converter, for a field of type `oid` (`info` from the lookup when not known). */
-export function pgColumn(name: string, oid: number, info: PgTypeInfo | undefined, mapInstant: InstantMapper): { column: SourceColumn; converter: Converter } {
+/**
+ * The column and its converter, for a field of type `oid` with type modifier `typmod` (-1 when none; `info` from
+ * the lookup when the type is not known).
+ */
+export function pgColumn(
+  name: string,
+  oid: number,
+  typmod: number,
+  info: PgTypeInfo | undefined,
+  mapInstant: InstantMapper,
+): { column: SourceColumn; converter: Converter } {
   const scalar = SCALARS.get(oid);
   if (scalar !== undefined) {
-    const column: SourceColumn = scalar.format === undefined ? { name, kind: scalar.kind } : { name, kind: scalar.kind, format: scalar.format };
-    return { column, converter: scalar.converter(mapInstant) };
+    return { column: { name, kind: scalar.kind, ...scalar.display?.(typmod) }, converter: scalar.converter(mapInstant) };
   }
   const element = ARRAYS.get(oid) ?? info?.element;
   if (element !== undefined) return { column: { name, kind: 'json' }, converter: pgArrayCell(element) };

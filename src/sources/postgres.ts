@@ -190,7 +190,7 @@ class PostgresCursor extends BatchCursor {
     this.#cursor = client.query(new Cursor(this.#text, this.#values, { rowMode: 'array', types: RAW_TYPES }));
     const { rows, fields } = await this.#fetch();
     const types = await this.#source.describeTypes(fields.map((field) => field.dataTypeID));
-    const mapped = fields.map((field) => pgColumn(field.name, field.dataTypeID, types.get(field.dataTypeID), this.#mapInstant));
+    const mapped = fields.map((field) => pgColumn(field.name, field.dataTypeID, field.dataTypeModifier, types.get(field.dataTypeID), this.#mapInstant));
     this.columns = mapped.map((m) => m.column);
     this.converters = mapped.map((m): Converter => m.converter);
     this.#first = rows;

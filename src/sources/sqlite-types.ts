@@ -4,7 +4,7 @@
  * declared BOOLEAN columns turn 0/1 into booleans; every other value maps by its storage class
  * (INTEGER arrives as a bigint thanks to `safeIntegers`, so no digit is lost before we look).
  */
-import type { NumberFormat } from '../xlsx/types.js';
+import { decimalDisplay, integerDisplay, temporalDisplay, type ColumnDisplay } from './column-display.js';
 import { bufferHexCell, floatCell, integerCell, type Converter } from './convert.js';
 import { parseDateTime, parseTimeOfDay, TIME_EPOCH_MS, type InstantMapper } from './datetime.js';
 import type { ColumnKind, SourceColumn } from './types.js';
@@ -39,23 +39,36 @@ const isoTimeCell: Converter = (value: unknown) => {
 
 const booleanCell: Converter = (value: unknown) => (value === 0n ? false : value === 1n ? true : storageClassCell(value));
 
-/** SQLite's affinity rules (https://sqlite.org/datatype3.html §3.1) name the kind a column mostly holds. */
-function affinityKind(declared: string): { kind: ColumnKind; format?: NumberFormat } {
-  if (declared.includes('INT')) return { kind: 'integer', format: 'integer' };
+/** The numbers in a declared type's parentheses: `DECIMAL(12,2)` → [12, 2], `DATETIME(3)` → [3]. */
+function typeArguments(declared: string): number[] {
+  const match = /\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/.exec(declared);
+  if (!match) return [];
+  return match[2] === undefined ? [Number(match[1])] : [Number(match[1]), Number(match[2])];
+}
+
+/**
+ * SQLite's affinity rules (https://sqlite.org/datatype3.html §3.1) name the kind a column mostly holds. INTEGER is
+ * 64-bit; a declared `DECIMAL(p,s)` / `NUMERIC(p,s)` gives the format and width its values are meant to have.
+ */
+function affinityKind(declared: string): { kind: ColumnKind } & ColumnDisplay {
+  if (declared.includes('INT')) return { kind: 'integer', ...integerDisplay(19) };
   if (/CHAR|CLOB|TEXT/.test(declared)) return { kind: 'text' };
   if (declared === '' || declared.includes('BLOB')) return { kind: 'unknown' };
   if (/REAL|FLOA|DOUB/.test(declared)) return { kind: 'number' };
-  return { kind: 'decimal' };
+  const [precision, scale] = typeArguments(declared);
+  return { kind: 'decimal', ...decimalDisplay(precision, precision === undefined ? undefined : (scale ?? 0)) };
 }
 
 export function sqliteColumn(name: string, declaredType: string | null, mapInstant: InstantMapper): { column: SourceColumn; converter: Converter } {
   const declared = (declaredType ?? '').trim().toUpperCase();
-  if (declared === 'DATE') return { column: { name, kind: 'date', format: 'date' }, converter: isoDateTimeCell(mapInstant) };
+  if (declared === 'DATE') return { column: { name, kind: 'date', ...temporalDisplay('date') }, converter: isoDateTimeCell(mapInstant) };
+  // SQLite keeps whatever text was stored: only a declared precision, `DATETIME(3)`, says fractions are meant.
   if (declared.startsWith('DATETIME') || declared.startsWith('TIMESTAMP')) {
-    return { column: { name, kind: 'datetime', format: 'datetime' }, converter: isoDateTimeCell(mapInstant) };
+    return { column: { name, kind: 'datetime', ...temporalDisplay('datetime', typeArguments(declared)[0]) }, converter: isoDateTimeCell(mapInstant) };
   }
-  if (declared === 'TIME') return { column: { name, kind: 'time', format: 'time' }, converter: isoTimeCell };
+  if (declared === 'TIME' || declared.startsWith('TIME(')) {
+    return { column: { name, kind: 'time', ...temporalDisplay('time', typeArguments(declared)[0]) }, converter: isoTimeCell };
+  }
   if (declared === 'BOOLEAN' || declared === 'BOOL') return { column: { name, kind: 'boolean' }, converter: booleanCell };
-  const { kind, format } = affinityKind(declared);
-  return { column: format === undefined ? { name, kind } : { name, kind, format }, converter: storageClassCell };
+  return { column: { name, ...affinityKind(declared) }, converter: storageClassCell };
 }

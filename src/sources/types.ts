@@ -17,8 +17,12 @@ export type ColumnKind =
 export interface SourceColumn {
   readonly name: string;
   readonly kind: ColumnKind;
-  /** Number format the engine applies to this column, when it needs one (dates, times). */
+  /** Number format the engine applies to this column, when it needs one (integers, exact decimals, dates, times). */
   readonly format?: NumberFormat;
+  /** Decimal places or fractional-second digits of `format` (see ColumnOptions.decimals). */
+  readonly decimals?: number;
+  /** Characters the widest value of the column's type takes in `format`, when the type says (see column-display.ts). */
+  readonly valueWidth?: number;
 }
 
 export interface QueryRequest {

@@ -203,8 +203,14 @@ export class SheetWriter {
   }
 
   #prologue(part: Part, firstRows: readonly Row[]): string {
-    const explicit = (this.#options.columns ?? []).map((column) => column.width);
-    const widths = estimateWidths(this.#headers, firstRows, explicit, part.layout);
+    const columns = this.#options.columns ?? [];
+    const widths = estimateWidths(
+      this.#headers,
+      firstRows,
+      columns.map((column) => column.width),
+      columns.map((column) => column.valueWidth),
+      part.layout,
+    );
     const freezeHeader = this.#options.freezeHeader ?? this.#headers !== undefined;
     return worksheetPrologue({ widths, freezeHeader: freezeHeader && this.#headers !== undefined }) + this.#headerXml(part);
   }

@@ -31,13 +31,15 @@ function displayLength(value: CellValue, dateWidth: number): number {
 }
 
 /**
- * Column widths in Excel's character units: explicit ones as given, the rest from the header and the first
- * 100 rows (Excel has no "auto" width in the file format; it only autofits when a user asks).
+ * Column widths in Excel's character units: explicit ones as given, the rest from the header, the widest value the
+ * column's type allows when known (`valueWidths`), dates from their format, and the first 100 rows (Excel has no
+ * "auto" width in the file format; it only autofits when a user asks).
  */
 export function estimateWidths(
   headers: readonly string[] | undefined,
   rows: readonly Row[],
   explicit: readonly (number | undefined)[],
+  valueWidths: readonly (number | undefined)[],
   layout: RenderLayout,
 ): (number | undefined)[] {
   const count = Math.max(headers?.length ?? 0, explicit.length, ...rows.slice(0, WIDTH_SAMPLE_ROWS).map((row) => row.length));
@@ -49,7 +51,7 @@ export function estimateWidths(
       continue;
     }
     const dateWidth = layout.columns[c]?.dateWidth ?? DEFAULT_DATETIME_CODE.length;
-    let longest = (headers?.[c]?.length ?? 0) + 2; // bold header text is wider
+    let longest = Math.max((headers?.[c]?.length ?? 0) + 2, valueWidths[c] ?? 0); // bold header text is wider
     for (let r = 0; r < rows.length && r < WIDTH_SAMPLE_ROWS; r++) {
       longest = Math.max(longest, displayLength((rows[r] as Row)[c], dateWidth));
     }

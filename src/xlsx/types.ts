@@ -36,10 +36,18 @@ export interface ColumnOptions {
   /** Header text; the header row is written when any column has one. */
   readonly header?: string;
   readonly format?: NumberFormat;
-  /** Decimal places for `decimal`, `currency` and `percent` (default 2, 2, 0). */
+  /**
+   * Decimal places for `decimal`, `currency` and `percent` (default 2, 2, 0); fractional-second digits for
+   * `datetime` and `time` (default 0, at most 3).
+   */
   readonly decimals?: number;
-  /** Width in characters; estimated from the first rows when absent. */
+  /** Width in characters; estimated from the header, the format and the first rows when absent. */
   readonly width?: number;
+  /**
+   * Characters the column's widest possible value takes in its format, when known in advance (a `numeric(12,2)`
+   * column: 17 for `-9,999,999,999.99`), so a wide value after the first rows does not show as `#####`.
+   */
+  readonly valueWidth?: number;
   /** Store this column's strings in the bounded shared-string table (low-cardinality columns). */
   readonly sharedStrings?: boolean;
 }

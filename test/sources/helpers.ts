@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { CellValue } from '../../src/xlsx/types.js';
-import type { QueryCursor, QueryRequest, Source } from '../../src/sources/types.js';
+import type { QueryCursor, QueryRequest, Source, SourceColumn } from '../../src/sources/types.js';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
@@ -65,4 +65,12 @@ export const timeOfDay = (hms: string): number => Date.parse(`1899-12-31T${hms}Z
 /** Cells in a comparable form: Dates by getTime(), everything else as is. */
 export function plain(row: readonly CellValue[]): unknown[] {
   return row.map((cell) => (cell instanceof Date ? { ms: cell.getTime() } : cell));
+}
+
+/** `name:kind[:format][.decimals][/valueWidth]`: a column's display in one comparable string. */
+export function describeColumn(column: SourceColumn): string {
+  const format = column.format === undefined ? '' : `:${typeof column.format === 'string' ? column.format : column.format.code}`;
+  const decimals = column.decimals === undefined ? '' : `.${column.decimals}`;
+  const width = column.valueWidth === undefined ? '' : `/${column.valueWidth}`;
+  return `${column.name}:${column.kind}${format}${decimals}${width}`;
 }

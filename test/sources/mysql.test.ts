@@ -4,7 +4,7 @@ import type mysql from 'mysql2/promise';
 import { isSheetpipeError } from '../../src/errors.js';
 import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
-import { collect, eventually, mysqlAdmin, MYSQL_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
+import { collect, describeColumn, eventually, mysqlAdmin, MYSQL_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
 
 let admin: mysql.Connection;
 let source: Source;
@@ -46,10 +46,12 @@ test('every column type maps to its cell (session zone UTC, display zone from th
   ]);
   assert.deepEqual(plain(rows[1] ?? []), [2, false, null, 0, 0, -9007199254740991, 0, null, 123.45, 1.5, null, null, null, null, null, '838:59:59', null, null, null, null, null, null, null, null, null, false, null]);
   assert.deepEqual(
-    cursor.columns.map((c) => `${c.name}:${c.kind}${c.format === undefined ? '' : `:${String(c.format)}`}`),
-    ['id:integer:integer', 'flag:boolean', 'tiny:integer:integer', 'small:integer:integer', 'medium:integer:integer', 'big:integer:integer', 'ubig:integer:integer', 'yr:integer:integer',
-      'dec1:decimal', 'dec2:decimal', 'f:number', 'd:number', 'day:date:date', 'wall:datetime:datetime', 'instant:datetime:datetime', 't1:time:time', 't2:time:time',
-      'name:text', 'body:text', 'empty:text', 'mood:text', 'tags:text', 'doc:json', 'bin:binary', 'blb:binary', 'bit1:boolean', 'bit8:integer:integer'],
+    cursor.columns.map(describeColumn),
+    // Integers as wide as their type's most negative value; DECIMAL(p,s) with s places and thousands separators, as
+    // wide as -9,999…; DATETIME(n)/TIMESTAMP(n)/TIME(n) with milliseconds when n > 0.
+    ['id:integer:integer/11', 'flag:boolean', 'tiny:integer:integer/4', 'small:integer:integer/6', 'medium:integer:integer/8', 'big:integer:integer/20', 'ubig:integer:integer/20', 'yr:integer:integer/5',
+      'dec1:decimal:#,##0.0000000000/38', `dec2:decimal:#,##0.${'0'.repeat(30)}/78`, 'f:number', 'd:number', 'day:date:date', 'wall:datetime:datetime.3', 'instant:datetime:datetime.3', 't1:time:time.3', 't2:time:time',
+      'name:text', 'body:text', 'empty:text', 'mood:text', 'tags:text', 'doc:json', 'bin:binary', 'blb:binary', 'bit1:boolean', 'bit8:integer:integer/21'],
   );
 });
 

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { isSheetpipeError } from '../../src/errors.js';
 import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
-import { collect, eventually, pgAdmin, PG_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
+import { collect, describeColumn, eventually, pgAdmin, PG_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
 
 let admin: pg.Client;
 let source: Source;
@@ -94,14 +94,28 @@ test('date, time, timestamp as stored; timestamptz in the display zone', async (
 });
 
 test('columns: names as headers, kinds and formats from the types', async () => {
-  const cursor = await source.query({ sql: `select 1 as "2024", 'x'::text as "naïve name", now()::date as d, 1.5::numeric as n, true as b, now() as t` });
-  assert.deepEqual(cursor.columns, [
-    { name: '2024', kind: 'integer', format: 'integer' },
-    { name: 'naïve name', kind: 'text' },
-    { name: 'd', kind: 'date', format: 'date' },
-    { name: 'n', kind: 'decimal' },
-    { name: 'b', kind: 'boolean' },
-    { name: 't', kind: 'datetime', format: 'datetime' },
+  const cursor = await source.query({
+    sql: `select 1 as "2024", 'x'::text as "naïve name", now()::date as d, 1.5::numeric as n, true as b, now() as t,
+      1::int2 as i2, 1::int8 as i8, 1::numeric(12,2) as amount, 1::numeric(5,0) as whole, 0.5::numeric(3,3) as frac,
+      now()::timestamp(0) as t0, now()::timestamp(3) as t3, now()::time as tm, now()::time(0) as tm0, 1.5::float8 as f`,
+  });
+  assert.deepEqual(cursor.columns.map(describeColumn), [
+    '2024:integer:integer/11',
+    'naïve name:text',
+    'd:date:date',
+    'n:decimal', // numeric without a declared scale: General, width from the data
+    'b:boolean',
+    't:datetime:datetime.3', // timestamptz without a precision keeps microseconds: shown to the millisecond
+    'i2:integer:integer/6',
+    'i8:integer:integer/20',
+    'amount:decimal:#,##0.00/17', // -9,999,999,999.99
+    'whole:decimal:#,##0/7', // -99,999
+    'frac:decimal:#,##0.000/6', // -0.999
+    't0:datetime:datetime',
+    't3:datetime:datetime.3',
+    'tm:time:time.3',
+    'tm0:time:time',
+    'f:number',
   ]);
   await cursor.close();
   await cursor.close(); // idempotent

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { isSheetpipeError } from '../../src/errors.js';
 import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
-import { collect, plain, tempDir, timeOfDay, utc } from './helpers.js';
+import { collect, describeColumn, plain, tempDir, timeOfDay, utc } from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 const path = join(dir, 'shop.db');
@@ -47,10 +47,30 @@ test('declared types and storage classes map to cells', async () => {
   assert.deepEqual(plain(rows[1] ?? []), [2, -9007199254740991, -0.5, 7, null, null, 42, 'not a date', { ms: utc('2024-03-10T01:30:00') }, 1719835200, '25:00', false]);
   assert.deepEqual(rows[2], [3, null, null, null, null, null, null, null, null, null, null, 2]);
   assert.deepEqual(
-    cursor.columns.map((c) => `${c.name}:${c.kind}${c.format === undefined ? '' : `:${String(c.format)}`}`),
-    ['id:integer:integer', 'big:integer:integer', 'price:number', 'amount:decimal', 'name:text', 'data:unknown', 'anything:unknown',
+    cursor.columns.map(describeColumn),
+    ['id:integer:integer/20', 'big:integer:integer/20', 'price:number', 'amount:decimal', 'name:text', 'data:unknown', 'anything:unknown',
       'day:date:date', 'happened:datetime:datetime', 'stamp:datetime:datetime', 'at:time:time', 'ok:boolean'],
   );
+});
+
+test('a declared precision gives the format and width: DECIMAL(p,s), NUMERIC(p), DATETIME(n), TIME(n)', async () => {
+  const file = join(dir, 'precision.db');
+  const db = new Database(file);
+  db.exec('CREATE TABLE p (amount DECIMAL(12,2), whole NUMERIC(7), stamp DATETIME(3), at TIME(6), plain DATETIME)');
+  db.close();
+  const typed = await openSource(`sqlite:${file}`);
+  try {
+    const { cursor } = await collect(typed, { sql: 'SELECT * FROM p' });
+    assert.deepEqual(cursor.columns.map(describeColumn), [
+      'amount:decimal:#,##0.00/17',
+      'whole:decimal:#,##0/10',
+      'stamp:datetime:datetime.3',
+      'at:time:time.3',
+      'plain:datetime:datetime',
+    ]);
+  } finally {
+    await typed.close();
+  }
 });
 
 test('expressions without a declared type map by storage class; infinity is refused with row and column', async () => {
@@ -67,7 +87,7 @@ test('expressions without a declared type map by storage class; infinity is refu
 
 test('--table: header names stay as written, the row count is known, rows come in batches', async () => {
   const { rows, cursor, batches } = await collect(source, { sql: tableQuery('sqlite', '2024') });
-  assert.deepEqual(cursor.columns, [{ name: '1', kind: 'integer', format: 'integer' }]);
+  assert.deepEqual(cursor.columns.map(describeColumn), ['1:integer:integer/20']); // INTEGER is 64-bit
   assert.equal(cursor.estimatedRows, 4500);
   assert.equal(rows.length, 4500);
   assert.equal(batches, Math.ceil(4500 / BATCH_ROWS));
