@@ -1,5 +1,8 @@
 import type { ExportFormat } from '../pipeline/types.js';
+import { sourceKindOf, type SourceKind } from '../sources/kind.js';
+import { findParams } from '../sources/params.js';
 import { validateSheetName } from '../xlsx/sheet-names.js';
+import { MAX_THREADS } from '../xlsx/threads.js';
 import {
   outputFormat,
   parseOptions,
@@ -12,8 +15,6 @@ import {
   usageError,
 } from './args.js';
 
-/** Generous ceiling: more threads than this only adds contention. */
-export const MAX_THREADS = 256;
 
 export const EXPORT_OPTIONS = {
   source: { type: 'string' },
@@ -61,6 +62,22 @@ function sheetOption(sheet: string | undefined, format: ExportFormat): string | 
   return sheet;
 }
 
+/**
+ * A `--param` the query does not use is a typo, not something to ignore: the export would run unfiltered. An unknown
+ * scheme is left to opening the source, which names it.
+ */
+function refuseUnusedParams(kind: SourceKind | undefined, query: string | undefined, params: Readonly<Record<string, string>>): void {
+  const given = Object.keys(params);
+  if (given.length === 0 || kind === undefined) return;
+  if (kind === 'csv') throw usageError(`a CSV source takes no parameters: --param ${given[0]}`);
+  const used = new Set(query === undefined ? [] : findParams(query, kind).map((ref) => ref.name));
+  const unused = given.filter((name) => !used.has(name));
+  if (unused.length > 0) {
+    const uses = used.size === 0 ? 'uses no parameters' : `uses ${[...used].map((name) => `:${name}`).join(', ')}`;
+    throw usageError(`--param ${unused.join(', ')}: the query has no :${unused[0]} (it ${uses})`);
+  }
+}
+
 /** Throws SHEETPIPE_ERR_CLI_USAGE (exit 2) naming the first problem; `help` short-circuits validation. */
 export function parseExportArgs(argv: readonly string[]): ExportArgs | { readonly help: true } {
   const values = parseOptions('export', EXPORT_OPTIONS, argv);
@@ -68,15 +85,18 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | { readonl
   const source = requiredString(values, 'source', 'export');
   const query = stringOption(values, 'query');
   const table = stringOption(values, 'table');
-  if ((query === undefined) === (table === undefined)) {
-    throw usageError(query === undefined ? 'sheetpipe export needs --query <SQL> or --table <NAME>' : 'give either --query or --table, not both');
-  }
+  const kind = sourceKindOf(source);
+  if (query !== undefined && table !== undefined) throw usageError('give either --query or --table, not both');
+  // A CSV file is the result itself: it needs no query.
+  if (query === undefined && table === undefined && kind !== 'csv') throw usageError('sheetpipe export needs --query <SQL> or --table <NAME>');
   if (query?.trim() === '') throw usageError('--query is empty');
   if (table?.trim() === '') throw usageError('--table is empty');
   const out = requiredString(values, 'out', 'export');
   const format = outputFormat(out, stringOption(values, 'format'));
   const sheet = sheetOption(stringOption(values, 'sheet'), format);
   const param = values.param;
+  const params = queryParams(Array.isArray(param) ? param.map(String) : []);
+  refuseUnusedParams(kind, query, params);
   return {
     help: false,
     source,
@@ -87,7 +107,7 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | { readonl
     ...(sheet === undefined ? {} : { sheet }),
     threads: positiveInteger('threads', stringOption(values, 'threads'), MAX_THREADS),
     timeZone: timeZoneOption(stringOption(values, 'tz')),
-    params: queryParams(Array.isArray(param) ? param.map(String) : []),
+    params,
     timeoutSeconds: positiveSeconds('timeout', stringOption(values, 'timeout')),
     deterministic: values.deterministic === true,
     progress: values['no-progress'] !== true,

@@ -11,7 +11,7 @@
  * output is removed and an existing target is untouched.
  */
 import { SheetpipeError } from '../errors.js';
-import { isSource, openSource, tableQuery } from '../sources/index.js';
+import { isSource, openSource } from '../sources/index.js';
 import type { QueryCursor, Source } from '../sources/types.js';
 import { createExportAbort, whenAborted } from './abort.js';
 import { CsvWriter } from './csv-writer.js';
@@ -60,7 +60,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   let ticker: { stop(final: boolean): void } | undefined;
   try {
     source = typeof options.source === 'string' ? await unlessAborted(openSource(options.source), aborted, (s) => s.close()) : options.source;
-    const sql = options.query ?? tableQuery(source.kind, options.table as string);
+    const sql = plan.sql(source.kind);
     const request = { sql, params: options.params, signal, comment: options.sqlComment, timeZone: options.timeZone };
     cursor = await unlessAborted(source.query(request), aborted, (c) => c.close());
     const openCursor = cursor;

@@ -2,15 +2,21 @@
  * Validates ExportOptions once, before anything is opened, and derives what the export needs:
  * the output format, the sheet name, and the sheet's columns from the cursor's columns.
  */
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { SheetpipeError } from '../errors.js';
+import { parseCsvUrl } from '../sources/csv.js';
+import { sourceKindOf } from '../sources/kind.js';
+import { tableQuery } from '../sources/statement.js';
 import type { SourceColumn } from '../sources/types.js';
+import { isThreadCount, MAX_THREADS, MIN_THREADS } from '../xlsx/threads.js';
 import type { ColumnOptions } from '../xlsx/types.js';
 import type { ExportFormat, ExportOptions } from './types.js';
 
 export interface ExportPlan {
   readonly format: ExportFormat;
   readonly sheet: string;
+  /** The statement to run; empty for a CSV source, whose file is the result. */
+  readonly sql: (kind: string) => string;
 }
 
 function badOption(name: string, reason: string): SheetpipeError {
@@ -29,10 +35,24 @@ export function formatForOut(out: ExportOptions['out']): ExportFormat {
   return typeof out === 'string' && extname(out).toLowerCase() === '.csv' ? 'csv' : 'xlsx';
 }
 
+/** True for a CSV source: its file is the result, so it takes no query or table. */
+function isCsvSource(source: ExportOptions['source']): boolean {
+  return typeof source === 'string' ? sourceKindOf(source) === 'csv' : source?.kind === 'csv';
+}
+
+/** A CSV file's name without its extension, as a sheet name (`orders.csv` → `orders`). */
+function csvSheetName(source: ExportOptions['source']): string {
+  if (typeof source !== 'string') return 'Sheet1';
+  const path = parseCsvUrl(source).path;
+  return defaultSheetName(basename(path, extname(path)));
+}
+
 export function planExport(options: ExportOptions): ExportPlan {
   const hasQuery = options.query !== undefined;
   const hasTable = options.table !== undefined;
-  if (hasQuery === hasTable) throw badOption('query/table', 'give exactly one of query and table');
+  const csv = isCsvSource(options.source);
+  if (hasQuery && hasTable) throw badOption('query/table', 'give exactly one of query and table');
+  if (!hasQuery && !hasTable && !csv) throw badOption('query/table', 'give exactly one of query and table');
   if (hasQuery && options.query?.trim() === '') throw badOption('query', 'the query is empty');
   if (hasTable && options.table?.trim() === '') throw badOption('table', 'the table name is empty');
   if (options.format !== undefined && options.format !== 'xlsx' && options.format !== 'csv') {
@@ -43,10 +63,15 @@ export function planExport(options: ExportOptions): ExportPlan {
     throw badOption('timeoutSeconds', `${timeout} is not a positive number of seconds`);
   }
   const threads = options.threads;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
-    throw badOption('threads', `${threads} is not a positive integer`);
+  if (threads !== undefined && !isThreadCount(threads)) {
+    throw badOption('threads', `${threads} is not a whole number from ${MIN_THREADS} to ${MAX_THREADS}`);
   }
-  return { format: options.format ?? formatForOut(options.out), sheet: options.sheet ?? defaultSheetName(options.table) };
+  const { query, table } = options;
+  return {
+    format: options.format ?? formatForOut(options.out),
+    sheet: options.sheet ?? (csv && table === undefined ? csvSheetName(options.source) : defaultSheetName(table)),
+    sql: (kind) => query ?? (table === undefined ? '' : tableQuery(kind, table)),
+  };
 }
 
 /** Header text is always the column name; the format and the width the values need come from the source's type. */

@@ -1,10 +1,11 @@
 /**
- * `csv:<path>[?types=name:kind,…]` source: a CSV file with a header row, parsed as a stream
+ * `csv:<path>[?delimiter=;][&types=name:kind,…]` source: a CSV file with a header row, parsed as a stream
  * (csv-parse). Columns named in `types` are converted to that kind (integer, number, decimal,
  * text, boolean, date, time, datetime) and a value that does not fit is an error naming the
  * line; other columns are inferred per value: a canonical number text that survives a double
  * becomes a number, anything else stays text (so `007` and 20-digit ids keep their digits).
- * The SQL and parameters of a query are ignored: the file is the result.
+ * The delimiter is `,` unless `delimiter=` names another (`;`, `|`, `tab`). The file is the result: a CSV source
+ * takes no SQL and no parameters.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import type { ReadStream } from 'node:fs';
@@ -20,27 +21,54 @@ import type { QueryCursor, QueryRequest, Source } from './types.js';
 interface CsvUrl {
   readonly path: string;
   readonly types: ReadonlyMap<string, CsvKind>;
+  readonly delimiter: string;
 }
 
-/** Splits `csv:<path>[?types=…]`; SHEETPIPE_ERR_SOURCE_URL for a malformed column spec. */
+/** Delimiters by how they are written in the URL; a tab cannot be typed there, so it has a name. */
+const DELIMITERS: Readonly<Record<string, string>> = { ',': ',', ';': ';', '|': '|', tab: '\t', '%09': '\t', '\t': '\t' };
+
+function badUrl(url: string, reason: string): SheetpipeError {
+  return new SheetpipeError('SHEETPIPE_ERR_SOURCE_URL', [JSON.stringify(url), reason]);
+}
+
+/** Splits `csv:<path>[?delimiter=…][&types=…]`; SHEETPIPE_ERR_SOURCE_URL for an unknown key or a malformed value. */
 export function parseCsvUrl(url: string): CsvUrl {
   let path = url.slice('csv:'.length);
   if (path.startsWith('//')) path = path.slice(2);
   const types = new Map<string, CsvKind>();
-  const query = path.lastIndexOf('?types=');
-  if (query < 0) return { path, types };
-  const spec = path.slice(query + '?types='.length);
+  // The options start at the last `?` followed by a known key: a path may itself contain `?`.
+  const query = /\?(?=(?:types|delimiter)=)(?!.*\?(?:types|delimiter)=)/.exec(path)?.index ?? -1;
+  if (query < 0) return { path, types, delimiter: ',' };
+  const options = path.slice(query + 1).split('&');
   path = path.slice(0, query);
+  let delimiter = ',';
+  for (const option of options) {
+    const equals = option.indexOf('=');
+    const key = option.slice(0, equals);
+    const value = option.slice(equals + 1);
+    if (key === 'delimiter') {
+      const known = DELIMITERS[value];
+      if (known === undefined) throw badUrl(url, `delimiter ${JSON.stringify(value)} is not one of , ; | tab`);
+      delimiter = known;
+    } else if (key === 'types') {
+      parseTypes(url, value, types);
+    } else {
+      throw badUrl(url, `unknown option ${JSON.stringify(option)} (expected delimiter= or types=)`);
+    }
+  }
+  return { path, types, delimiter };
+}
+
+function parseTypes(url: string, spec: string, types: Map<string, CsvKind>): void {
   for (const entry of spec.split(',')) {
     const colon = entry.lastIndexOf(':');
     const name = colon < 0 ? '' : decodeURIComponent(entry.slice(0, colon));
     const kind = entry.slice(colon + 1);
     if (name === '' || !(CSV_KINDS as readonly string[]).includes(kind)) {
-      throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_URL', [JSON.stringify(url), `column type ${JSON.stringify(entry)} is not NAME:KIND with KIND one of ${CSV_KINDS.join(', ')}`]);
+      throw badUrl(url, `column type ${JSON.stringify(entry)} is not NAME:KIND with KIND one of ${CSV_KINDS.join(', ')}`);
     }
     types.set(name, kind as CsvKind);
   }
-  return { path, types };
 }
 
 export class CsvSource implements Source {
@@ -137,7 +165,7 @@ class CsvCursor extends BatchCursor {
     const file = createReadStream(this.#url.path);
     // on_record returns converted cells, which csv-parse's typings (string records) do not model.
     const onRecord = ((record: string[], context: InfoRecord) => this.#onRecord(record, context)) as unknown as Options['on_record'];
-    const parser = parse({ bom: true, skip_empty_lines: true, on_record: onRecord });
+    const parser = parse({ bom: true, skip_empty_lines: true, delimiter: this.#url.delimiter, on_record: onRecord });
     file.on('error', (error) => parser.destroy(error));
     this.#file = file;
     this.#parser = file.pipe(parser);

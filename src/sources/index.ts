@@ -15,12 +15,14 @@ import { redactUrl } from './driver-errors.js';
 import { MysqlSource } from './mysql.js';
 import { PostgresSource } from './postgres.js';
 import { SqliteSource, sqlitePath } from './sqlite.js';
+import { sourceKindOf } from './kind.js';
 import type { Source } from './types.js';
 
 export type { ColumnKind, QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 export { bindParams, findParams, type BoundQuery, type ParamRef, type SqlDialect } from './params.js';
 export { tableQuery, withComment } from './statement.js';
 export { BATCH_ROWS } from './cursor.js';
+export { sourceKindOf, type SourceKind } from './kind.js';
 
 export interface OpenSourceOptions {
   /** Every source is opened read-only; the option exists to say so at the call site. */
@@ -38,15 +40,12 @@ export interface OpenSourceOptions {
  *   malformed URL.
  */
 export async function openSource(url: string, _options: OpenSourceOptions = {}): Promise<Source> {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  switch (scheme) {
+  switch (sourceKindOf(url)) {
     case 'sqlite':
       return SqliteSource.open(sqlitePath(url));
     case 'postgres':
-    case 'postgresql':
       return PostgresSource.open(url);
     case 'mysql':
-    case 'mariadb':
       return MysqlSource.open(url);
     case 'csv':
       return CsvSource.open(url);

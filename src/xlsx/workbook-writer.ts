@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { MAX_THREADS, MIN_THREADS } from './threads.js';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { SheetpipeError, isSheetpipeError } from '../errors.js';
 import { BlockSequencer, type BlockEntry, type DeflateBlock } from '../zip/block-sequencer.js';
@@ -46,7 +47,7 @@ function resolveOptions(options: WorkbookOptions): ResolvedOptions {
     throw invalid('timeZone', `unknown time zone ${JSON.stringify(timeZone)}`);
   }
   return {
-    threads: intOption('threads', options.threads, Math.max(1, Math.min(16, availableParallelism())), 1, 64),
+    threads: intOption('threads', options.threads, Math.max(1, Math.min(16, availableParallelism())), MIN_THREADS, MAX_THREADS),
     niceIncrement: intOption('niceIncrement', options.niceIncrement, 0, 0, 19),
     level: intOption('level', options.level, 1, 1, 9),
     timeZone,

@@ -20,9 +20,10 @@ function usage(argv: string[], pattern: RegExp): void {
 }
 
 test('export options parse into typed values', () => {
-  const args = parsed([...base, '--sheet', 'Orders', '--threads', '3', '--tz', 'Europe/Berlin', '--param', 'since=2024-01-01', '--param', 'n=010', '--timeout', '1.5', '--deterministic', '--no-progress']);
+  const withParams = ['--source', 'sqlite:db.sqlite', '--query', 'select :n where :since < 1', '--out', 'x.xlsx'];
+  const args = parsed([...withParams, '--sheet', 'Orders', '--threads', '3', '--tz', 'Europe/Berlin', '--param', 'since=2024-01-01', '--param', 'n=010', '--timeout', '1.5', '--deterministic', '--no-progress']);
   assert.equal(args.source, 'sqlite:db.sqlite');
-  assert.equal(args.query, 'select 1');
+  assert.equal(args.query, 'select :n where :since < 1');
   assert.equal(args.format, 'xlsx');
   assert.equal(args.sheet, 'Orders');
   assert.equal(args.threads, 3);
@@ -46,7 +47,8 @@ test('usage errors name the problem', () => {
   usage([...base, '--bogus'], /unknown option --bogus for sheetpipe export/);
   usage([...base, '--threads', '0'], /--threads must be a positive whole number, got "0"/);
   usage([...base, '--threads', 'two'], /--threads must be a positive whole number/);
-  usage([...base, '--threads', '100000'], /--threads must be at most 256/);
+  usage([...base, '--threads', '100000'], /--threads must be at most 64/);
+  usage([...base, '--threads', '100'], /--threads must be at most 64/); // the engine's own limit, checked before anything runs
   usage([...base, '--timeout', '-1'], /--timeout needs a value, got|--timeout must be a positive number/);
   usage([...base, '--timeout', '0'], /--timeout must be a positive number of seconds/);
   usage(['--source', 's', '--out', 'x.xlsx'], /needs --query <SQL> or --table <NAME>/);

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readWithExcelJs } from '../helpers/exceljs-read.js';
 import { createItemsDb, tempDir, unwritableDir } from '../pipeline/fixtures.js';
 import { cliPath, repoRoot, runCli, runProgram } from './run-cli.js';
 
@@ -131,4 +134,65 @@ test('an xlsx is not written to a terminal (stdout a pty, via util-linux script)
   const output = result.stdout.toString();
   assert.match(output, /sheetpipe: refusing to write a binary \.xlsx to the terminal/);
   assert.match(output, /exit=2/);
+});
+
+test('--threads beyond the engine\'s 64 is a usage error before anything runs', async (t) => {
+  const dir = tempDir(t);
+  const db = createItemsDb(join(dir, 'shop.db'), 1);
+  const result = await runCli(['export', '--source', `sqlite:${db}`, '--table', 'items', '--out', join(dir, 'x.xlsx'), '--threads', '100']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^sheetpipe: --threads must be at most 64, got 100\n/);
+  assert.deepEqual(readdirSync(dir), ['shop.db']);
+});
+
+test('a --param the query does not use is a usage error naming it (a typo would export unfiltered rows)', async (t) => {
+  const dir = tempDir(t);
+  const db = createItemsDb(join(dir, 'shop.db'), 3);
+  const out = join(dir, 'x.csv');
+  const typo = await runCli(['export', '--source', `sqlite:${db}`, '--query', 'select id from items where id = :id', '--param', 'idd=2', '--param', 'id=2', '--out', out]);
+  assert.equal(typo.code, 2, typo.stderr);
+  assert.match(typo.stderr, /^sheetpipe: --param idd: the query has no :idd \(it uses :id\)\n/);
+  const table = await runCli(['export', '--source', `sqlite:${db}`, '--table', 'items', '--param', 'id=2', '--out', out]);
+  assert.equal(table.code, 2, table.stderr);
+  assert.match(table.stderr, /^sheetpipe: --param id: the query has no :id \(it uses no parameters\)\n/);
+  assert.equal(existsSync(out), false);
+});
+
+test('a reader that closes --out - early ends the export quietly with exit 141 (128 + SIGPIPE)', async (t) => {
+  const dir = tempDir(t);
+  const db = createItemsDb(join(dir, 'shop.db'), 200_000);
+  const child = spawn(process.execPath, [cliPath, 'export', '--source', `sqlite:${db}`, '--table', 'items', '--out', '-', '--format', 'csv', '--no-progress'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Like `| head -1`: read the first chunk, then close the pipe.
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.destroy();
+  const [code] = (await once(child, 'close')) as [number | null];
+  assert.equal(code, 141, stderr);
+  assert.equal(stderr, '', 'no message');
+});
+
+test('CSV sources: no --query or --table needed, any delimiter, the file name as the sheet, no parameters', async (t) => {
+  const dir = tempDir(t);
+  const semicolons = join(dir, 'orders.csv');
+  writeFileSync(semicolons, 'id;amount;note\n1;12.5;a,b\n2;-3;"x;y"\n');
+  const tabs = join(dir, 'tabs.tsv');
+  writeFileSync(tabs, 'id\tname\n1\tone\n');
+  const out = join(dir, 'orders.xlsx');
+  const xlsx = await runCli(['export', '--source', `csv:${semicolons}?delimiter=;`, '--out', out, '--no-progress']);
+  assert.equal(xlsx.code, 0, xlsx.stderr);
+  const [sheet] = await readWithExcelJs(out);
+  assert.equal(sheet?.name, 'orders');
+  assert.deepEqual(sheet?.rows, [['id', 'amount', 'note'], [1, 12.5, 'a,b'], [2, -3, 'x;y']]);
+  const csv = await runCli(['export', '--source', `csv:${tabs}?delimiter=tab`, '--out', '-', '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.equal(csv.stdout.toString(), 'id,name\r\n1,one\r\n');
+  const bad = await runCli(['export', '--source', `csv:${tabs}?delimiter=:`, '--out', '-', '--format', 'csv']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /delimiter ":" is not one of , ; \| tab/);
+  const param = await runCli(['export', '--source', `csv:${tabs}`, '--param', 'x=1', '--out', '-', '--format', 'csv']);
+  assert.equal(param.code, 2, param.stderr);
+  assert.match(param.stderr, /^sheetpipe: a CSV source takes no parameters: --param x\n/);
 });

@@ -1,5 +1,6 @@
 /** Validates the `sources` and `reports` sections: URLs, ad-hoc switch, queries and parameter declarations. */
 import { isAbsolute, resolve } from 'node:path';
+import { MAX_THREADS, MIN_THREADS } from '../../xlsx/threads.js';
 import { findParams, type SqlDialect } from '../../sources/params.js';
 import { coerceParamValue } from '../params.js';
 import { PARAM_TYPES, type ParamDeclaration, type ParamType, type ReportConfig, type SourceConfig } from './types.js';
@@ -116,7 +117,7 @@ function readReport(name: string, value: unknown, sources: ReadonlyMap<string, S
     ...optionalEntry('sheet', optionalString(object, 'sheet', path)),
     ...optionalEntry('timeZone', timeZone),
     ...optionalEntry('timeoutSeconds', optionalNumber(object, 'timeoutSeconds', path, { above: 0 })),
-    ...optionalEntry('threads', optionalNumber(object, 'threads', path, { integer: true, min: 1, max: 64 })),
+    ...optionalEntry('threads', optionalNumber(object, 'threads', path, { integer: true, min: MIN_THREADS, max: MAX_THREADS })),
   };
 }
 
