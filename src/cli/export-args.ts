@@ -28,6 +28,7 @@ export const EXPORT_OPTIONS = {
   param: { type: 'string', multiple: true },
   timeout: { type: 'string' },
   deterministic: { type: 'boolean' },
+  'csv-raw': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -46,8 +47,15 @@ export interface ExportArgs {
   readonly params: Readonly<Record<string, string>>;
   readonly timeoutSeconds?: number;
   readonly deterministic: boolean;
+  /** CSV text exactly as stored, formula-like cells not neutralised. */
+  readonly csvRaw: boolean;
   readonly progress: boolean;
   readonly verbose: boolean;
+}
+
+function csvRawOption(raw: boolean, format: ExportFormat): boolean {
+  if (raw && format !== 'csv') throw usageError('--csv-raw applies only to csv output');
+  return raw;
 }
 
 /** Excel's sheet-name rules, checked before anything is opened so a bad name is a usage error. */
@@ -110,6 +118,7 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | { readonl
     params,
     timeoutSeconds: positiveSeconds('timeout', stringOption(values, 'timeout')),
     deterministic: values.deterministic === true,
+    csvRaw: csvRawOption(values['csv-raw'] === true, format),
     progress: values['no-progress'] !== true,
     verbose: values.verbose === true,
   };

@@ -16,23 +16,28 @@ Usage:
 
 Sources: sqlite:<path>  postgres://user@host/db  mysql://user@host/db  mariadb://…  csv:<path>
 
-Exit codes: 0 success, 1 runtime failure (database, output, timeout, signal), 2 usage error.
+Exit codes: 0 success, 1 runtime failure (database, output, timeout, signal), 2 usage error,
+141 the reader of --out - closed the pipe early.
 `;
 
 export const EXPORT_HELP = `Usage: sheetpipe export --source <SOURCE> (--query <SQL> | --table <NAME>) --out <FILE.xlsx|FILE.csv|->
 
-  --source <SOURCE>     sqlite:<path> | postgres://… | postgresql://… | mysql://… | mariadb://… | csv:<path>
+  --source <SOURCE>     sqlite:<path> | postgres://… | postgresql://… | mysql://… | mariadb://… |
+                        csv:<path>[?delimiter=;|tab][&types=…] (needs no --query or --table)
   --query <SQL>         the query to export; :name placeholders are bound from --param
   --table <NAME>        export a whole table (select * from NAME); the sheet is named after it
   --out <FILE|->        .xlsx or .csv file (written to a temp file, renamed when complete);
                         - writes to standard output (xlsx unless --format csv)
   --format xlsx|csv     overrides the format implied by --out
   --sheet <NAME>        sheet name (default: the table name, else Sheet1)
-  --threads <N>         worker threads for the xlsx engine (default: all cores)
+  --threads <N>         worker threads for the xlsx engine, 1–64 (default: all cores, at most 16)
   --tz <ZONE>           IANA zone in which timestamp-with-time-zone values are shown (default UTC)
-  --param <NAME=VALUE>  binds :NAME in the query, repeatable; values are passed as text
+  --param <NAME=VALUE>  binds :NAME in the query, repeatable; values are passed as text;
+                        a --param the query does not use is an error
   --timeout <SECONDS>   cancel the export after this long (exit 1, no file left)
   --deterministic       fixed timestamps: equal data gives a byte-identical file
+  --csv-raw             CSV text exactly as stored: cells starting with = + - @ TAB CR are not
+                        neutralised with a leading ' (for machine consumers, not spreadsheets)
   --no-progress         no progress output (the final summary line is still printed)
   --verbose             error details: code, causes and stack trace
   -h, --help            this text

@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import type { CellValue, NumberFormat } from '../xlsx/types.js';
 import { SheetpipeError } from '../errors.js';
-import { dateStyleFor, encodeCell, encodeText } from './csv-cells.js';
+import { dateStyleFor, encodeCell, encodeSafeText, encodeText, type TextEncoder } from './csv-cells.js';
 import { createDateFormatter, type DateFormatter } from './date-text.js';
 import type { RowWriter } from './row-writer.js';
 
@@ -20,12 +20,19 @@ export interface CsvColumn {
   readonly format?: NumberFormat;
 }
 
+export interface CsvOptions {
+  /** Write text exactly as stored, without neutralising formula-like cells (for machine consumers; see csv-cells.ts). */
+  readonly raw?: boolean;
+  readonly bufferBytes?: number;
+}
+
 export class CsvWriter implements RowWriter {
   readonly sheets: readonly string[] = [];
   readonly #stream: Writable;
   /** One date formatter per column (each caches its last day); extra cells share `#fallback`. */
   readonly #dates: DateFormatter[];
   readonly #fallback = createDateFormatter('datetime');
+  readonly #text: TextEncoder;
   readonly #buffers: [Buffer, Buffer];
   #current: 0 | 1 = 0;
   #used = 0;
@@ -34,22 +41,25 @@ export class CsvWriter implements RowWriter {
   #rows = 0;
   #state: 'open' | 'closed' | 'aborted' = 'open';
 
-  constructor(stream: Writable, columns: readonly CsvColumn[], bufferBytes = BUFFER_BYTES) {
+  constructor(stream: Writable, columns: readonly CsvColumn[], options: CsvOptions = {}) {
     this.#stream = stream;
     this.#dates = columns.map((column) => createDateFormatter(dateStyleFor(column.format)));
+    this.#text = options.raw === true ? encodeText : encodeSafeText;
+    const bufferBytes = options.bufferBytes ?? BUFFER_BYTES;
     this.#buffers = [Buffer.allocUnsafeSlow(bufferBytes), Buffer.allocUnsafeSlow(bufferBytes)];
-    if (columns.length > 0) this.#append(columns.map((column) => encodeText(column.header ?? '')).join(',') + '\r\n');
+    if (columns.length > 0) this.#append(columns.map((column) => this.#text(column.header ?? '')).join(',') + '\r\n');
   }
 
   async addBatch(rows: CellValue[][]): Promise<void> {
     this.#assertOpen();
     const dates = this.#dates;
+    const text = this.#text;
     for (const row of rows) {
       const rowNumber = ++this.#rows;
       let line = '';
       for (let i = 0; i < row.length; i++) {
         if (i > 0) line += ',';
-        line += encodeCell(row[i], dates[i] ?? this.#fallback, rowNumber, i + 1);
+        line += encodeCell(row[i], dates[i] ?? this.#fallback, rowNumber, i + 1, text);
       }
       line += '\r\n';
       if (line.length * MAX_BYTES_PER_UNIT > this.#free()) {

@@ -71,7 +71,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const columns = sheetColumns(cursor.columns);
     writer =
       plan.format === 'csv'
-        ? new CsvWriter(sink.stream, columns)
+        ? new CsvWriter(sink.stream, columns, { raw: options.csv?.raw === true })
         : await createXlsxRowWriter(sink.stream, {
             sheet: plan.sheet,
             columns,

@@ -26,6 +26,8 @@ export interface ExportOptions {
   readonly signal?: AbortSignal;
   /** sqlcommenter-style comment for the SQL statement (trace coloring). */
   readonly sqlComment?: string;
+  /** CSV output: `raw: true` writes formula-like text as stored instead of neutralising it (see csv-cells.ts). */
+  readonly csv?: { readonly raw?: boolean };
   /** Custom document properties (e.g. traceId, color). */
   readonly customProperties?: Readonly<Record<string, string>>;
   readonly onProgress?: (progress: ExportProgress) => void;

@@ -89,7 +89,7 @@ test('a non-finite number or an invalid Date is an error naming row and column',
 test('many rows cross buffer boundaries intact, unicode included, and parse back with csv-parse', async () => {
   const out = collector();
   // A small buffer forces hundreds of flushes and buffer swaps.
-  const writer = new CsvWriter(out.stream, [{ header: 'id' }, { header: 'text' }, { header: 'x' }], 4096);
+  const writer = new CsvWriter(out.stream, [{ header: 'id' }, { header: 'text' }, { header: 'x' }], { bufferBytes: 4096 });
   const expected: string[][] = [['id', 'text', 'x']];
   for (let batch = 0; batch < 20; batch++) {
     const rows: CellValue[][] = [];
@@ -109,7 +109,7 @@ test('many rows cross buffer boundaries intact, unicode included, and parse back
 
 test('a row larger than the buffer is written whole', async () => {
   const out = collector();
-  const writer = new CsvWriter(out.stream, [{ header: 'big' }], 1024);
+  const writer = new CsvWriter(out.stream, [{ header: 'big' }], { bufferBytes: 1024 });
   const big = 'é'.repeat(5000);
   await writer.addBatch([['small'], [big], ['after']]);
   await writer.close();
@@ -118,7 +118,7 @@ test('a row larger than the buffer is written whole', async () => {
 
 test('backpressure: at most one write is in flight to a slow destination', async () => {
   const out = collector({ delayMs: 2 });
-  const writer = new CsvWriter(out.stream, [{ header: 'v' }], 1024);
+  const writer = new CsvWriter(out.stream, [{ header: 'v' }], { bufferBytes: 1024 });
   for (let i = 0; i < 20; i++) await writer.addBatch(Array.from({ length: 100 }, (_, j) => [`${i}-${j}-padding-padding`]));
   await writer.close();
   assert.equal(out.maxPending(), 1);
@@ -132,7 +132,7 @@ test('a destination error rejects addBatch or close', async () => {
     },
   });
   failing.on('error', () => undefined);
-  const writer = new CsvWriter(failing, [{ header: 'v' }], 64);
+  const writer = new CsvWriter(failing, [{ header: 'v' }], { bufferBytes: 64 });
   await assert.rejects(async () => {
     for (let i = 0; i < 100; i++) await writer.addBatch([['0123456789012345678901234567890123456789']]);
     await writer.close();

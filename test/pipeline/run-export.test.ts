@@ -268,7 +268,8 @@ test('options are checked before anything is opened', async () => {
     [{ source: 'sqlite:x', out: 'x.xlsx' }, /exactly one of query and table/],
     [{ source: 'sqlite:x', query: 'select 1', table: 't', out: 'x.xlsx' }, /exactly one of query and table/],
     [{ source: 'sqlite:x', query: 'select 1', out: 'x.xlsx', timeoutSeconds: 0 }, /timeoutSeconds: 0 is not a positive number/],
-    [{ source: 'sqlite:x', query: 'select 1', out: 'x.xlsx', threads: 0 }, /threads: 0 is not a positive integer/],
+    [{ source: 'sqlite:x', query: 'select 1', out: 'x.xlsx', threads: 0 }, /threads: 0 is not a whole number from 1 to 64/],
+    [{ source: 'sqlite:x', query: 'select 1', out: 'x.xlsx', threads: 100 }, /threads: 100 is not a whole number from 1 to 64/],
   ] as const;
   for (const [options, message] of cases) {
     await assert.rejects(runExport(options), (error) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_BAD_OPTION') && message.test(error.message));

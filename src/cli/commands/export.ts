@@ -39,6 +39,7 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
     timeZone: args.timeZone,
     timeoutSeconds: args.timeoutSeconds,
     deterministic: args.deterministic,
+    csv: { raw: args.csvRaw },
   };
   try {
     await runExportWithProgress(options, { progress: args.progress });
