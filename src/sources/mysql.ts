@@ -16,6 +16,7 @@ import { authError, connectError, messageOf, queryError, redactUrl } from './dri
 import { mysqlColumn } from './mysql-types.js';
 import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
+import { assertReadOnlySql } from './read-only-sql.js';
 import { withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
@@ -146,7 +147,9 @@ export class MysqlSource implements Source {
 
   async query(request: QueryRequest): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'mysql');
-    return this.#open.start(new MysqlCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal));
+    const sql = withComment(bound.sql, request.comment);
+    assertReadOnlySql(sql, 'mysql'); // statements that commit implicitly would end the read-only transaction
+    return this.#open.start(new MysqlCursor(this, sql, bound.values, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
