@@ -27,7 +27,8 @@ const broken = new WeakSet<Connection>();
 type ServerError = { readonly errno?: number; readonly sqlMessage?: string };
 const ignore = (): void => {};
 
-function optionsOf(url: string, target: string): ConnectionOptions {
+/** Connection options for a mysql:// URL (also used by `sheetpipe check`). */
+export function mysqlOptions(url: string, target = redactUrl(url)): ConnectionOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -82,7 +83,7 @@ export class MysqlSource implements Source {
 
   private constructor(url: string) {
     this.#target = redactUrl(url);
-    this.#options = optionsOf(url.replace(/^mariadb:/, 'mysql:'), this.#target);
+    this.#options = mysqlOptions(url.replace(/^mariadb:/, 'mysql:'), this.#target);
   }
 
   /** Connects once to check the server and credentials; that connection serves the first query. */
