@@ -99,7 +99,7 @@ class Lexer {
   /** `/* … *\/`, nested in PostgreSQL; MySQL's executable comments and hints are code, so they are refused. */
   #blockComment(): void {
     const sql = this.#sql;
-    if (this.#options.dialect === 'mysql' && /^\/\*(!|M!|\+)/.test(sql.slice(this.#i, this.#i + 4))) {
+    if (this.#options.dialect === 'mysql' && /^\/\*(!|[Mm]!|\+)/.test(sql.slice(this.#i, this.#i + 4))) {
       throw new LexRefusal('MySQL/MariaDB executable comments (/*! … */, /*M! … */) and optimizer hints (/*+ … */) are not allowed');
     }
     const nests = this.#options.dialect === 'postgres';

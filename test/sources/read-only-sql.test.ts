@@ -107,6 +107,7 @@ test('comment and quoting tricks are refused where servers could read them anoth
   refused("select 1 /*!50000 into outfile '/tmp/f' */", ['mysql'], /executable comments/);
   refused("/*!drop table t*/ select 1", ['mysql'], /executable comments/);
   refused("select /*M!100000 1 into outfile '/tmp/f' */ 1", ['mysql'], /executable comments/);
+  refused("select /*m!100000 1 into outfile '/tmp/f' */ 1", ['mysql'], /executable comments/);
   refused('select /*+ SET_VAR(sql_mode=\'\') */ 1', ['mysql'], /optimizer hints/);
   refused('select 1--1', ['mysql'], /not a comment/);
   refused('select 1 /* not closed', ALL, /not closed/);
