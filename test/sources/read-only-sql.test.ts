@@ -1,6 +1,7 @@
 /** The lexical read-only check: what it lets through, what it refuses and why, per dialect. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { isSheetpipeError } from '../../src/errors.js';
 import { assertReadOnlySql, readOnlyProblem } from '../../src/sources/read-only-sql.js';
 import { LexRefusal, lexSql } from '../../src/sources/sql-lexer.js';
@@ -149,4 +150,28 @@ test('assertReadOnlySql throws SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY (HTTP 400, exi
     return true;
   });
   assert.doesNotThrow(() => assertReadOnlySql('select 1', 'postgres'));
+});
+
+test('property: whatever surrounds a write verb (comments, whitespace, parentheses), it is refused', () => {
+  const filler = fc.constantFrom(' ', '\n', '\t', '/* c */', '/* select */', '-- select\n', '(', '/* /* */ */');
+  const verbs = fc.constantFrom('drop table t', 'delete from t', 'truncate t', 'commit', 'copy t to \'/tmp/f\'', 'set role x', 'load data infile \'f\' into table t');
+  fc.assert(
+    fc.property(fc.array(filler, { maxLength: 6 }), verbs, fc.constantFrom<SqlDialect>('postgres', 'mysql', 'sqlite'), (prefix, verb, dialect) => {
+      assert.notEqual(readOnlyProblem(`${prefix.join('')}${verb}`, dialect), undefined);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('property: any text inside a string literal (quotes doubled, no backslash or invisible characters) never changes the verdict', () => {
+  const text = fc.string({ unit: fc.oneof(fc.constantFrom("'", '"', '`', '-', '#', '/', '*', ';', '$', '\n', ' ', 'x'), fc.string({ unit: 'grapheme', maxLength: 1 })) })
+    .filter((value) => !value.includes('\\') && !/[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/u.test(value.replace(/\n/g, '')));
+  fc.assert(
+    fc.property(text, fc.constantFrom<SqlDialect>('postgres', 'mysql', 'sqlite'), (value, dialect) => {
+      const literal = `'${value.replace(/'/g, "''")}'`;
+      assert.equal(readOnlyProblem(`select ${literal} as x from t`, dialect), undefined, literal);
+      assert.notEqual(readOnlyProblem(`select ${literal} as x from t; drop table t`, dialect), undefined, literal);
+    }),
+    { numRuns: 2000 },
+  );
 });
