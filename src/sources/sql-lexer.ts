@@ -36,8 +36,12 @@ export class LexRefusal extends Error {}
 // Cc except tab/newline/CR, Cf (zero-width, bidi, BOM, soft hyphen), line/paragraph separators, lone surrogates.
 const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Cf}\u2028\u2029\p{Cs}]|\r(?!\n)/u;
 
-const isWordStart = (c: string): boolean => /[A-Za-z_]/.test(c);
-const isWordPart = (c: string): boolean => /[A-Za-z0-9_$]/.test(c);
+const NUMBER = /0[xX][0-9A-Fa-f]+|0[bB][01]+|[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?/y;
+// Character-code tests: the regex versions made a 1 MB IN list take 4x longer to lex.
+const isLetter = (code: number): boolean => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+const isDigit = (c: string): boolean => c >= '0' && c <= '9';
+const isWordStart = (c: string): boolean => isLetter(c.charCodeAt(0));
+const isWordPart = (c: string): boolean => isLetter(c.charCodeAt(0)) || isDigit(c) || c === '$';
 const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 const codePoint = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -77,7 +81,7 @@ class Lexer {
       else if (c === '`' && dialect !== 'postgres') this.#quoted('`', false, 'quoted');
       else if (c === '[' && dialect === 'sqlite') this.#bracketed();
       else if (c === '$' && dialect === 'postgres' && this.#dollarQuote()) continue;
-      else if (/[0-9]/.test(c)) this.#number();
+      else if (isDigit(c)) this.#number();
       else if (isWordStart(c)) this.#word();
       else if (c.charCodeAt(0) > 127) throw new LexRefusal(`it has the non-ASCII character ${codePoint(c)} outside a string, quoted identifier or comment (quote such identifiers)`);
       else {
@@ -182,12 +186,12 @@ class Lexer {
 
   /** 12, 1.5, 1e-3, 0x1F, 0b101; a letter glued to a number (`1into`) is refused: servers differ on where the word starts. */
   #number(): void {
-    const rest = this.#sql.slice(this.#i);
-    const match = /^(0[xX][0-9A-Fa-f]+|0[bB][01]+|[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?)/.exec(rest) as RegExpExecArray;
-    this.#i += match[0].length;
+    const start = this.#i;
+    NUMBER.lastIndex = start; // sticky: no copy of the rest of the text per number (long IN lists)
+    this.#i += (NUMBER.exec(this.#sql) as RegExpExecArray)[0].length;
     const after = this.#sql[this.#i];
     if (after !== undefined && (isWordPart(after) || after.charCodeAt(0) > 127)) {
-      throw new LexRefusal(`a number is directly followed by a letter near ${JSON.stringify(rest.slice(0, 20))}`);
+      throw new LexRefusal(`a number is directly followed by a letter near ${JSON.stringify(this.#sql.slice(start, start + 20))}`);
     }
     this.#tokens.push({ kind: 'number' });
   }
