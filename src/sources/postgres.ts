@@ -16,9 +16,9 @@ import { authError, connectError, messageOf, queryError, redactUrl } from './dri
 import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
+import { withComment } from './statement.js';
 import { requireRowDescription } from './pg-describe.js';
 import { assertReadOnlySql } from './read-only-sql.js';
-import { withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
 /** Every value arrives as the server's text; postgres-types.ts picks one converter per column. */
