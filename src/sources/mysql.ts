@@ -16,6 +16,7 @@ import { authError, connectError, messageOf, queryError, redactUrl } from './dri
 import { mysqlColumn } from './mysql-types.js';
 import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
+import { requireResultColumns } from './mysql-describe.js';
 import { assertReadOnlySql } from './read-only-sql.js';
 import { withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
@@ -186,6 +187,7 @@ class MysqlCursor extends BatchCursor {
     try {
       await run(connection, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       await run(connection, 'START TRANSACTION READ ONLY');
+      await requireResultColumns(connection, this.#sql); // prepared only: nothing runs unless it returns columns
     } catch (error) {
       throw this.#source.failure(error);
     }

@@ -1,6 +1,6 @@
 /**
  * Each defence behind the lexical check, on its own, against the real servers: PostgreSQL's
- * Parse + Describe refuses what returns no rows without executing it; the read-only transaction
+ * Parse + Describe and MariaDB's prepare refuse what returns no rows without executing it; the read-only transaction
  * stops what returns rows but writes (data-modifying CTEs, FOR UPDATE, nextval) before it changes
  * anything; SQLite's statement flags; and the sources refusing before any connection is used.
  */
@@ -9,9 +9,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import mysql from 'mysql2';
 import pg from 'pg';
 import { isSheetpipeError } from '../../src/errors.js';
 import { openSource } from '../../src/sources/index.js';
+import { requireResultColumns } from '../../src/sources/mysql-describe.js';
 import { requireRowDescription } from '../../src/sources/pg-describe.js';
 import type { Source } from '../../src/sources/types.js';
 import { MYSQL_URL, PG_URL, collect, mysqlAdmin, pgAdmin, tempDir, uniqueName } from './helpers.js';
@@ -92,6 +94,37 @@ test('PostgreSQL: what returns rows but writes is stopped by the read-only trans
     });
   }
   assert.deepEqual(await contents(), before);
+});
+
+test('MariaDB prepare: statements without result columns are refused unexecuted; the cursor reuses the prepared statement', async () => {
+  const connection = mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test' });
+  const run = (sql: string): Promise<unknown[]> => new Promise((resolve, reject) => connection.query(sql, (error, rows) => (error ? reject(error) : resolve(rows as unknown[]))));
+  const mysqlTable = uniqueName('guard_layers_m');
+  try {
+    await run(`create table ${mysqlTable} (id int)`);
+    await run('START TRANSACTION READ ONLY');
+    for (const sql of [`drop table ${mysqlTable}`, `truncate table ${mysqlTable}`, `alter table ${mysqlTable} add column x int`, `select 'x' into outfile '${marker}'`,
+      'select 1 into @v', 'do 1', `delete from ${mysqlTable}`, `insert into ${mysqlTable} values (1)`, 'set @a = 1', 'commit']) {
+      await assert.rejects(requireResultColumns(connection, sql), (error: unknown) => {
+        assert.ok(isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY') || /not supported in the prepared statement protocol|in a READ ONLY transaction/.test(String(error)), `${sql}: ${String(error)}`);
+        return true;
+      });
+    }
+    await assert.rejects(requireResultColumns(connection, 'select 1; select 2'), /syntax/);
+    const before = await run("show session status like 'Com_stmt_prepare'");
+    await requireResultColumns(connection, `select id from ${mysqlTable} where id > ?`);
+    await new Promise<void>((resolve, reject) => connection.execute({ sql: `select id from ${mysqlTable} where id > ?`, values: [0], rowsAsArray: true }, (error) => (error ? reject(error) : resolve())));
+    const afterRows = await run("show session status like 'Com_stmt_prepare'");
+    const count = (rows: unknown[]): number => Number((rows[0] as { Value: string }).Value);
+    assert.equal(count(afterRows) - count(before), 1, 'prepared once, executed from the cache');
+    await run('rollback');
+    const [exists] = (await run(`select count(*) as n from information_schema.tables where table_name = '${mysqlTable}'`)) as Array<{ n: number }>;
+    assert.equal(exists?.n, 1, 'the table is still there');
+    assert.equal(existsSync(marker), false);
+  } finally {
+    await run(`drop table if exists ${mysqlTable}`).catch(() => undefined);
+    connection.end();
+  }
 });
 
 test('sources refuse before taking a connection: PostgreSQL, MariaDB, SQLite', async () => {
