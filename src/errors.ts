@@ -39,6 +39,7 @@ export const ERRORS = {
   SHEETPIPE_ERR_SOURCE_TABLE: { message: 'invalid table name %s: %s', status: 400, exitCode: 2 },
   SHEETPIPE_ERR_SOURCE_URL: { message: 'invalid source %s: %s', status: 400, exitCode: 2 },
   SHEETPIPE_ERR_SOURCE_TIME_ZONE: { message: 'unknown time zone %s (expected an IANA name such as UTC or Europe/Berlin)', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY: { message: 'refused to run the query: %s; only a single statement that returns rows runs', status: 400, exitCode: 2 },
   // pipeline and sinks
   SHEETPIPE_ERR_PIPELINE_OUTPUT: { message: 'cannot write the output %s: %s', status: 500 },
   SHEETPIPE_ERR_PIPELINE_TIMEOUT: { message: 'the export did not finish within %s seconds', status: 504 },

@@ -10,6 +10,8 @@ Usage:
   sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]
                                      run the HTTP export service
   sheetpipe worker --config <FILE>   run export workers for the distributed (Redis) queue
+  sheetpipe check --config <FILE>    connect to every configured source, print its version, and warn
+                                     when its account can do more than read (exit 1 on warnings)
   sheetpipe latency-report <FILE> [--json]
                                      percentiles and spike causes from a flushed latency log
   sheetpipe --help | sheetpipe <command> --help | sheetpipe --version

@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isSheetpipeError } from '../errors.js';
 import { usageError } from './args.js';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { latencyReportCommand } from './commands/latency-report.js';
@@ -52,6 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'latency-report':
         return await latencyReportCommand(rest);
+      case 'check':
+        return await checkCommand(rest);
       case '--version':
       case '-v':
         process.stdout.write(`${packageVersion()}\n`);
@@ -65,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(MAIN_HELP);
         return 2;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo, serve, worker, latency-report; see sheetpipe --help)`);
+        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo, serve, worker, check, latency-report; see sheetpipe --help)`);
     }
   } catch (error) {
     return report(error, verbose);

@@ -8,6 +8,7 @@ import { isSheetpipeError } from '../errors.js';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/load.js';
 import { runWorker, type WorkerHandle } from './distributed/worker.js';
+import { auditSources, logFindings } from './source-audit.js';
 
 export const SERVE_USAGE = 'usage: sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]';
 
@@ -66,6 +67,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     // With the embedded queue runWorker refuses (a config error): exports already run in this process.
     worker = args.withWorker ? await runWorker(config, { log: app.log }) : undefined;
     process.stdout.write(`sheetpipe serving on ${address}\n`);
+    // The same checks as `sheetpipe check`, as log warnings; in the background, so a slow source does not delay start.
+    const log = app.log;
+    void auditSources(config.sources).then((findings) => logFindings(log, findings), (error: unknown) => log.warn({ error: String(error) }, 'source check failed'));
   } catch (error) {
     process.stderr.write(`sheetpipe serve: ${(error as Error).message}\n`);
     await worker?.close(0).catch(() => undefined);

@@ -16,6 +16,8 @@ import { authError, connectError, messageOf, queryError, redactUrl } from './dri
 import { mysqlColumn } from './mysql-types.js';
 import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
+import { requireResultColumns } from './mysql-describe.js';
+import { assertReadOnlySql } from './read-only-sql.js';
 import { withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
@@ -26,7 +28,8 @@ const broken = new WeakSet<Connection>();
 type ServerError = { readonly errno?: number; readonly sqlMessage?: string };
 const ignore = (): void => {};
 
-function optionsOf(url: string, target: string): ConnectionOptions {
+/** Connection options for a mysql:// URL (also used by `sheetpipe check`). */
+export function mysqlOptions(url: string, target = redactUrl(url)): ConnectionOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -81,7 +84,7 @@ export class MysqlSource implements Source {
 
   private constructor(url: string) {
     this.#target = redactUrl(url);
-    this.#options = optionsOf(url.replace(/^mariadb:/, 'mysql:'), this.#target);
+    this.#options = mysqlOptions(url.replace(/^mariadb:/, 'mysql:'), this.#target);
   }
 
   /** Connects once to check the server and credentials; that connection serves the first query. */
@@ -146,7 +149,9 @@ export class MysqlSource implements Source {
 
   async query(request: QueryRequest): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'mysql');
-    return this.#open.start(new MysqlCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal));
+    const sql = withComment(bound.sql, request.comment);
+    assertReadOnlySql(sql, 'mysql'); // statements that commit implicitly would end the read-only transaction
+    return this.#open.start(new MysqlCursor(this, sql, bound.values, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
@@ -182,6 +187,7 @@ class MysqlCursor extends BatchCursor {
     try {
       await run(connection, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       await run(connection, 'START TRANSACTION READ ONLY');
+      await requireResultColumns(connection, this.#sql); // prepared only: nothing runs unless it returns columns
     } catch (error) {
       throw this.#source.failure(error);
     }

@@ -17,6 +17,8 @@ import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
 import { withComment } from './statement.js';
+import { requireRowDescription } from './pg-describe.js';
+import { assertReadOnlySql } from './read-only-sql.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
 /** Every value arrives as the server's text; postgres-types.ts picks one converter per column. */
@@ -143,7 +145,9 @@ export class PostgresSource implements Source {
 
   async query(request: QueryRequest): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'postgres');
-    return this.#open.start(new PostgresCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal));
+    const text = withComment(bound.sql, request.comment);
+    assertReadOnlySql(text, 'postgres'); // before any connection is used
+    return this.#open.start(new PostgresCursor(this, text, bound.values, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
@@ -183,6 +187,7 @@ class PostgresCursor extends BatchCursor {
     this.throwIfAborted();
     try {
       await client.query(BEGIN_SQL);
+      await requireRowDescription(client, this.#text); // Parse + Describe only: nothing runs unless it returns rows
     } catch (error) {
       throw this.#source.failure(error);
     }

@@ -14,6 +14,7 @@ import { connectError, queryError } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './params.js';
 import { sqliteColumn } from './sqlite-types.js';
+import { assertReadOnlySql, notReadOnly } from './read-only-sql.js';
 import { tableOfQuery, withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
@@ -78,7 +79,9 @@ export class SqliteSource implements Source {
 
   async query(request: QueryRequest): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'sqlite');
-    return this.#open.start(new SqliteCursor(this, withComment(bound.sql, request.comment), bound.values, instantMapper(request.timeZone), request.signal));
+    const sql = withComment(bound.sql, request.comment);
+    assertReadOnlySql(sql, 'sqlite');
+    return this.#open.start(new SqliteCursor(this, sql, bound.values, instantMapper(request.timeZone), request.signal));
   }
 
   async close(): Promise<void> {
@@ -109,10 +112,8 @@ class SqliteCursor extends BatchCursor {
     this.#db = db;
     try {
       const statement = db.prepare(this.#sql);
-      if (!statement.reader) {
-        statement.run(...this.#values); // the read-only handle refuses any write with the database's own message
-        return;
-      }
+      // reader: the statement returns rows; readonly: it changes neither the file nor the connection (ATTACH, PRAGMA x = y).
+      if (!statement.reader || !statement.readonly) throw notReadOnly('SQLite describes the statement as returning no rows or as not read-only');
       statement.raw(true).safeIntegers(true);
       const mapped = statement.columns().map((column) => sqliteColumn(column.name, column.type, this.#mapInstant));
       this.columns = mapped.map((m) => m.column);

@@ -89,6 +89,16 @@ test('runtime failures exit 1 in user terms: missing database (never created), b
   assert.deepEqual(readdirSync(dir).filter((name) => name !== 'locked'), ['shop.db']);
 });
 
+test('a query that is not a single read statement is refused before it runs: exit 2, the reason, no file', async (t) => {
+  const dir = tempDir(t);
+  const db = createItemsDb(join(dir, 'shop.db'), 1);
+  const result = await runCli(['export', '--source', `sqlite:${db}`, '--query', '/* x */ delete from items', '--out', join(dir, 'x.xlsx')]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^sheetpipe: refused to run the query: "DELETE" is not a read query .*; only a single statement that returns rows runs\n/);
+  noStack(result.stderr);
+  assert.deepEqual(readdirSync(dir), ['shop.db']);
+});
+
 test('--verbose adds the error code, the cause and the stack', async (t) => {
   const dir = tempDir(t);
   const db = createItemsDb(join(dir, 'shop.db'), 1);

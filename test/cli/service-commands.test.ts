@@ -62,6 +62,9 @@ test('sheetpipe serve answers over loopback, exports, and exits 0 on SIGTERM; la
     if (status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(status, 'succeeded');
+  // serve runs `sheetpipe check`'s audit in the background and logs its findings: the test's file is writable.
+  for (let i = 0; i < 100 && !output.includes('source check:'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(output, /"source":"demo".*source check: the file \S*demo\.db is writable by this process/);
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output);
 

@@ -1,4 +1,4 @@
-/** Ad-hoc SQL on a source that allows it (still read-only), and the JobQueue extension point's guard. */
+/** Ad-hoc SQL on a source that allows it (read queries only), and the JobQueue extension point's guard. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSheetpipeError } from '../../src/errors.js';
@@ -31,9 +31,10 @@ test('ad-hoc SQL runs for "*" tokens on an adHocSql source, read-only', async ()
       assert.equal(unknown.status, 404);
       assert.equal((await errorOf(unknown)).message, 'source nope not found');
       const write = await postExport(server.url, { source: 'pg', query: `delete from ${table} returning id` });
-      const refused = await waitForJob(server.url, ((await write.json()) as JobJson).id, finished);
-      assert.equal(refused.status, 'failed');
-      assert.match(refused.error?.message ?? '', /read-only/);
+      assert.equal(write.status, 400, 'a write is refused before a job exists');
+      const refused = await errorOf(write);
+      assert.equal(refused.code, 'SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY');
+      assert.match(refused.message, /"DELETE" is not a read query/);
       const count = await withPg(async (client) => (await client.query(`select count(*)::int as n from ${table}`)).rows[0] as { n: number });
       assert.equal(count.n, 50, 'nothing was deleted');
     } finally {

@@ -97,12 +97,12 @@ test('--table: header names stay as written, the row count is known, rows come i
   await adHoc.close();
 });
 
-test('read-only: writes fail and the file is unchanged', async () => {
+test('read-only: writes are refused and the file is unchanged', async () => {
   const before = statSync(path).mtimeMs;
   for (const sql of ['INSERT INTO things (id) VALUES (9)', 'DELETE FROM things', 'CREATE TABLE x (a)', 'SELECT 1; DELETE FROM things']) {
     await assert.rejects(source.query({ sql }), (error: unknown) => {
-      assert.ok(isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_QUERY'), `${sql}: ${String(error)}`);
-      assert.match(error.message, /readonly|one statement/);
+      assert.ok(isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY'), `${sql}: ${String(error)}`);
+      assert.match(error.message, /is not a read query|more than one statement/);
       return true;
     });
   }
@@ -146,7 +146,8 @@ test('a missing file is SHEETPIPE_ERR_SOURCE_NOT_FOUND and is never created; a n
 
 test('bad SQL is SHEETPIPE_ERR_SOURCE_QUERY with SQLite\'s message', async () => {
   await assert.rejects(source.query({ sql: 'SELECT * FROM nope' }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_QUERY') && /no such table: nope/.test(error.message));
-  await assert.rejects(source.query({ sql: 'SELEC 1' }), /syntax error/);
+  await assert.rejects(source.query({ sql: 'SELECT * FROM WHERE' }), /syntax error/);
+  await assert.rejects(source.query({ sql: 'SELEC 1' }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY')); // refused before SQLite sees it
 });
 
 test('memory stays flat while streaming ~60 MB of rows with a signal attached', async () => {

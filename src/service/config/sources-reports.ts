@@ -2,6 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { MAX_THREADS, MIN_THREADS } from '../../xlsx/threads.js';
 import { findParams, type SqlDialect } from '../../sources/params.js';
+import { readOnlyProblem } from '../../sources/read-only-sql.js';
 import { coerceParamValue } from '../params.js';
 import { PARAM_TYPES, type ParamDeclaration, type ParamType, type ReportConfig, type SourceConfig } from './types.js';
 import {
@@ -74,7 +75,8 @@ function readParams(raw: unknown, path: string): Map<string, ParamDeclaration> {
   return params;
 }
 
-function dialectOf(url: string): SqlDialect | undefined {
+/** The SQL dialect of a source URL; undefined for csv: (no SQL). */
+export function dialectOf(url: string): SqlDialect | undefined {
   if (url.startsWith('sqlite:')) return 'sqlite';
   if (/^postgres(ql)?:/.test(url)) return 'postgres';
   if (/^(mysql|mariadb):/.test(url)) return 'mysql';
@@ -94,6 +96,17 @@ function checkQueryParams(query: string | undefined, params: ReadonlyMap<string,
   }
 }
 
+/**
+ * The lexical read-only check at load time, so a report that would write never starts the service. The
+ * server-side checks (PostgreSQL Describe, SQLite's statement flags) need a connection and run with each export.
+ */
+function checkReadOnly(query: string | undefined, source: SourceConfig, path: string): void {
+  const dialect = dialectOf(source.url);
+  if (query === undefined || dialect === undefined) return;
+  const problem = readOnlyProblem(query, dialect);
+  if (problem !== undefined) throw configError(childPath(path, 'query'), `refused: ${problem}; only a single statement that returns rows runs`);
+}
+
 function readReport(name: string, value: unknown, sources: ReadonlyMap<string, SourceConfig>): ReportConfig {
   const path = childPath('reports', name);
   const object: Json = expectObject(value, path);
@@ -108,6 +121,7 @@ function readReport(name: string, value: unknown, sources: ReadonlyMap<string, S
   if (timeZone !== undefined && !isTimeZone(timeZone)) throw configError(childPath(path, 'timeZone'), `unknown IANA time zone ${timeZone}`);
   const params = readParams(object.params, childPath(path, 'params'));
   checkQueryParams(query, params, sources.get(source) as SourceConfig, path);
+  checkReadOnly(query, sources.get(source) as SourceConfig, path);
   return {
     name,
     source,

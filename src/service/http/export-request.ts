@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { SheetpipeError } from '../../errors.js';
 import type { ExportFormat } from '../../pipeline/types.js';
 import type { ParamValue, ReportConfig, ServiceConfig } from '../config/types.js';
-import { RESERVED_QUERY_KEYS } from '../config/sources-reports.js';
+import { RESERVED_QUERY_KEYS, dialectOf } from '../config/sources-reports.js';
+import { assertReadOnlySql } from '../../sources/read-only-sql.js';
 import { resolveReportParams } from '../params.js';
 import type { JobRequest, JobTrace } from '../jobs/types.js';
 import { serializeTrace } from '../../observability/index.js';
@@ -77,6 +78,9 @@ export function readExportBody(config: ServiceConfig, request: FastifyRequest): 
     const source = config.sources.get(fields.source);
     if (!source) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['source', fields.source]);
     if (!source.adHocSql) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_AD_HOC_SQL', [source.name]);
+    // Refused with 400 before a job exists; the source checks again (and asks the server) when it runs.
+    const dialect = dialectOf(source.url);
+    if (dialect !== undefined) assertReadOnlySql(fields.query, dialect);
     return { report: null, source: source.name, query: fields.query, params: adHocParams(params), format, filename, origin: 'api', trace: traceOf(request) };
   }
   throw badRequest('give "report" (a report name), or "source" and "query" for ad-hoc SQL');

@@ -1,0 +1,59 @@
+/**
+ * `sheetpipe check` (and `serve` at start): connect to a source, report its server version, and warn
+ * when the account can do more than read. The statement checks keep writes out of sheetpipe's own
+ * queries; a SELECT-only account is what keeps the rest out (docs/security-databases.md).
+ */
+import { accessSync, constants } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SheetpipeError } from '../errors.js';
+import { redactUrl } from './driver-errors.js';
+import { sqlitePath } from './sqlite.js';
+
+export interface SourceAudit {
+  /** The server's version string (`PostgreSQL 15.2 …`, `10.11.6-MariaDB`, `SQLite 3.45.0`). */
+  readonly version: string;
+  /** The account the source connects as, when the database has accounts. */
+  readonly user?: string;
+  /** What the account could do beyond reading; empty when it is read-only. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Audits the source at `url`.
+ * @throws SHEETPIPE_ERR_SOURCE_SCHEME for an unknown scheme; the driver's error when it cannot connect.
+ * @example const { version, warnings } = await auditSource('postgres://reader@db/shop');
+ */
+export async function auditSource(url: string): Promise<SourceAudit> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'postgres':
+    case 'postgresql':
+      return (await import('./role-audit-postgres.js')).auditPostgres(url);
+    case 'mysql':
+    case 'mariadb':
+      return (await import('./role-audit-mysql.js')).auditMysql(url.replace(/^mariadb:/, 'mysql:'));
+    case 'sqlite':
+      return auditSqlite(sqlitePath(url));
+    case 'csv':
+      return { version: 'CSV file', warnings: [] };
+    default:
+      throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_SCHEME', [JSON.stringify(redactUrl(url))]);
+  }
+}
+
+/** sheetpipe opens the file read-only; a file its user can write is one mistake away from being changed. */
+function auditSqlite(path: string): SourceAudit {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const version = `SQLite ${String(db.prepare('select sqlite_version()').pluck().get())}`;
+    let writable = true;
+    try {
+      accessSync(path, constants.W_OK);
+    } catch {
+      writable = false;
+    }
+    return { version, warnings: writable ? [`the file ${path} is writable by this process; make it read-only for the service's user (chmod a-w, or another owner)`] : [] };
+  } finally {
+    db.close();
+  }
+}
