@@ -73,7 +73,8 @@ function readParams(raw: unknown, path: string): Map<string, ParamDeclaration> {
   return params;
 }
 
-function dialectOf(url: string): SqlDialect | undefined {
+/** The SQL dialect of a source URL (undefined: CSV, which takes no query parameters). */
+export function dialectOf(url: string): SqlDialect | undefined {
   if (url.startsWith('sqlite:')) return 'sqlite';
   if (/^postgres(ql)?:/.test(url)) return 'postgres';
   if (/^(mysql|mariadb):/.test(url)) return 'mysql';

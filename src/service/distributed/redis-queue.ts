@@ -16,6 +16,7 @@ import { isFinished, type JobEvent, type JobListener, type JobRecord, type JobRe
 import { CancelBus } from './cancel-bus.js';
 import { jobErrorOf, recordOf, type DistributedJobRecord, type ExportJob, type ExportJobData, type ExportJobProgress, type ExportJobResult } from './job-data.js';
 import type { RedisQueueConfig } from './queue-config.js';
+import { checkedRecord } from './record-check.js';
 import { QUEUE_NAME, connectionOptions, redisError, redisNames, type RedisNames } from './redis-names.js';
 import { outputKey, type Storage } from './storage.js';
 
@@ -205,7 +206,14 @@ export class RedisJobQueue implements JobQueue {
 
   async #tombstone(id: string): Promise<DistributedJobRecord | undefined> {
     const text = await this.#commands.get(this.#names.tombstoneKey(id));
-    return text === null ? undefined : (JSON.parse(text) as DistributedJobRecord);
+    if (text === null) return undefined;
+    let record: DistributedJobRecord;
+    try {
+      record = JSON.parse(text) as DistributedJobRecord;
+    } catch {
+      throw new SheetpipeError('SHEETPIPE_ERR_DISTRIBUTED_BAD_RECORD', [id, 'its tombstone is not JSON']);
+    }
+    return checkedRecord(record, id);
   }
 
   async #waitingCount(): Promise<number> {
