@@ -157,7 +157,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): ServiceC
     observability: readObservability(root.observability, options.baseDir, storage),
     schedules: readSchedules(root.schedules, reports),
     server: readServer(root.server),
-    queue: readQueueConfig(root.queue, env),
+    queue: readQueueConfig(root.queue, env, options.baseDir),
     ...(metricsToken === undefined ? {} : { metricsToken }),
   };
 }
