@@ -133,6 +133,25 @@ test('malformed ids are 404 without a Redis call; jobs carry their owner through
   });
 });
 
+test('jobs per token are limited in distributed mode too; a deleted job frees its place', { timeout: 60_000 }, async () => {
+  await withCluster({ workers: 0, overrides: { tokens: TOKENS, limits: { concurrentExports: 1, queueLength: 1000, jobsPerToken: 2 } } }, async (cluster) => {
+    const post = () => postExport(cluster.url, { report: 'numbers' }, ALICE);
+    const first = (await (await post()).json()) as JobJson;
+    assert.equal((await post()).status, 202);
+    const third = await post();
+    assert.equal(third.status, 429);
+    const error = await errorOf(third);
+    assert.equal(error.code, 'SHEETPIPE_ERR_SERVICE_QUOTA');
+    assert.match(error.message, /limits\.jobsPerToken allows 2/);
+    assert.equal((await postExport(cluster.url, { report: 'numbers' }, BOB)).status, 202, 'another token has its own allowance');
+    // Cancelled while queued, the job is kept (as canceled) until retention or a second DELETE removes it.
+    assert.equal((await fetch(`${cluster.url}/v1/exports/${first.id}`, { method: 'DELETE', headers: auth(ALICE) })).status, 200);
+    assert.equal((await post()).status, 429);
+    assert.equal((await fetch(`${cluster.url}/v1/exports/${first.id}`, { method: 'DELETE', headers: auth(ALICE) })).status, 200);
+    assert.equal((await post()).status, 202, 'the removed job no longer counts');
+  });
+});
+
 test('an ACL user and password in the Redis URL work (AUTH username password)', { timeout: 60_000 }, async () => {
   const user = `sp-test-${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');

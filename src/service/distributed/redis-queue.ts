@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobState } from 'bullmq';
 import { Redis } from 'ioredis';
 import { SheetpipeError } from '../../errors.js';
-import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobQueue, QueueUsage } from '../jobs/job-queue.js';
 import { RetentionSweeper } from '../jobs/retention.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { isFinished, type JobEvent, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from '../jobs/types.js';
@@ -19,6 +19,7 @@ import type { RedisQueueConfig } from './queue-config.js';
 import { checkedRecord } from './record-check.js';
 import { QUEUE_NAME, connectionOptions, redisError, redisNames, type RedisNames } from './redis-names.js';
 import { outputKey, type Storage } from './storage.js';
+import { UsageIndex } from './usage-index.js';
 
 export interface RedisJobQueueOptions {
   readonly config: RedisQueueConfig;
@@ -49,6 +50,7 @@ export class RedisJobQueue implements JobQueue {
   /** Woken on any event about a job (a cancel waiting for its worker's answer). */
   readonly #wakers = new Map<string, Set<() => void>>();
   readonly #sweeper: RetentionSweeper;
+  readonly #usage: UsageIndex;
   #counts: QueueCounts = { waiting: 0, running: 0 };
   #countsTimer: NodeJS.Timeout | undefined;
   #closing = false;
@@ -62,6 +64,7 @@ export class RedisJobQueue implements JobQueue {
     this.#events = new QueueEvents(QUEUE_NAME, { connection: connectionOptions(config, false), prefix: config.prefix, autorun: false });
     this.#commands = new Redis(config.url, connection);
     this.#cancels = new CancelBus(config, this.#commands);
+    this.#usage = new UsageIndex(this.#commands, { ...this.#names, jobKey: (id) => this.#queue.toKey(id) });
     // Redis being away is logged, not fatal: every client reconnects by itself.
     const onError = (error: Error): void => log.warn({ err: error }, 'redis connection problem');
     this.#queue.on('error', onError);
@@ -102,7 +105,13 @@ export class RedisJobQueue implements JobQueue {
       }),
     );
     this.#counts = { ...this.#counts, waiting: this.#counts.waiting + 1 };
+    await this.#redis(() => this.#usage.add(id, request.owner, request.report, data.createdAt));
     return recordOf(job, 'waiting');
+  }
+
+  /** For limits.jobsPerToken / jobsPerReport / storageMbPerReport (http/quota.ts). */
+  async usage(owner: string | null, report: string | null): Promise<QueueUsage> {
+    return this.#redis(() => this.#usage.usage(owner, report));
   }
 
   async get(id: string): Promise<DistributedJobRecord | undefined> {
@@ -161,6 +170,7 @@ export class RedisJobQueue implements JobQueue {
       await this.#options.storage.remove(outputKey(id, record.format));
       await found?.job.remove();
       await this.#commands.del(this.#names.tombstoneKey(id), this.#names.cancelKey(id));
+      await this.#usage.remove(id, record.owner, record.report);
       return record;
     });
   }

@@ -3,7 +3,7 @@
  * report may keep (waiting, running and finished jobs until retention or DELETE removes them), so a
  * client cannot fill the job store or the storage. Checked before a job is accepted (429 naming the
  * limit). Scheduled jobs count for their report. Needs a queue that can answer its usage (JobQueue.usage):
- * the embedded queue can; a queue without it is not limited here (docs/security.md).
+ * the embedded and the Redis queue can; a custom queue without it is not limited here (docs/security.md).
  */
 import { SheetpipeError } from '../../errors.js';
 import type { InputLimitsConfig } from '../config/types.js';
