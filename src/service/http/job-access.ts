@@ -28,14 +28,15 @@ export function maySeeParams(principal: Principal | null, job: JobRecord): boole
 }
 
 /** The job store's answer time counts as the request's database wait (a remote store can be slow). */
-export async function findJob(queue: JobQueue, request: FastifyRequest, id: string, config?: ServiceConfig): Promise<JobRecord> {
+export async function findJob(queue: JobQueue, request: FastifyRequest, id: string, config: ServiceConfig): Promise<JobRecord> {
   const notFound = (): SheetpipeError => new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['export', isJobId(id) ? id : '(malformed id)']);
   if (!isJobId(id)) throw notFound();
   const started = dbWaitStart(request);
   const job = await queue.get(id);
   noteDbWaitSince(request, started);
   if (!job || !maySee(request.principal, job)) throw notFound();
-  if (config !== undefined) request.sheetpipeSource = sourceNameOf(config, job);
+  // Errors about this job (a 410's cause) name its source by its configured name.
+  request.sheetpipeSource = sourceNameOf(config, job);
   return job;
 }
 
