@@ -17,8 +17,10 @@ export function requestLogView(request: FastifyRequest): Record<string, unknown>
   };
 }
 
-/** Adds the safe `req` serializer to pino options (a caller's own serializer wins). */
+/** Adds the safe `req` serializer to pino options (a caller's own serializer wins); `true` becomes pino's defaults with it. */
 export function withSafeRequestLog<T>(logger: T): T {
+  if (logger === true) return { serializers: { req: requestLogView } } as T;
+  // A logger instance (has .info) is the caller's own: left as it is.
   if (typeof logger !== 'object' || logger === null || 'info' in (logger as object)) return logger;
   const options = logger as { serializers?: Record<string, unknown> };
   return { ...options, serializers: { req: requestLogView, ...options.serializers } } as T;
