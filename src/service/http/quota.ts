@@ -2,8 +2,9 @@
  * `limits.jobsPerToken`, `limits.jobsPerReport` and `limits.storageMbPerReport`: what one client or one
  * report may keep (waiting, running and finished jobs until retention or DELETE removes them), so a
  * client cannot fill the job store or the storage. Checked before a job is accepted (429 naming the
- * limit). Scheduled jobs count for their report. Needs a queue that can answer its usage (JobQueue.usage):
- * the embedded and the Redis queue can; a custom queue without it is not limited here (docs/security.md).
+ * limit). Scheduled jobs count towards their report's limits but are never refused by them (the operator
+ * configured them). Needs a queue that can answer its usage (JobQueue.usage): the embedded and the Redis
+ * queue can; a custom queue without it is not limited here (docs/security.md).
  */
 import { SheetpipeError } from '../../errors.js';
 import type { InputLimitsConfig } from '../config/types.js';
