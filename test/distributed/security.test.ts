@@ -152,19 +152,27 @@ test('jobs per token are limited in distributed mode too; a deleted job frees it
   });
 });
 
-test('an ACL user and password in the Redis URL work (AUTH username password)', { timeout: 60_000 }, async () => {
+test('an ACL user limited to its prefix, in the Redis URL, runs the API and a worker (AUTH username password)', { timeout: 90_000 }, async () => {
   const user = `sp-test-${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
   const cli = (...args: string[]) => promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', '6379', ...args], { timeout: 5_000 });
   // Only its own keys and channels (prefix = user name), as docs/security.md recommends.
   await cli('ACL', 'SETUSER', user, 'on', `>${password}`, `~${user}:*`, `&${user}:*`, '+@all', '-@dangerous', '+info');
   try {
-    await withCluster({ workers: 0, overrides: { tokens: TOKENS }, queue: { url: `redis://${user}:${password}@127.0.0.1:6379`, prefix: user } }, async (cluster) => {
-      const response = await postExport(cluster.url, { report: 'numbers' }, ALICE);
+    await withCluster({ workers: 1, overrides: { tokens: TOKENS }, queue: { url: `redis://${user}:${password}@127.0.0.1:6379`, prefix: user } }, async (cluster) => {
+      const response = await postExport(cluster.url, { report: 'numbers', params: { rows: 10 } }, ALICE);
       const job = (await response.json()) as JobJson;
       assert.equal(response.status, 202, JSON.stringify(job));
-      const read = await fetch(`${cluster.url}/v1/exports/${job.id}`, { headers: auth(ALICE) });
-      assert.equal(read.status, 200);
+      const deadline = Date.now() + 60_000;
+      let status = job.status;
+      while (status !== 'succeeded' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const read = await fetch(`${cluster.url}/v1/exports/${job.id}`, { headers: auth(ALICE) });
+        assert.equal(read.status, 200);
+        status = ((await read.json()) as JobJson).status;
+        assert.notEqual(status, 'failed');
+      }
+      assert.equal(status, 'succeeded', 'the worker ran the job with the ACL user');
     });
   } finally {
     await cli('ACL', 'DELUSER', user);
