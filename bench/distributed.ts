@@ -132,7 +132,7 @@ async function measure(workers: number): Promise<Measurement> {
     const started = performance.now();
     const ids: string[] = [];
     for (let i = 0; i < settings.jobs; i++) {
-      const job = await queue.enqueue({ report: 'numbers', source: null, query: null, params: { rows: settings.rows }, format: 'xlsx', filename: null, origin: 'api', trace: null });
+      const job = await queue.enqueue({ report: 'numbers', source: null, query: null, params: { rows: settings.rows }, format: 'xlsx', filename: null, origin: 'api', owner: null, trace: null });
       ids.push(job.id);
     }
     const records = await Promise.all(ids.map((id) => finished(queue, id, started)));

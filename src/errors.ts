@@ -10,6 +10,12 @@ export interface ErrorSpec {
   readonly status: number;
   /** CLI exit code: 2 for usage errors, 1 for everything else. */
   readonly exitCode?: 1 | 2;
+  /**
+   * What a service client is told instead of `message`, for errors whose message carries internals
+   * (hosts, users, URLs, paths, driver text). Its one `%s` is the source's configured name; the full
+   * message goes to the log under the request's trace id (src/service/http/public-errors.ts).
+   */
+  readonly client?: string;
 }
 
 export const ERRORS = {
@@ -26,22 +32,22 @@ export const ERRORS = {
   SHEETPIPE_ERR_XLSX_ABORTED: { message: 'the export was cancelled: %s', status: 499 },
   // zip container
   SHEETPIPE_ERR_ZIP_ENTRY_TOO_LARGE: { message: 'zip entry %s passed 4 GiB but its local header was written without ZIP64; pass sizeHint or zip64: "always"', status: 500 },
-  SHEETPIPE_ERR_ZIP_SINK: { message: 'writing the output failed: %s', status: 500 },
+  SHEETPIPE_ERR_ZIP_SINK: { message: 'writing the output failed: %s', status: 500, client: 'writing the output failed' },
   // sources
-  SHEETPIPE_ERR_SOURCE_SCHEME: { message: 'unknown source scheme in %s (expected sqlite:, postgres://, postgresql://, mysql://, mariadb:// or csv:)', status: 400, exitCode: 2 },
-  SHEETPIPE_ERR_SOURCE_NOT_FOUND: { message: 'source file not found: %s', status: 500 },
-  SHEETPIPE_ERR_SOURCE_CONNECT: { message: 'cannot connect to %s: %s', status: 502 },
-  SHEETPIPE_ERR_SOURCE_AUTH: { message: 'authentication failed for %s: %s', status: 502 },
-  SHEETPIPE_ERR_SOURCE_QUERY: { message: 'the database rejected the query: %s', status: 400 },
+  SHEETPIPE_ERR_SOURCE_SCHEME: { message: 'unknown source scheme in %s (expected sqlite:, postgres://, postgresql://, mysql://, mariadb:// or csv:)', status: 400, exitCode: 2, client: 'source %s is not configured correctly' },
+  SHEETPIPE_ERR_SOURCE_NOT_FOUND: { message: 'source file not found: %s', status: 500, client: 'the file of source %s was not found' },
+  SHEETPIPE_ERR_SOURCE_CONNECT: { message: 'cannot connect to %s: %s', status: 502, client: 'cannot connect to source %s' },
+  SHEETPIPE_ERR_SOURCE_AUTH: { message: 'authentication failed for %s: %s', status: 502, client: 'source %s refused the service\'s credentials' },
+  SHEETPIPE_ERR_SOURCE_QUERY: { message: 'the database rejected the query: %s', status: 400, client: 'the database of source %s rejected the query' },
   SHEETPIPE_ERR_SOURCE_NOT_FINITE: { message: 'row %s, column %s: the database returned %s, which Excel cannot store', status: 422 },
   SHEETPIPE_ERR_SOURCE_PARAM: { message: 'query parameter %s: %s', status: 400, exitCode: 2 },
-  SHEETPIPE_ERR_SOURCE_CSV: { message: 'CSV file %s, line %s: %s', status: 422 },
+  SHEETPIPE_ERR_SOURCE_CSV: { message: 'CSV file %s, line %s: %s', status: 422, client: 'the CSV file of source %s could not be read' },
   SHEETPIPE_ERR_SOURCE_TABLE: { message: 'invalid table name %s: %s', status: 400, exitCode: 2 },
-  SHEETPIPE_ERR_SOURCE_URL: { message: 'invalid source %s: %s', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_SOURCE_URL: { message: 'invalid source %s: %s', status: 400, exitCode: 2, client: 'source %s is not configured correctly' },
   SHEETPIPE_ERR_SOURCE_TIME_ZONE: { message: 'unknown time zone %s (expected an IANA name such as UTC or Europe/Berlin)', status: 400, exitCode: 2 },
   SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY: { message: 'refused to run the query: %s; only a single statement that returns rows runs', status: 400, exitCode: 2 },
   // pipeline and sinks
-  SHEETPIPE_ERR_PIPELINE_OUTPUT: { message: 'cannot write the output %s: %s', status: 500 },
+  SHEETPIPE_ERR_PIPELINE_OUTPUT: { message: 'cannot write the output %s: %s', status: 500, client: 'the export could not be written to storage' },
   SHEETPIPE_ERR_PIPELINE_TIMEOUT: { message: 'the export did not finish within %s seconds', status: 504 },
   SHEETPIPE_ERR_PIPELINE_CANCELED: { message: 'the export was cancelled: %s', status: 499 },
   SHEETPIPE_ERR_PIPELINE_BAD_OPTION: { message: 'invalid export option %s: %s', status: 400, exitCode: 2 },
@@ -49,7 +55,7 @@ export const ERRORS = {
   // cli
   SHEETPIPE_ERR_CLI_USAGE: { message: '%s', status: 400, exitCode: 2 },
   // service
-  SHEETPIPE_ERR_SERVICE_CONFIG: { message: 'invalid configuration at %s: %s', status: 500, exitCode: 2 },
+  SHEETPIPE_ERR_SERVICE_CONFIG: { message: 'invalid configuration at %s: %s', status: 500, exitCode: 2, client: 'the service is not configured correctly' },
   SHEETPIPE_ERR_SERVICE_UNAUTHORIZED: { message: 'missing or invalid bearer token', status: 401 },
   SHEETPIPE_ERR_SERVICE_FORBIDDEN: { message: 'this token may not use report %s', status: 403 },
   SHEETPIPE_ERR_SERVICE_NOT_FOUND: { message: '%s %s not found', status: 404 },
@@ -63,20 +69,25 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN: { message: 'the service is shutting down', status: 503 },
   SHEETPIPE_ERR_SERVICE_JOB_INTERRUPTED: { message: 'the process running this export stopped before it finished', status: 500 },
   SHEETPIPE_ERR_SERVICE_AD_HOC_SQL: { message: 'source %s does not allow ad-hoc SQL', status: 403 },
-  SHEETPIPE_ERR_SERVICE_INTERNAL: { message: 'internal error: %s', status: 500 },
+  SHEETPIPE_ERR_SERVICE_INTERNAL: { message: 'internal error: %s', status: 500, client: 'internal error' },
   SHEETPIPE_ERR_SERVICE_BUSY: { message: 'all %s export slots are busy; retry later', status: 429 },
+  SHEETPIPE_ERR_SERVICE_LIMIT: { message: '%s exceeds limits.%s (%s)', status: 400 },
+  SHEETPIPE_ERR_SERVICE_TOO_LARGE: { message: 'the request body exceeds limits.bodyBytes (%s bytes)', status: 413 },
+  SHEETPIPE_ERR_SERVICE_RATE_LIMITED: { message: 'this token sent more than limits.requestsPerSecond (%s) requests in a second; retry later', status: 429 },
+  SHEETPIPE_ERR_SERVICE_QUOTA: { message: '%s keeps %s, limits.%s allows %s; delete finished exports or wait for retention', status: 429 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },
-  SHEETPIPE_ERR_OBSERVABILITY_LATENCY_FILE: { message: 'latency log %s: %s', status: 500 },
+  SHEETPIPE_ERR_OBSERVABILITY_LATENCY_FILE: { message: 'latency log %s: %s', status: 500, client: 'the latency log could not be read' },
   // distributed (BullMQ on Redis)
-  SHEETPIPE_ERR_DISTRIBUTED_REDIS: { message: 'the job queue in Redis at %s is unavailable: %s', status: 503 },
+  SHEETPIPE_ERR_DISTRIBUTED_REDIS: { message: 'the job queue in Redis at %s is unavailable: %s', status: 503, client: 'the job queue is unavailable; retry later' },
+  SHEETPIPE_ERR_DISTRIBUTED_BAD_RECORD: { message: 'the job record of %s read from Redis is invalid: %s', status: 500, client: 'the job record is invalid' },
   SHEETPIPE_ERR_DISTRIBUTED_CANCEL_TIMEOUT: { message: 'no worker confirmed cancelling export %s within %s s; it will be cancelled when a worker next holds it', status: 504 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
-function format(template: string, args: readonly unknown[]): string {
+export function formatMessage(template: string, args: readonly unknown[]): string {
   let i = 0;
   return template.replace(/%s/g, () => (i < args.length ? String(args[i++]) : '%s'));
 }
@@ -92,7 +103,7 @@ export class SheetpipeError extends Error {
 
   constructor(code: ErrorCode, args: readonly unknown[] = [], options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     const spec: ErrorSpec = ERRORS[code];
-    super(format(spec.message, args), options.cause === undefined ? undefined : { cause: options.cause });
+    super(formatMessage(spec.message, args), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SheetpipeError';
     this.code = code;
     this.status = spec.status;

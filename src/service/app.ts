@@ -20,6 +20,8 @@ import { eventsRoute } from './http/events-route.js';
 import { exportsRoutes } from './http/exports-routes.js';
 import { fileRoute } from './http/file-route.js';
 import { healthRoutes, metricsRoute } from './http/health-routes.js';
+import { withSafeRequestLog } from './http/log-safety.js';
+import { warnOpenMetrics } from './http/metrics-exposure.js';
 import { requestMetricsPlugin } from './http/request-metrics.js';
 import { JobFiles } from './jobs/files.js';
 import { isJobQueue, type JobQueue } from './jobs/job-queue.js';
@@ -65,11 +67,13 @@ function withTraceFields(logger: FastifyServerOptions['logger']): FastifyServerO
 
 export async function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const observed = options.observability ?? config.observability.enabled;
+  const logger = withSafeRequestLog(options.logger ?? false);
   const app = Fastify({
-    logger: observed ? withTraceFields(options.logger ?? false) : options.logger ?? false,
+    logger: observed ? withTraceFields(logger) : logger,
     // Requests during shutdown get our own 503 (new work) or a normal answer (status, files).
     return503OnClosing: false,
-    bodyLimit: 1 << 20,
+    // A request body is a report name, parameters and options: limits.bodyBytes (64 KiB) is plenty.
+    bodyLimit: config.limits.bodyBytes,
   });
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
@@ -110,7 +114,8 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     state: { shuttingDown: false },
   };
 
-  await app.register(errorPlugin(config.limits.retryAfterSeconds));
+  await app.register(errorPlugin(config.limits.retryAfterSeconds, config.limits.bodyBytes));
+  warnOpenMetrics(app, config.metricsToken !== undefined);
   await app.register(requestMetricsPlugin(metrics));
   // Before the routes: the plugin learns them in onRoute.
   if (observability !== undefined) await app.register(observability.plugin);
@@ -118,7 +123,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
   await app.register(async (api) => {
-    await api.register(authPlugin(config.tokens));
+    await api.register(authPlugin(config.tokens, config.limits.requestsPerSecond));
     await api.register(exportsRoutes, context);
     await api.register(eventsRoute, context);
     await api.register(fileRoute, context);

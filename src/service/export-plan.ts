@@ -4,6 +4,7 @@ import type { ExportOptions } from '../pipeline/types.js';
 import type { ServiceConfig } from './config/types.js';
 import { fileProperties, restoreTrace, sqlComment } from '../observability/index.js';
 import type { JobRequest } from './jobs/types.js';
+import { withExtension } from './http/filename.js';
 
 export type PlannedExport = Omit<ExportOptions, 'out' | 'signal' | 'onProgress'>;
 
@@ -55,5 +56,7 @@ export function planJobQuery(config: ServiceConfig, request: JobRequest): Planne
 
 /** `Content-Disposition` name: the client's, else `<report>-<id>.<format>` (`<source>-<id>` for ad-hoc SQL). */
 export function downloadName(request: JobRequest, id: string): string {
-  return request.filename ?? `${request.report ?? request.source ?? 'export'}-${id}.${request.format}`;
+  // withExtension again: a record from elsewhere (Redis, an older store) never names xlsx bytes `.csv`.
+  if (request.filename !== null) return withExtension(request.filename, request.format);
+  return `${request.report ?? request.source ?? 'export'}-${id}.${request.format}`;
 }

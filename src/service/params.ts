@@ -4,6 +4,7 @@
  * Values are then bound by the driver (src/sources/params.ts), never interpolated.
  */
 import { SheetpipeError } from '../errors.js';
+import { findParams, type SqlDialect } from '../sources/params.js';
 import type { ParamDeclaration, ParamType, ParamValue, ReportConfig } from './config/types.js';
 
 /** JSON values keep their JSON type; query-string values are text and are parsed by the declared type. */
@@ -102,4 +103,29 @@ function resolveOne(name: string, declaration: ParamDeclaration, value: unknown,
   const coerced = coerceParamValue(declaration.type, value, origin);
   if ('problem' in coerced) throw paramError(name, coerced.problem);
   return coerced.value;
+}
+
+/**
+ * Parameters of an ad-hoc query: each must be a `:name` the query uses (the sources would silently
+ * ignore any other, so a typo would run the query without the intended filter), and a JSON scalar.
+ * `dialect` undefined (a CSV source) uses none.
+ */
+export function resolveAdHocParams(
+  query: string,
+  dialect: SqlDialect | undefined,
+  input: Readonly<Record<string, unknown>>,
+): Record<string, ParamValue | null> {
+  const used = new Set(dialect === undefined ? [] : findParams(query, dialect).map((ref) => ref.name));
+  const params: Record<string, ParamValue | null> = {};
+  for (const [name, item] of Object.entries(input)) {
+    if (!used.has(name)) {
+      const list = used.size === 0 ? 'it uses none' : `it uses: ${[...used].join(', ')}`;
+      throw paramError(name, `the query has no :${name} (${list})`);
+    }
+    if (item !== null && typeof item !== 'string' && typeof item !== 'boolean' && !(typeof item === 'number' && Number.isFinite(item))) {
+      throw paramError(name, 'expected a string, number, boolean or null');
+    }
+    params[name] = item;
+  }
+  return params;
 }

@@ -53,7 +53,7 @@ class ScheduledReport {
     const { report, params, format, filename } = this.#schedule;
     try {
       const job = await this.#options.submit({
-        report, source: null, query: null, params, format, filename: filename ?? null, origin: 'schedule', trace: null,
+        report, source: null, query: null, params, format, filename: filename ?? null, origin: 'schedule', owner: null, trace: null,
       });
       this.#options.onRun?.(report, 'enqueued');
       this.#options.log.info({ report, job: job.id }, 'scheduled export enqueued');

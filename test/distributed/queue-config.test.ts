@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { isSheetpipeError } from '../../src/errors.js';
 import { createJobQueue } from '../../src/service/distributed/create-job-queue.js';
 import { loadDistributedConfig } from '../../src/service/distributed/load-config.js';
-import { readQueueConfig, redactedUrl } from '../../src/service/distributed/queue-config.js';
+import { readQueueConfig, redactedUrl, redisExposure } from '../../src/service/distributed/queue-config.js';
 
 /** Asserts a SHEETPIPE_ERR_SERVICE_CONFIG naming `key`. */
 function rejects(raw: unknown, key: string, env: NodeJS.ProcessEnv = {}): void {
@@ -47,6 +47,26 @@ test('bad queue settings are refused naming the key', () => {
   rejects({ type: 'redis', attempts: 0 }, 'queue.attempts');
   rejects({ type: 'redis', attempts: 1.5 }, 'queue.attempts');
   rejects({ type: 'redis', lockDuration: 5 }, 'queue.lockDuration');
+  rejects({ type: 'redis', url: 'redis://h', tls: { caFile: '/x' } }, 'queue.tls');
+  rejects({ type: 'redis', url: 'rediss://h', tls: {} }, 'queue.tls.caFile');
+  rejects({ type: 'redis', url: 'rediss://h', tls: { caFile: '/no/such/ca.pem' } }, 'queue.tls.caFile');
+  rejects({ type: 'redis', url: 'rediss://h', tls: { caFile: '/x', rejectUnauthorized: false } }, 'queue.tls.rejectUnauthorized');
+});
+
+test('tls.caFile is read relative to the config folder; plain or password-less Redis off loopback is flagged', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-qtls-'));
+  try {
+    await writeFile(join(dir, 'ca.pem'), 'PEM TEXT');
+    const config = readQueueConfig({ type: 'redis', url: 'rediss://u:p@redis.internal:6380', tls: { caFile: './ca.pem', servername: 'redis.internal' } }, {}, dir);
+    assert.deepEqual(config.type === 'redis' ? config.tls : undefined, { ca: 'PEM TEXT', servername: 'redis.internal' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  assert.equal(redisExposure('redis://127.0.0.1:6379'), undefined, 'loopback is fine');
+  assert.equal(redisExposure('rediss://u:p@redis.internal:6380'), undefined, 'TLS with a password is fine');
+  assert.match(redisExposure('redis://:p@10.0.0.5:6379') ?? '', /without TLS/);
+  assert.match(redisExposure('rediss://10.0.0.5:6379') ?? '', /without a password/);
+  assert.ok(!(redisExposure('redis://:s3cret@10.0.0.5:6379') ?? '').includes('s3cret'), 'the warning never shows the password');
 });
 
 test('loadDistributedConfig reads the queue key beside the service keys; createJobQueue picks by type', async () => {

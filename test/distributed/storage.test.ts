@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { isSheetpipeError } from '../../src/errors.js';
 import { DirectoryStorage } from '../../src/service/distributed/directory-storage.js';
 import { isStorage } from '../../src/service/distributed/storage.js';
+import { JobFiles } from '../../src/service/jobs/files.js';
+import { storagePath } from '../../src/service/jobs/storage-path.js';
 
 async function withDir(work: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-storage-'));
@@ -69,4 +71,19 @@ test('keys are plain file names, and an unwritable directory is an output error'
     const blocked = new DirectoryStorage(join(dir, 'not-a-dir', 'files'));
     await assert.rejects(blocked.create('x.xlsx'), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'));
   });
+});
+
+test('every storage path stays inside storage: JobFiles (the file route) and the directory storage share one check', () => {
+  const dir = join(tmpdir(), 'sheetpipe-storage-keys');
+  const files = new JobFiles(dir);
+  const id = '3f8e2a1c-0b4d-4c6e-9a7f-1d2e3f4a5b6c';
+  assert.equal(files.pathOf(id, 'xlsx'), join(dir, 'files', `${id}.xlsx`));
+  const tampered = ['x/../../../../etc/hostname', '../../etc/hostname', '/etc/hostname', 'a\u0000b', '..', '.'];
+  for (const format of tampered) {
+    assert.throws(() => files.pathOf(id, format as 'xlsx'), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'), format);
+  }
+  for (const key of [...tampered, `${id}.xlsx/..`, 'a..b', '']) {
+    assert.throws(() => storagePath(dir, key), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'), JSON.stringify(key));
+  }
+  assert.equal(storagePath(dir, `${id}.csv`), join(dir, `${id}.csv`));
 });

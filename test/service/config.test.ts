@@ -83,12 +83,40 @@ test('${ENV} in URLs is expanded; an unset variable names the key and the variab
 
 test('defaults: limits, admission watermarks, server, memory limit from the detected default', () => {
   const config = validateConfig({ sources: { demo: { url: 'sqlite:/tmp/x.db' } } }, base);
-  assert.deepEqual(config.limits, { concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10 });
+  // The input limits (paramLength …) joined `limits` with the security work (docs/security.md).
+  assert.deepEqual(config.limits, {
+    concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10,
+    paramLength: 4096, paramsPerRequest: 64, filenameLength: 128, bodyBytes: 65_536, jobsPerToken: 100, jobsPerReport: 1000,
+    storageMbPerReport: 10_240, requestsPerSecond: 50,
+  });
   assert.equal(config.admission.queueAtPercent, 70);
   assert.equal(config.admission.refuseAtPercent, 85);
   assert.equal(config.server.port, 8080);
   assert.equal(config.storage.dir, '/etc/sheetpipe/exports');
   assert.equal(config.metricsToken, undefined);
+});
+
+test('tokens get a stable owner id: their name, else a digest prefix, never the secret', () => {
+  const config = validateConfig(withReport({ table: 'orders' }, {
+    tokens: [{ token: 'alpha-secret', name: 'alpha', reports: ['r'] }, { token: 'beta-secret', reports: ['*'] }],
+  }), base);
+  assert.equal(config.tokens[0]?.id, 'alpha');
+  assert.match(config.tokens[1]?.id ?? '', /^sha256:[0-9a-f]{12}$/);
+  assert.ok(!config.tokens[1]?.id.includes('beta-secret'));
+  configErrorAt(withReport({ table: 'orders' }, {
+    tokens: [{ token: 'a1', name: 'same', reports: ['r'] }, { token: 'a2', name: 'same', reports: ['r'] }],
+  }), 'tokens[1].name', /used by another token/);
+  configErrorAt(withReport({ table: 'orders' }, { limits: { paramLength: 0 } }), 'limits.paramLength', /at least 1/);
+});
+
+test('a schedule\'s filename gets the format\'s extension; control and bidi characters are refused', () => {
+  const config = validateConfig(withReport({ table: 'orders' }, {
+    schedules: [{ cron: '0 3 * * *', report: 'r', filename: 'nightly.csv' }],
+  }), base);
+  assert.equal(config.schedules[0]?.filename, 'nightly.csv.xlsx');
+  configErrorAt(withReport({ table: 'orders' }, {
+    schedules: [{ cron: '0 3 * * *', report: 'r', filename: 'a\u202Egpj.xlsx' }],
+  }), 'schedules[0].filename', /bidi/);
 });
 
 test('fractional retentionHours and 6-field cron expressions are accepted', () => {

@@ -1,4 +1,5 @@
 /** Validates `schedules`: cron syntax (5 fields, or 6 with seconds), report, parameters, jitter. */
+import { filenameProblem, withExtension } from '../http/filename.js';
 import { Cron } from 'croner';
 import { isSheetpipeError } from '../../errors.js';
 import { resolveReportParams } from '../params.js';
@@ -41,7 +42,14 @@ export function readSchedules(raw: unknown, reports: ReadonlyMap<string, ReportC
       if (!isSheetpipeError(error, 'SHEETPIPE_ERR_SERVICE_PARAM')) throw error;
       throw configError(childPath(childPath(path, 'params'), String(error.details.param)), error.message);
     }
-    const filename = optionalString(object, 'filename', path);
+    const rawFilename = optionalString(object, 'filename', path);
+    // The same rules as a client's filename, the extension matched to the format (http/filename.ts).
+    let filename: string | undefined;
+    if (rawFilename !== undefined) {
+      filename = withExtension(rawFilename, format);
+      const problem = filenameProblem(filename, format, 260);
+      if (problem !== undefined) throw configError(childPath(path, 'filename'), problem);
+    }
     return {
       cron,
       report: reportName,

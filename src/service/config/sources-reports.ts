@@ -75,7 +75,7 @@ function readParams(raw: unknown, path: string): Map<string, ParamDeclaration> {
   return params;
 }
 
-/** The SQL dialect of a source URL; undefined for csv: (no SQL). */
+/** The SQL dialect of a source URL (undefined: CSV, which takes no query parameters). */
 export function dialectOf(url: string): SqlDialect | undefined {
   if (url.startsWith('sqlite:')) return 'sqlite';
   if (/^postgres(ql)?:/.test(url)) return 'postgres';

@@ -36,6 +36,11 @@ export interface ReportConfig {
 
 export interface TokenConfig {
   readonly token: string;
+  /**
+   * Who owns the jobs this token creates: the config's `name`, else `sha256:` and the first 12 hex digits of
+   * the token's SHA-256 (stable across restarts and reordering; never the secret itself).
+   */
+  readonly id: string;
   /** True for `"*"`: every report, ad-hoc SQL and `/debug/*`. */
   readonly allReports: boolean;
   readonly reports: ReadonlySet<string>;
@@ -57,6 +62,26 @@ export interface LimitsConfig {
    * workers; Linux), so small requests win the CPU while exports run. 0 leaves them at the service's.
    */
   readonly exportNice: number;
+}
+
+/** The `limits` that bound what clients may send and keep (docs/security.md). */
+export interface InputLimitsConfig {
+  /** Characters in one string parameter (4096). */
+  readonly paramLength: number;
+  /** Parameters in one request (64). */
+  readonly paramsPerRequest: number;
+  /** Characters in a requested file name, its extension included (128). */
+  readonly filenameLength: number;
+  /** Bytes of a request body (65536); more is a 413. */
+  readonly bodyBytes: number;
+  /** Unfinished and kept jobs per token (100). */
+  readonly jobsPerToken: number;
+  /** Unfinished and kept jobs per report (1000). */
+  readonly jobsPerReport: number;
+  /** Bytes of finished files kept per report (10 GiB, as MB: 10240). */
+  readonly storageMbPerReport: number;
+  /** Requests per token per second on the API routes (50); more is a 429. */
+  readonly requestsPerSecond: number;
 }
 
 export interface AdmissionConfig {
@@ -107,7 +132,7 @@ export interface ServiceConfig {
   readonly sources: ReadonlyMap<string, SourceConfig>;
   readonly reports: ReadonlyMap<string, ReportConfig>;
   readonly tokens: readonly TokenConfig[];
-  readonly limits: LimitsConfig;
+  readonly limits: LimitsConfig & InputLimitsConfig;
   readonly admission: AdmissionConfig;
   readonly storage: StorageConfig;
   readonly schedules: readonly ScheduleConfig[];

@@ -2,8 +2,9 @@
  * Turns the parsed JSON of a config file into a ServiceConfig: every key checked (errors name
  * it), `${ENV}` expanded in URLs, relative paths resolved against the config file's folder.
  */
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { AdmissionConfig, LimitsConfig, ObservabilityConfig, ServiceConfig, ServerConfig, StorageConfig, TokenConfig } from './types.js';
+import type { AdmissionConfig, InputLimitsConfig, LimitsConfig, ObservabilityConfig, ServiceConfig, ServerConfig, StorageConfig, TokenConfig } from './types.js';
 import { readReports, readSources } from './sources-reports.js';
 import { readSchedules } from './schedules.js';
 import { readQueueConfig } from '../distributed/queue-config.js';
@@ -35,28 +36,37 @@ function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv): string 
 
 function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.ProcessEnv): TokenConfig[] {
   const seen = new Set<string>();
+  const ids = new Set<string>();
   return expectArray(raw ?? [], 'tokens').map((value, index) => {
     const path = childPath('tokens', index);
     const object = expectObject(value, path);
     rejectUnknownKeys(object, ['token', 'tokenEnv', 'reports', 'name'], path);
-    optionalString(object, 'name', path);
+    const name = optionalString(object, 'name', path);
     const token = readSecret(object, path, env);
     if (token === undefined) throw configError(path, 'give token or tokenEnv');
     if (seen.has(token)) throw configError(path, 'the same token is listed twice');
     seen.add(token);
+    const id = name ?? `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+    if (ids.has(id)) throw configError(childPath(path, 'name'), `the name ${JSON.stringify(id)} is used by another token`);
+    ids.add(id);
     const reports = expectArray(object.reports, childPath(path, 'reports')).map((name, at) => {
       const itemPath = childPath(childPath(path, 'reports'), at);
       if (typeof name !== 'string') throw configError(itemPath, 'expected a report name or "*"');
       if (name !== '*' && !reportNames.has(name)) throw configError(itemPath, `no report named ${JSON.stringify(name)} in reports`);
       return name;
     });
-    return { token, allReports: reports.includes('*'), reports: new Set(reports.filter((name) => name !== '*')) };
+    return { token, id, allReports: reports.includes('*'), reports: new Set(reports.filter((name) => name !== '*')) };
   });
 }
 
-function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
+function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig & InputLimitsConfig {
   const object = expectObject(raw ?? {}, 'limits');
-  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice'], 'limits');
+  rejectUnknownKeys(object, [
+    'concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice',
+    'paramLength', 'paramsPerRequest', 'filenameLength', 'bodyBytes', 'jobsPerToken', 'jobsPerReport', 'storageMbPerReport', 'requestsPerSecond',
+  ], 'limits');
+  const count = (key: string, fallback: number, max = 1_000_000_000): number =>
+    optionalNumber(object, key, 'limits', { integer: true, min: 1, max }) ?? fallback;
   return {
     concurrentExports: optionalNumber(object, 'concurrentExports', 'limits', { integer: true, min: 1, max: 1024 }) ?? 2,
     queueLength: optionalNumber(object, 'queueLength', 'limits', { integer: true, min: 0 }) ?? 100,
@@ -64,6 +74,15 @@ function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
     retryAfterSeconds: optionalNumber(object, 'retryAfterSeconds', 'limits', { integer: true, min: 1 }) ?? 5,
     downloadWaitSeconds: optionalNumber(object, 'downloadWaitSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
     exportNice: optionalNumber(object, 'exportNice', 'limits', { integer: true, min: 0, max: 19 }) ?? 10,
+    // The security defaults (docs/security.md): small enough that a flood of requests cannot fill memory or storage.
+    paramLength: count('paramLength', 4096),
+    paramsPerRequest: count('paramsPerRequest', 64),
+    filenameLength: count('filenameLength', 128, 255),
+    bodyBytes: count('bodyBytes', 65_536, 1 << 24),
+    jobsPerToken: count('jobsPerToken', 100),
+    jobsPerReport: count('jobsPerReport', 1000),
+    storageMbPerReport: optionalNumber(object, 'storageMbPerReport', 'limits', { above: 0 }) ?? 10_240,
+    requestsPerSecond: optionalNumber(object, 'requestsPerSecond', 'limits', { above: 0 }) ?? 50,
   };
 }
 
@@ -138,7 +157,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): ServiceC
     observability: readObservability(root.observability, options.baseDir, storage),
     schedules: readSchedules(root.schedules, reports),
     server: readServer(root.server),
-    queue: readQueueConfig(root.queue, env),
+    queue: readQueueConfig(root.queue, env, options.baseDir),
     ...(metricsToken === undefined ? {} : { metricsToken }),
   };
 }

@@ -10,7 +10,7 @@ import type { QueueParts } from '../app.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { ServiceLogger } from '../jobs/runner.js';
-import type { QueueConfig } from './queue-config.js';
+import { redisExposure, type QueueConfig } from './queue-config.js';
 import { RedisJobQueue } from './redis-queue.js';
 import { stderrLogger } from './stderr-logger.js';
 import { defaultStorage } from './worker.js';
@@ -20,13 +20,17 @@ export type QueueFactory = (parts: QueueParts & { readonly log?: ServiceLogger }
 export function createJobQueue(config: ServiceConfig & { readonly queue?: QueueConfig }): QueueFactory | undefined {
   const queue = config.queue;
   if (queue === undefined || queue.type === 'embedded') return undefined;
-  return (parts) =>
-    new RedisJobQueue({
+  return (parts) => {
+    const log = parts.log ?? stderrLogger();
+    const exposure = redisExposure(queue.url);
+    if (exposure !== undefined) log.warn({}, exposure);
+    return new RedisJobQueue({
       config: queue,
       storage: defaultStorage(config),
       queueLength: config.limits.queueLength,
       retentionMs: config.storage.retentionHours * 3_600_000,
-      log: parts.log ?? stderrLogger(),
+      log,
       onFinished: parts.onFinished,
     });
+  };
 }

@@ -12,10 +12,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { SheetpipeError } from '../../errors.js';
+import { storagePath } from '../jobs/storage-path.js';
 import type { Storage, StorageUpload } from './storage.js';
-
-/** Keys name a file in the directory, never a path out of it. */
-const KEY = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 function outputError(target: string, error: unknown): SheetpipeError {
   return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [target, (error as Error).message ?? String(error)], { cause: error });
@@ -98,8 +96,8 @@ export class DirectoryStorage implements Storage {
     await rm(this.#path(key), { force: true });
   }
 
+  /** Keys name a file in the directory, never a path out of it. */
   #path(key: string): string {
-    if (!KEY.test(key)) throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [key, 'a storage key is a plain file name']);
-    return join(this.dir, key);
+    return storagePath(this.dir, key);
   }
 }

@@ -11,6 +11,7 @@
 import type { Job, JobState } from 'bullmq';
 import { SheetpipeError, isSheetpipeError } from '../../errors.js';
 import type { JobError, JobRecord, JobRequest, JobStatus } from '../jobs/types.js';
+import { checkedRecord } from './record-check.js';
 
 export interface ExportJobData {
   /** As the API accepted it, with its trace context (`request.trace`) for the worker's SQL comment and file properties. */
@@ -91,13 +92,17 @@ function isProgress(value: unknown): value is ExportJobProgress {
   return typeof value === 'object' && value !== null && typeof (value as ExportJobProgress).rows === 'number';
 }
 
+/** @throws SheetpipeError SHEETPIPE_ERR_DISTRIBUTED_BAD_RECORD when what Redis holds is not a sound record (record-check.ts). */
 export function recordOf(job: ExportJob, state: JobState | 'unknown'): DistributedJobRecord {
+  if (typeof job.data !== 'object' || job.data === null || typeof job.data.request !== 'object' || job.data.request === null) {
+    throw new SheetpipeError('SHEETPIPE_ERR_DISTRIBUTED_BAD_RECORD', [String(job.id), 'it carries no request']);
+  }
   const error = state === 'failed' ? decodeFailure(job.failedReason) : null;
   const status = statusOf(state, error);
   const progress = isProgress(job.progress) ? job.progress : { rows: 0, bytes: 0 };
   const result = status === 'succeeded' ? job.returnvalue : undefined;
   const queued = status === 'queued';
-  return {
+  return checkedRecord({
     ...job.data.request,
     id: job.id as string,
     status,
@@ -108,5 +113,5 @@ export function recordOf(job: ExportJob, state: JobState | 'unknown'): Distribut
     finishedAt: status === 'running' || queued ? null : (job.finishedOn ?? null),
     error,
     worker: queued ? null : (job.processedBy ?? null),
-  };
+  }, job.id as string);
 }

@@ -28,5 +28,5 @@ export async function loadDistributedConfig(file: string, env: NodeJS.ProcessEnv
   }
   const { queue, ...rest } = expectObject(raw, '');
   const service = validateConfig(rest, { baseDir: dirname(path), file: path, env, defaultMemoryLimitMb: await defaultMemoryLimitMb() });
-  return { ...service, queue: readQueueConfig(queue, env) };
+  return { ...service, queue: readQueueConfig(queue, env, dirname(path)) };
 }

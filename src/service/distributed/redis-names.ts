@@ -13,6 +13,9 @@ export interface RedisNames {
   cancelKey(id: string): string;
   /** The record of a job cancelled while it waited (the BullMQ job itself is removed). */
   tombstoneKey(id: string): string;
+  /** Export ids per owner and per report, for the per-token and per-report limits (usage-index.ts). */
+  ownerSet(owner: string): string;
+  reportSet(report: string): string;
 }
 
 export function redisNames(prefix: string): RedisNames {
@@ -21,6 +24,8 @@ export function redisNames(prefix: string): RedisNames {
     cancelChannel: `${base}:cancel`,
     cancelKey: (id) => `${base}:cancel:${id}`,
     tombstoneKey: (id) => `${base}:canceled:${id}`,
+    ownerSet: (owner) => `${base}:owner:${owner}`,
+    reportSet: (report) => `${base}:report:${report}`,
   };
 }
 
@@ -34,6 +39,8 @@ export function connectionOptions(config: RedisQueueConfig, failFast: boolean): 
     url: config.url,
     retryStrategy: (times: number) => Math.min(times * 250, 2000),
     maxRetriesPerRequest: failFast ? 3 : null,
+    // rediss:// alone makes ioredis use TLS with the system CAs; a private CA replaces them (never unchecked).
+    ...(config.tls === undefined ? {} : { tls: { ca: config.tls.ca, ...(config.tls.servername === undefined ? {} : { servername: config.tls.servername }) } }),
   };
 }
 

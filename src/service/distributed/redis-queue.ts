@@ -9,15 +9,17 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobState } from 'bullmq';
 import { Redis } from 'ioredis';
 import { SheetpipeError } from '../../errors.js';
-import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobQueue, QueueUsage } from '../jobs/job-queue.js';
 import { RetentionSweeper } from '../jobs/retention.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { isFinished, type JobEvent, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from '../jobs/types.js';
 import { CancelBus } from './cancel-bus.js';
 import { jobErrorOf, recordOf, type DistributedJobRecord, type ExportJob, type ExportJobData, type ExportJobProgress, type ExportJobResult } from './job-data.js';
 import type { RedisQueueConfig } from './queue-config.js';
+import { checkedRecord } from './record-check.js';
 import { QUEUE_NAME, connectionOptions, redisError, redisNames, type RedisNames } from './redis-names.js';
 import { outputKey, type Storage } from './storage.js';
+import { UsageIndex } from './usage-index.js';
 
 export interface RedisJobQueueOptions {
   readonly config: RedisQueueConfig;
@@ -48,6 +50,7 @@ export class RedisJobQueue implements JobQueue {
   /** Woken on any event about a job (a cancel waiting for its worker's answer). */
   readonly #wakers = new Map<string, Set<() => void>>();
   readonly #sweeper: RetentionSweeper;
+  readonly #usage: UsageIndex;
   #counts: QueueCounts = { waiting: 0, running: 0 };
   #countsTimer: NodeJS.Timeout | undefined;
   #closing = false;
@@ -61,6 +64,7 @@ export class RedisJobQueue implements JobQueue {
     this.#events = new QueueEvents(QUEUE_NAME, { connection: connectionOptions(config, false), prefix: config.prefix, autorun: false });
     this.#commands = new Redis(config.url, connection);
     this.#cancels = new CancelBus(config, this.#commands);
+    this.#usage = new UsageIndex(this.#commands, { ...this.#names, jobKey: (id) => this.#queue.toKey(id) });
     // Redis being away is logged, not fatal: every client reconnects by itself.
     const onError = (error: Error): void => log.warn({ err: error }, 'redis connection problem');
     this.#queue.on('error', onError);
@@ -101,7 +105,13 @@ export class RedisJobQueue implements JobQueue {
       }),
     );
     this.#counts = { ...this.#counts, waiting: this.#counts.waiting + 1 };
+    await this.#redis(() => this.#usage.add(id, request.owner, request.report, data.createdAt));
     return recordOf(job, 'waiting');
+  }
+
+  /** For limits.jobsPerToken / jobsPerReport / storageMbPerReport (http/quota.ts). */
+  async usage(owner: string | null, report: string | null): Promise<QueueUsage> {
+    return this.#redis(() => this.#usage.usage(owner, report));
   }
 
   async get(id: string): Promise<DistributedJobRecord | undefined> {
@@ -160,6 +170,7 @@ export class RedisJobQueue implements JobQueue {
       await this.#options.storage.remove(outputKey(id, record.format));
       await found?.job.remove();
       await this.#commands.del(this.#names.tombstoneKey(id), this.#names.cancelKey(id));
+      await this.#usage.remove(id, record.owner, record.report);
       return record;
     });
   }
@@ -205,7 +216,14 @@ export class RedisJobQueue implements JobQueue {
 
   async #tombstone(id: string): Promise<DistributedJobRecord | undefined> {
     const text = await this.#commands.get(this.#names.tombstoneKey(id));
-    return text === null ? undefined : (JSON.parse(text) as DistributedJobRecord);
+    if (text === null) return undefined;
+    let record: DistributedJobRecord;
+    try {
+      record = JSON.parse(text) as DistributedJobRecord;
+    } catch {
+      throw new SheetpipeError('SHEETPIPE_ERR_DISTRIBUTED_BAD_RECORD', [id, 'its tombstone is not JSON']);
+    }
+    return checkedRecord(record, id);
   }
 
   async #waitingCount(): Promise<number> {

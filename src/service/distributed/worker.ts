@@ -27,7 +27,7 @@ import { CancelBus } from './cancel-bus.js';
 import { DirectoryStorage } from './directory-storage.js';
 import { ABORT_CANCEL, ABORT_SHUTDOWN, exportProcessor } from './export-job.js';
 import type { ExportJobData, ExportJobResult } from './job-data.js';
-import type { QueueConfig, RedisQueueConfig } from './queue-config.js';
+import { redisExposure, type QueueConfig, type RedisQueueConfig } from './queue-config.js';
 import { QUEUE_NAME, connectionOptions } from './redis-names.js';
 import { stderrLogger } from './stderr-logger.js';
 
@@ -63,6 +63,8 @@ export async function runWorker(config: ServiceConfig & { readonly queue?: Queue
   const storage = defaultStorage(config);
   const log = options.log ?? stderrLogger();
   const name = options.name ?? `${hostname()}:${process.pid}`;
+  const exposure = redisExposure(queue.url);
+  if (exposure !== undefined) log.warn({ worker: name }, exposure);
   const commands = new Redis(queue.url, connectionOptions(queue, false));
   const cancels = new CancelBus(queue, commands);
   const onError = (error: Error): void => log.warn({ err: error, worker: name }, 'redis connection problem');

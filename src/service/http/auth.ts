@@ -7,9 +7,12 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SheetpipeError } from '../../errors.js';
 import type { TokenConfig } from '../config/types.js';
 import { skipOverride } from './errors.js';
+import { RateLimiter } from './rate-limit.js';
 
 export interface Principal {
-  /** True for a token whose reports include `"*"` (ad-hoc SQL, /debug/*). */
+  /** The token's id (its config `name`, else a digest prefix): the owner of the jobs it creates. */
+  readonly id: string;
+  /** True for a token whose reports include `"*"` (ad-hoc SQL, /debug/*, every job). */
   readonly allReports: boolean;
   mayUse(report: string): boolean;
 }
@@ -25,12 +28,14 @@ function digest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function principalOf(token: TokenConfig): Principal {
-  return { allReports: token.allReports, mayUse: (report) => token.allReports || token.reports.has(report) };
+type VerifiedToken = Pick<TokenConfig, 'token' | 'allReports' | 'reports'> & { readonly id?: string };
+
+function principalOf(token: VerifiedToken): Principal {
+  return { id: token.id ?? 'metrics', allReports: token.allReports, mayUse: (report) => token.allReports || token.reports.has(report) };
 }
 
 /** Answers the principal for an `Authorization` header, or undefined when it is missing or unknown. */
-export function tokenVerifier(tokens: readonly TokenConfig[]): (header: string | undefined) => Principal | undefined {
+export function tokenVerifier(tokens: readonly VerifiedToken[]): (header: string | undefined) => Principal | undefined {
   const byDigest = new Map(tokens.map((token) => [digest(token.token), principalOf(token)]));
   return (header) => {
     const match = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
@@ -38,9 +43,10 @@ export function tokenVerifier(tokens: readonly TokenConfig[]): (header: string |
   };
 }
 
-/** Adds the token check to every route of the scope it is registered in. */
-export function authPlugin(tokens: readonly TokenConfig[]): FastifyPluginAsync {
+/** Adds the token check (and the token's request rate limit) to every route of the scope it is registered in. */
+export function authPlugin(tokens: readonly TokenConfig[], requestsPerSecond: number): FastifyPluginAsync {
   const verify = tokenVerifier(tokens);
+  const rate = new RateLimiter(requestsPerSecond);
   return skipOverride(async (app) => {
     app.decorateRequest('principal', null);
     // Callback style: an async hook costs promises on every request.
@@ -48,6 +54,7 @@ export function authPlugin(tokens: readonly TokenConfig[]): FastifyPluginAsync {
       const principal = verify(request.headers.authorization);
       if (!principal) return done(new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED'));
       request.principal = principal;
+      if (!rate.take(principal.id)) return done(new SheetpipeError('SHEETPIPE_ERR_SERVICE_RATE_LIMITED', [requestsPerSecond]));
       done();
     });
   });

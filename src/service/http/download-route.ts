@@ -109,8 +109,9 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
         metrics.recordExport('succeeded', performance.now() - started, result.rows, result.bytes);
       } catch (error) {
         metrics.recordExport(controller.signal.aborted ? 'canceled' : 'failed', performance.now() - started, rows, 0);
+        // Logged in full under the trace id; the client's JSON answer (writeRawError) carries that id.
         if (!controller.signal.aborted) request.log.warn({ err: error, report: job.report, ...requestLogFields(request) }, 'direct download failed');
-        if (!response.headersSent && !response.destroyed) writeRawError(response, error, config.limits.retryAfterSeconds);
+        if (!response.headersSent && !response.destroyed) writeRawError(request, response, error, config.limits.retryAfterSeconds);
         else response.destroy();
       } finally {
         release();

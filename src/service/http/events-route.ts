@@ -7,9 +7,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { markFirstByte } from '../../observability/request-hooks.js';
 import type { ServiceContext } from '../context.js';
-import { isFinished, jobView, type JobEvent, type JobRecord } from '../jobs/types.js';
+import { isFinished, type JobEvent, type JobRecord } from '../jobs/types.js';
 import { echoedTraceparent } from '../observability.js';
 import { findJob } from './job-access.js';
+import { publicJobView } from './job-view.js';
 
 /** A comment line every 15 s keeps proxies from closing an idle stream. */
 const KEEP_ALIVE_MS = 15_000;
@@ -24,10 +25,10 @@ function progressOf(job: JobRecord): JobEvent {
 }
 
 export const eventsRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { queue, streams } = context;
+  const { queue, streams, config } = context;
 
   app.get<{ Params: { id: string } }>('/v1/exports/:id/events', async (request, reply) => {
-    const first = await findJob(queue, request, request.params.id);
+    const first = await findJob(queue, request, request.params.id, config);
     const response = reply.raw;
     reply.hijack();
     const traceparent = echoedTraceparent(request);
@@ -52,7 +53,7 @@ export const eventsRoute: FastifyPluginAsync<ServiceContext> = async (app, conte
         writeEvent(response, 'progress', { rows: event.rows, bytes: event.bytes, rowsPerSecond: event.rowsPerSecond });
         return;
       }
-      writeEvent(response, 'end', jobView(event.job));
+      writeEvent(response, 'end', publicJobView(event.job, config, request.principal));
       close();
     };
     // Subscribe before reading the state again, so an end between the two reads is not missed.

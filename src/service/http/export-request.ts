@@ -2,10 +2,11 @@
 import type { FastifyRequest } from 'fastify';
 import { SheetpipeError } from '../../errors.js';
 import type { ExportFormat } from '../../pipeline/types.js';
-import type { ParamValue, ReportConfig, ServiceConfig } from '../config/types.js';
+import type { InputLimitsConfig, ReportConfig, ServiceConfig } from '../config/types.js';
+import { readFilename } from './filename.js';
 import { RESERVED_QUERY_KEYS, dialectOf } from '../config/sources-reports.js';
 import { assertReadOnlySql } from '../../sources/read-only-sql.js';
-import { resolveReportParams } from '../params.js';
+import { resolveAdHocParams, resolveReportParams } from '../params.js';
 import type { JobRequest, JobTrace } from '../jobs/types.js';
 import { serializeTrace } from '../../observability/index.js';
 import { requireAllReports, requireReport } from './auth.js';
@@ -22,14 +23,24 @@ function readFormat(value: unknown, where: string): ExportFormat {
   throw badRequest(`${where} must be "xlsx" or "csv", got ${JSON.stringify(value)}`);
 }
 
-/** A name for Content-Disposition: no path separators or control characters. */
-function readFilename(value: unknown, where: string): string | null {
-  if (value === undefined) return null;
-  // eslint-disable-next-line no-control-regex
-  if (typeof value !== 'string' || value.length === 0 || value.length > 255 || /[\u0000-\u001f\u007f/\\]/.test(value)) {
-    throw badRequest(`${where} must be a file name of 1 to 255 characters without / \\ or control characters`);
+/**
+ * limits.paramsPerRequest and limits.paramLength, checked before anything is coerced or stored: a 1 MB
+ * string is refused here, not kept in the job store for the retention period.
+ * @throws SheetpipeError SHEETPIPE_ERR_SERVICE_LIMIT naming the limit (and the parameter).
+ */
+function checkParamSizes(limits: InputLimitsConfig, params: Readonly<Record<string, unknown>>): void {
+  const names = Object.keys(params);
+  if (names.length > limits.paramsPerRequest) {
+    throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_LIMIT', [`${names.length} parameters`, 'paramsPerRequest', limits.paramsPerRequest]);
   }
-  return value;
+  for (const name of names) {
+    const value = params[name];
+    const values = Array.isArray(value) ? value : [value];
+    if (name.length > limits.paramLength || values.some((item) => typeof item === 'string' && item.length > limits.paramLength)) {
+      const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+      throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_LIMIT', [`parameter ${shown}`, 'paramLength', limits.paramLength], { details: { param: shown } });
+    }
+  }
 }
 
 /** The request's trace context (set by the observability plugin; null when it is off). */
@@ -46,17 +57,6 @@ function findReport(config: ServiceConfig, request: FastifyRequest, name: string
   return report;
 }
 
-function adHocParams(value: unknown): Record<string, ParamValue | null> {
-  const params: Record<string, ParamValue | null> = {};
-  for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
-    if (item !== null && typeof item !== 'string' && typeof item !== 'boolean' && !(typeof item === 'number' && Number.isFinite(item))) {
-      throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_PARAM', [name, 'expected a string, number, boolean or null'], { details: { param: name } });
-    }
-    params[name] = item;
-  }
-  return params;
-}
-
 /** `POST /v1/exports` body: `{ report, params, format, filename }`, or `{ source, query, … }` for ad-hoc SQL. */
 export function readExportBody(config: ServiceConfig, request: FastifyRequest): JobRequest {
   const body = request.body;
@@ -66,22 +66,27 @@ export function readExportBody(config: ServiceConfig, request: FastifyRequest): 
   if (unknown !== undefined) throw badRequest(`unknown field ${unknown} (allowed: ${BODY_KEYS.join(', ')})`);
   const params = fields.params ?? {};
   if (typeof params !== 'object' || params === null || Array.isArray(params)) throw badRequest('params must be a JSON object');
+  checkParamSizes(config.limits, params as Record<string, unknown>);
   const format = readFormat(fields.format, 'format');
-  const filename = readFilename(fields.filename, 'filename');
+  const filename = readFilename(fields.filename, format, config.limits.filenameLength, 'filename');
+  const owner = request.principal?.id ?? null;
   if (typeof fields.report === 'string' && fields.source === undefined && fields.query === undefined) {
     const report = findReport(config, request, fields.report);
+    request.sheetpipeSource = report.source;
     const resolved = resolveReportParams(report, params as Record<string, unknown>, 'json');
-    return { report: report.name, source: null, query: null, params: resolved, format, filename, origin: 'api', trace: traceOf(request) };
+    return { report: report.name, source: null, query: null, params: resolved, format, filename, origin: 'api', owner, trace: traceOf(request) };
   }
   if (fields.report === undefined && typeof fields.source === 'string' && typeof fields.query === 'string' && fields.query.trim() !== '') {
     requireAllReports(request, 'ad-hoc SQL');
     const source = config.sources.get(fields.source);
     if (!source) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['source', fields.source]);
     if (!source.adHocSql) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_AD_HOC_SQL', [source.name]);
+    request.sheetpipeSource = source.name;
     // Refused with 400 before a job exists; the source checks again (and asks the server) when it runs.
     const dialect = dialectOf(source.url);
     if (dialect !== undefined) assertReadOnlySql(fields.query, dialect);
-    return { report: null, source: source.name, query: fields.query, params: adHocParams(params), format, filename, origin: 'api', trace: traceOf(request) };
+    const declared = resolveAdHocParams(fields.query, dialect, params as Record<string, unknown>);
+    return { report: null, source: source.name, query: fields.query, params: declared, format, filename, origin: 'api', owner, trace: traceOf(request) };
   }
   throw badRequest('give "report" (a report name), or "source" and "query" for ad-hoc SQL');
 }
@@ -96,8 +101,11 @@ export function readDownloadQuery(config: ServiceConfig, request: FastifyRequest
     options[key] = query[key];
     delete query[key];
   }
+  checkParamSizes(config.limits, query);
   const format = readFormat(options.format, 'query option format');
-  const filename = readFilename(options.filename, 'query option filename');
+  const filename = readFilename(options.filename, format, config.limits.filenameLength, 'query option filename');
+  request.sheetpipeSource = report.source;
   const params = resolveReportParams(report, query, 'query');
-  return { report: report.name, source: null, query: null, params, format, filename, origin: 'api', trace: traceOf(request) };
+  const owner = request.principal?.id ?? null;
+  return { report: report.name, source: null, query: null, params, format, filename, origin: 'api', owner, trace: traceOf(request) };
 }

@@ -11,19 +11,22 @@ import type { ServiceContext } from '../context.js';
 import { downloadName } from '../export-plan.js';
 import { isFinished } from '../jobs/types.js';
 import { findJob } from './job-access.js';
+import { publicError } from './public-errors.js';
 import { CONTENT_TYPES, contentDisposition, parseRange } from './range.js';
 
 export const fileRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { queue, files } = context;
+  const { queue, files, config } = context;
 
   // sheetpipeStreams: the latency record gets the time to first byte of the file.
   app.get<{ Params: { id: string } }>('/v1/exports/:id/file', { config: { sheetpipeStreams: true } }, async (request, reply) => {
-    const job = await findJob(queue, request, request.params.id);
+    const job = await findJob(queue, request, request.params.id, config);
     if (!isFinished(job.status)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FINISHED', [job.id, job.status]);
     if (job.status !== 'succeeded') {
-      const cause = job.error ?? { code: 'SHEETPIPE_ERR_PIPELINE_CANCELED', message: job.status };
+      // The client's version of the job's error, in the message as in `cause`.
+      const cause = publicError(job.error ?? { code: 'SHEETPIPE_ERR_PIPELINE_CANCELED', message: job.status }, request.sheetpipeSource);
       throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_GONE', [job.id, job.status, cause.message], { details: { cause } });
     }
+    // pathOf refuses any id/format that would resolve outside storage (storage-path.ts).
     const path = files.pathOf(job.id, job.format);
     const info = await stat(path).catch(() => undefined);
     // Swept by retention between the lookup and now.

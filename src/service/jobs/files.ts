@@ -5,6 +5,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExportFormat } from '../../pipeline/types.js';
+import { storagePath } from './storage-path.js';
 
 /** `abc.xlsx` and `.abc.xlsx.1f2e.tmp` both belong to job `abc`. */
 function jobIdOf(name: string): string {
@@ -23,8 +24,9 @@ export class JobFiles {
     await mkdir(this.dir, { recursive: true });
   }
 
+  /** @throws SheetpipeError SHEETPIPE_ERR_PIPELINE_OUTPUT when id or format would lead out of the folder (storage-path.ts). */
   pathOf(id: string, format: ExportFormat): string {
-    return join(this.dir, `${id}.${format}`);
+    return storagePath(this.dir, `${id}.${format}`);
   }
 
   /** Removes a job's file and any temp file an interrupted writer left. */

@@ -6,6 +6,14 @@
  */
 import type { JobListener, JobRecord, JobRequest, QueueCounts } from './types.js';
 
+export interface QueueUsage {
+  /** Jobs of the owner (0 for owner null). */
+  readonly ownerJobs: number;
+  readonly reportJobs: number;
+  /** Bytes of the report's finished files. */
+  readonly reportBytes: number;
+}
+
 export interface JobQueue {
   /** Restores persisted jobs (re-queues waiting ones, fails interrupted ones) and starts dispatching. */
   start(): Promise<void>;
@@ -26,6 +34,11 @@ export interface JobQueue {
   /** Progress and end events of one job; returns the unsubscribe function. */
   subscribe(id: string, listener: JobListener): () => void;
   counts(): QueueCounts;
+  /**
+   * Optional: what is kept (jobs of any status, bytes of finished files) for an owner and a report, for
+   * the per-token and per-report limits (http/quota.ts). Queues without it are not limited there.
+   */
+  usage?(owner: string | null, report: string | null): Promise<QueueUsage>;
   /** Stops dispatching; running jobs get `graceMs` to finish, then are cancelled. Waiting jobs stay queued. */
   close(graceMs: number): Promise<void>;
 }

@@ -31,10 +31,14 @@ create table if not exists jobs (
 create index if not exists jobs_status on jobs(status);
 `;
 
+/** Added for job ownership (docs/security.md); stores from before it get the column, their jobs no owner. */
+const OWNER_COLUMN = 'alter table jobs add column owner text';
+
 interface Row {
   id: string; report: string | null; source: string | null; query: string | null; params: string; format: string;
   filename: string | null; origin: string; trace: string | null; status: string; rows: number; bytes: number; created_at: number;
   started_at: number | null; finished_at: number | null; error_code: string | null; error_message: string | null;
+  owner: string | null;
 }
 
 function toRecord(row: Row): JobRecord {
@@ -47,6 +51,7 @@ function toRecord(row: Row): JobRecord {
     format: row.format as JobRecord['format'],
     filename: row.filename,
     origin: row.origin as JobRecord['origin'],
+    owner: row.owner ?? null,
     trace: row.trace === null ? null : (JSON.parse(row.trace) as JobRecord['trace']),
     status: row.status as JobStatus,
     rows: row.rows,
@@ -80,9 +85,11 @@ export class JobStore {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    const columns = this.#db.prepare('pragma table_info(jobs)').all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'owner')) this.#db.exec(OWNER_COLUMN);
     this.#insert = this.#db.prepare(`insert into jobs
-      (id, report, source, query, params, format, filename, origin, trace, status, rows, bytes, created_at, started_at, finished_at, error_code, error_message)
-      values (@id, @report, @source, @query, @params, @format, @filename, @origin, @trace, @status, @rows, @bytes, @createdAt, @startedAt, @finishedAt, @errorCode, @errorMessage)`);
+      (id, report, source, query, params, format, filename, origin, trace, status, rows, bytes, created_at, started_at, finished_at, error_code, error_message, owner)
+      values (@id, @report, @source, @query, @params, @format, @filename, @origin, @trace, @status, @rows, @bytes, @createdAt, @startedAt, @finishedAt, @errorCode, @errorMessage, @owner)`);
     this.#update = this.#db.prepare(`update jobs set status = @status, rows = @rows, bytes = @bytes,
       started_at = @startedAt, finished_at = @finishedAt, error_code = @errorCode, error_message = @errorMessage where id = @id`);
     this.#delete = this.#db.prepare('delete from jobs where id = ?');
@@ -91,7 +98,7 @@ export class JobStore {
   insert(job: JobRecord): void {
     this.#insert.run({
       ...stateOf(job), report: job.report, source: job.source, query: job.query, params: JSON.stringify(job.params),
-      format: job.format, filename: job.filename, origin: job.origin, createdAt: job.createdAt,
+      format: job.format, filename: job.filename, origin: job.origin, createdAt: job.createdAt, owner: job.owner,
       trace: job.trace === null ? null : JSON.stringify(job.trace),
     });
   }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SheetpipeError, isSheetpipeError } from '../../errors.js';
-import type { JobQueue } from './job-queue.js';
+import type { JobQueue, QueueUsage } from './job-queue.js';
 import type { JobStore } from './job-store.js';
 import type { JobFiles } from './files.js';
 import type { ExportSlots, Release } from './slots.js';
@@ -132,6 +132,21 @@ export class LocalJobQueue implements JobQueue {
 
   counts(): QueueCounts {
     return { waiting: this.#waiting.length, running: this.#running.size };
+  }
+
+  /** For the per-token and per-report limits (http/quota.ts): a scan of the records in memory. */
+  async usage(owner: string | null, report: string | null): Promise<QueueUsage> {
+    let ownerJobs = 0;
+    let reportJobs = 0;
+    let reportBytes = 0;
+    for (const job of this.#jobs.values()) {
+      if (owner !== null && job.owner === owner) ownerJobs++;
+      if (report !== null && job.report === report) {
+        reportJobs++;
+        if (job.status === 'succeeded') reportBytes += job.bytes;
+      }
+    }
+    return { ownerJobs, reportJobs, reportBytes };
   }
 
   async close(graceMs: number): Promise<void> {

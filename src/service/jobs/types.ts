@@ -39,6 +39,11 @@ export interface JobRequest {
   /** Shown in Content-Disposition; default `<report>-<id>.<format>`. */
   readonly filename: string | null;
   readonly origin: 'api' | 'schedule';
+  /**
+   * The id of the token that created the job (TokenConfig.id, never the secret); null for scheduled jobs,
+   * which belong to every token allowed their report. Only the owner and `"*"` tokens see an owned job.
+   */
+  readonly owner: string | null;
   /** Present when the request came with (or was given) a trace context. */
   readonly trace: JobTrace | null;
 }
@@ -94,6 +99,7 @@ export function jobView(job: JobRecord): Record<string, unknown> {
     finishedAt: iso(job.finishedAt),
     error: job.error,
     origin: job.origin,
+    owner: job.owner,
     ...(job.worker === undefined ? {} : { worker: job.worker }),
     traceId: job.trace?.traceId ?? null,
     color: job.trace?.color ?? null,

@@ -1,4 +1,5 @@
 /** Starts the real service on a loopback port from a config object written to a temp folder. */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from '../../../src/service/app.js';
 import { loadConfig } from '../../../src/service/config/load.js';
 import type { ServiceConfig } from '../../../src/service/config/types.js';
+import { assertNoInternals } from './no-internals.js';
 
 export const TOKEN = 'test-token-all';
 export const ORDERS_TOKEN = 'test-token-orders';
@@ -73,7 +75,14 @@ export async function waitForJob(url: string, id: string, done: (job: JobJson) =
 
 export const finished = (job: JobJson): boolean => ['succeeded', 'failed', 'canceled'].includes(job.status);
 
-export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
-  const body = (await response.json()) as { error: { code: string; message: string } };
-  return body.error;
+/**
+ * The error of an error answer, without its `traceId` (checked present). Every error read here is also
+ * checked to show no host, port, user, path or URL (no-internals.ts).
+ */
+export async function errorOf(response: Response): Promise<{ code: string; message: string; [key: string]: unknown }> {
+  const body = (await response.json()) as { error: { code: string; message: string; traceId?: unknown } };
+  assertNoInternals(body);
+  const { traceId, ...error } = body.error;
+  assert.equal(typeof traceId, 'string', `an error answer carries the request's trace id: ${JSON.stringify(body)}`);
+  return error;
 }
