@@ -10,27 +10,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { grantWarnings } from '../../src/sources/role-audit-mysql.js';
+import { PG_URL, withPg } from '../service/helpers/data.js';
 import { runCli } from './run-cli.js';
 
-const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' };
 const id = randomBytes(4).toString('hex');
 const role = `guard_check_${id}`;
 const table = `guard_check_${id}`;
 const fileUser = `guard_file_${id}`;
 let dir: string;
-
-async function withPg<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function withMysql<T>(work: (connection: mysql.Connection) => Promise<T>): Promise<T> {
   const connection = await mysql.createConnection(MYSQL);
