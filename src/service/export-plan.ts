@@ -46,6 +46,7 @@ export function planJobQuery(config: ServiceConfig, request: JobRequest): Planne
       ...(report.timeZone === undefined ? {} : { timeZone: report.timeZone }),
       ...(report.timeoutSeconds === undefined ? {} : { timeoutSeconds: report.timeoutSeconds }),
       ...(report.threads === undefined ? {} : { threads: report.threads }),
+      ...(report.csvRaw === true ? { csv: { raw: true } } : {}),
     };
   }
   const source = request.source === null ? undefined : config.sources.get(request.source);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { isSheetpipeError } from '../../src/errors.js';
 import { loadConfig } from '../../src/service/config/load.js';
 import { validateConfig } from '../../src/service/config/validate.js';
+import { planJobQuery } from '../../src/service/export-plan.js';
 
 /** The exact shape from the issue: operators' tooling generates it, so it must load unchanged. */
 const ISSUE_SHAPE = {
@@ -169,4 +170,15 @@ test(':name inside literals, comments and :: casts is not a parameter (the sourc
     params: { n: { type: 'integer' } },
   }), base);
   assert.deepEqual([...(config.reports.get('r')?.params.keys() ?? [])], ['n']);
+});
+
+test('a report opts out of neutralised CSV text with csv: { raw: true }; the plan passes it to the pipeline', () => {
+  const config = validateConfig(withReport({ table: 'orders', csv: { raw: true } }), base);
+  assert.equal(config.reports.get('r')?.csvRaw, true);
+  const plan = planJobQuery(config, { report: 'r', source: null, query: null, params: {}, format: 'csv', filename: null, origin: 'api', owner: null, trace: null } as never);
+  assert.deepEqual(plan.csv, { raw: true });
+  const safe = validateConfig(withReport({ table: 'orders' }), base);
+  assert.equal(planJobQuery(safe, { report: 'r', source: null, query: null, params: {}, format: 'csv', filename: null, origin: 'api', owner: null, trace: null } as never).csv, undefined);
+  configErrorAt(withReport({ table: 'orders', csv: { raw: 'yes' } }), 'reports.r.csv.raw');
+  configErrorAt(withReport({ table: 'orders', csv: { quote: true } }), 'reports.r.csv.quote', /unknown key/);
 });

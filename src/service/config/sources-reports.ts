@@ -110,7 +110,7 @@ function checkReadOnly(query: string | undefined, source: SourceConfig, path: st
 function readReport(name: string, value: unknown, sources: ReadonlyMap<string, SourceConfig>): ReportConfig {
   const path = childPath('reports', name);
   const object: Json = expectObject(value, path);
-  rejectUnknownKeys(object, ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description'], path);
+  rejectUnknownKeys(object, ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description', 'csv'], path);
   const source = requiredString(object, 'source', path);
   if (!sources.has(source)) throw configError(childPath(path, 'source'), `no source named ${JSON.stringify(source)} in sources`);
   const query = optionalString(object, 'query', path);
@@ -132,7 +132,16 @@ function readReport(name: string, value: unknown, sources: ReadonlyMap<string, S
     ...optionalEntry('timeZone', timeZone),
     ...optionalEntry('timeoutSeconds', optionalNumber(object, 'timeoutSeconds', path, { above: 0 })),
     ...optionalEntry('threads', optionalNumber(object, 'threads', path, { integer: true, min: MIN_THREADS, max: MAX_THREADS })),
+    ...optionalEntry('csvRaw', readCsvOptions(object.csv, childPath(path, 'csv'))),
   };
+}
+
+/** `csv: { raw: true }` opts a report out of neutralising formula-like CSV text (see pipeline/csv-cells.ts). */
+function readCsvOptions(value: unknown, path: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  const object: Json = expectObject(value, path);
+  rejectUnknownKeys(object, ['raw'], path);
+  return optionalBoolean(object, 'raw', path);
 }
 
 export function readReports(raw: unknown, sources: ReadonlyMap<string, SourceConfig>): Map<string, ReportConfig> {

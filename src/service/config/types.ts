@@ -32,6 +32,8 @@ export interface ReportConfig {
   readonly timeZone?: string;
   readonly timeoutSeconds?: number;
   readonly threads?: number;
+  /** `csv: { raw: true }`: CSV text as stored, formula-like cells not neutralised (for machine consumers). */
+  readonly csvRaw?: boolean;
 }
 
 export interface TokenConfig {
