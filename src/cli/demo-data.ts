@@ -13,7 +13,7 @@ import { createDateFormatter } from '../pipeline/date-text.js';
 import { mulberry32 } from '../util/mulberry32.js';
 
 /** Bump when the generated data changes, so old cached databases are rebuilt. */
-const DATA_VERSION = '2';
+const DATA_VERSION = '3';
 /** Rows inserted between event-loop turns, so Ctrl-C can stop a long build. */
 const ROWS_PER_TURN = 20_000;
 const CUSTOMERS = 25_000;
@@ -48,7 +48,7 @@ const SCHEMA = `
     customer_name text not null,
     customer_email text not null,
     country text not null,
-    amount real not null,
+    amount numeric(12, 2) not null,
     currency text not null,
     status text not null,
     ordered_at datetime not null,
