@@ -64,6 +64,9 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_AD_HOC_SQL: { message: 'source %s does not allow ad-hoc SQL', status: 403 },
   SHEETPIPE_ERR_SERVICE_INTERNAL: { message: 'internal error: %s', status: 500 },
   SHEETPIPE_ERR_SERVICE_BUSY: { message: 'all %s export slots are busy; retry later', status: 429 },
+  // service under faults: storage ownership and a full disk
+  SHEETPIPE_ERR_SERVICE_STORAGE_LOCKED: { message: 'storage directory %s is in use by pid %s on host %s (started %s); stop that instance, or remove %s if it is gone', status: 500, exitCode: 2 },
+  SHEETPIPE_ERR_SERVICE_STORAGE_WRITE: { message: 'cannot write to the storage (%s): %s', status: 507 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },

@@ -36,6 +36,7 @@ import { ServiceMetrics } from './metrics.js';
 import { createServiceObservability, traceLogFields } from './observability.js';
 import { SheetpipeError } from '../errors.js';
 import { createJobQueue } from './distributed/create-job-queue.js';
+import { StorageLock } from './storage-lock.js';
 import type { ServiceLogger } from './jobs/runner.js';
 
 /** What a custom JobQueue factory gets: the local runner and the shared limits. */
@@ -75,6 +76,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission);
   let store: JobStore | undefined;
+  let lock: StorageLock | undefined;
   let queue: JobQueue | undefined;
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks });
   const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
@@ -97,6 +99,8 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     queue = createQueue({ config, runner, slots, onFinished, log: app.log });
     if (!isJobQueue(queue)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_CONFIG', ['createQueue', 'did not return a JobQueue']);
   } else {
+    // Before anything in the directory is touched: a second instance must not clean up the first one's files.
+    lock = await StorageLock.acquire(config.storage.dir);
     store = new JobStore(config.storage.dir);
     queue = new LocalJobQueue({
       store, files, runner, slots, gate: admission, onFinished, log: app.log,
@@ -110,11 +114,26 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     state: { shuttingDown: false },
   };
 
+  try {
+    await registerPlugins(app, context, () => {
+      store?.close();
+      return lock?.release();
+    });
+  } catch (error) {
+    store?.close();
+    await lock?.release();
+    throw error;
+  }
+  return app;
+}
+
+async function registerPlugins(app: FastifyInstance, context: ServiceContext, closeStorage: () => Promise<void> | undefined): Promise<void> {
+  const { config, metrics, observability } = context;
   await app.register(errorPlugin(config.limits.retryAfterSeconds));
   await app.register(requestMetricsPlugin(metrics));
   // Before the routes: the plugin learns them in onRoute.
   if (observability !== undefined) await app.register(observability.plugin);
-  await app.register(lifecyclePlugin(context, () => store?.close()));
+  await app.register(lifecyclePlugin(context, closeStorage));
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
   await app.register(async (api) => {
@@ -124,5 +143,4 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     await api.register(fileRoute, context);
     await api.register(downloadRoute, context);
   });
-  return app;
 }
