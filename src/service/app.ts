@@ -74,11 +74,11 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   });
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
-  const admission = new AdmissionController(config.limits, config.admission);
+  const admission = new AdmissionController(config.limits, config.admission, config.storage.dir);
   let store: JobStore | undefined;
   let lock: StorageLock | undefined;
   let queue: JobQueue | undefined;
-  const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks });
+  const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks, diskFree: () => admission.sample().diskFreeBytes });
   const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
   // Exports run in worker threads unless the caller supplies its own export function (then in-process).
   const inProcess = options.runExport;

@@ -11,6 +11,8 @@ export interface MetricSources {
   /** Exports running in this process (jobs and direct downloads). */
   readonly running: () => number;
   readonly watermarks: Watermarks;
+  /** Free bytes of the storage filesystem, as admission last measured them (undefined: not measured). */
+  readonly diskFree?: () => number | undefined;
 }
 
 /** Fine buckets at the low end: the latency target is single-digit milliseconds at P999. */
@@ -66,6 +68,19 @@ export class ServiceMetrics {
       name: 'sheetpipe_memory_watermark_bytes', help: 'RSS above which new exports are queued (level=queue) or refused (level=refuse)',
       labelNames: ['level'], registers,
     });
+    new Gauge({
+      name: 'sheetpipe_storage_free_bytes', help: 'Free space of the storage filesystem (what admission control judges)', registers,
+      collect() {
+        const free = sources.diskFree?.();
+        if (free !== undefined) this.set(free);
+      },
+    });
+    const diskWatermark = new Gauge({
+      name: 'sheetpipe_storage_free_watermark_bytes', help: 'Free storage below which new exports are queued (level=queue) or refused (level=refuse)',
+      labelNames: ['level'], registers,
+    });
+    diskWatermark.set({ level: 'queue' }, sources.watermarks.diskFree.queue);
+    diskWatermark.set({ level: 'refuse' }, sources.watermarks.diskFree.refuse);
     watermark.set({ level: 'queue' }, sources.watermarks.rss.queue);
     watermark.set({ level: 'refuse' }, sources.watermarks.rss.refuse);
   }

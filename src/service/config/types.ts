@@ -67,6 +67,9 @@ export interface AdmissionConfig {
   /** Event-loop delay (P99 over the last second) above which new exports wait / are refused. */
   readonly eventLoopDelayQueueMs: number;
   readonly eventLoopDelayRefuseMs: number;
+  /** Free space of the storage filesystem below which new exports wait (1024) / are refused (256); optional for hand-built configs. */
+  readonly diskFreeQueueMb?: number;
+  readonly diskFreeRefuseMb?: number;
 }
 
 export interface StorageConfig {

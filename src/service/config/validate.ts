@@ -69,7 +69,7 @@ function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
 
 function readAdmission(raw: unknown): AdmissionConfig {
   const object = expectObject(raw ?? {}, 'admission');
-  const keys = ['queueAtPercent', 'refuseAtPercent', 'eventLoopDelayQueueMs', 'eventLoopDelayRefuseMs'];
+  const keys = ['queueAtPercent', 'refuseAtPercent', 'eventLoopDelayQueueMs', 'eventLoopDelayRefuseMs', 'diskFreeQueueMb', 'diskFreeRefuseMb'];
   rejectUnknownKeys(object, keys, 'admission');
   const queueAtPercent = optionalNumber(object, 'queueAtPercent', 'admission', { above: 0, max: 1000 }) ?? 70;
   const refuseAtPercent = optionalNumber(object, 'refuseAtPercent', 'admission', { above: 0, max: 1000 }) ?? 85;
@@ -79,7 +79,10 @@ function readAdmission(raw: unknown): AdmissionConfig {
   if (eventLoopDelayRefuseMs < eventLoopDelayQueueMs) {
     throw configError('admission.eventLoopDelayRefuseMs', `must not be below eventLoopDelayQueueMs (${eventLoopDelayQueueMs})`);
   }
-  return { queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs };
+  const diskFreeQueueMb = optionalNumber(object, 'diskFreeQueueMb', 'admission', { min: 0 }) ?? 1024;
+  const diskFreeRefuseMb = optionalNumber(object, 'diskFreeRefuseMb', 'admission', { min: 0 }) ?? 256;
+  if (diskFreeRefuseMb > diskFreeQueueMb) throw configError('admission.diskFreeRefuseMb', `must not be above diskFreeQueueMb (${diskFreeQueueMb})`);
+  return { queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs, diskFreeQueueMb, diskFreeRefuseMb };
 }
 
 function readStorage(raw: unknown, baseDir: string): StorageConfig {
