@@ -71,7 +71,12 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     // Requests during shutdown get our own 503 (new work) or a normal answer (status, files).
     return503OnClosing: false,
     bodyLimit: 1 << 20,
+    // Every connection has a deadline: the whole request (headers and body) in requestTimeoutSeconds, an idle
+    // keep-alive connection closes after keepAliveTimeoutSeconds; headers below, slow downloads in download-idle.ts.
+    requestTimeout: (config.server.requestTimeoutSeconds ?? 30) * 1000,
+    keepAliveTimeout: (config.server.keepAliveTimeoutSeconds ?? 72) * 1000,
   });
+  app.server.headersTimeout = (config.server.headersTimeoutSeconds ?? 10) * 1000;
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission, config.storage.dir);

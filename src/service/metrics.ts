@@ -29,6 +29,7 @@ export class ServiceMetrics {
   readonly #rows: Counter;
   readonly #bytes: Counter;
   readonly #scheduleRuns: Counter<'report' | 'outcome'>;
+  readonly #downloadIdle: Counter;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -47,6 +48,9 @@ export class ServiceMetrics {
     this.#scheduleRuns = new Counter({
       name: 'sheetpipe_schedule_runs_total', help: 'Scheduled export runs by outcome (enqueued, deferred when the queue was full)',
       labelNames: ['report', 'outcome'], registers,
+    });
+    this.#downloadIdle = new Counter({
+      name: 'sheetpipe_download_idle_aborts_total', help: 'Direct downloads aborted because their client had not read for limits.downloadIdleSeconds', registers,
     });
     new Gauge({
       name: 'sheetpipe_export_queue_depth', help: 'Export jobs waiting for a slot', registers,
@@ -90,6 +94,10 @@ export class ServiceMetrics {
     this.#duration.observe({ status }, durationMs / 1000);
     this.#rows.inc(rows);
     this.#bytes.inc(bytes);
+  }
+
+  recordDownloadIdle(): void {
+    this.#downloadIdle.inc();
   }
 
   recordScheduleRun(report: string, outcome: 'enqueued' | 'deferred'): void {

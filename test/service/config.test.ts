@@ -83,10 +83,15 @@ test('${ENV} in URLs is expanded; an unset variable names the key and the variab
 
 test('defaults: limits, admission watermarks, server, memory limit from the detected default', () => {
   const config = validateConfig({ sources: { demo: { url: 'sqlite:/tmp/x.db' } } }, base);
-  assert.deepEqual(config.limits, { concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10 });
+  assert.deepEqual(config.limits, { concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10, downloadIdleSeconds: 30 });
   assert.equal(config.admission.queueAtPercent, 70);
   assert.equal(config.admission.refuseAtPercent, 85);
+  assert.equal(config.admission.diskFreeQueueMb, 1024);
+  assert.equal(config.admission.diskFreeRefuseMb, 256);
   assert.equal(config.server.port, 8080);
+  assert.equal(config.server.headersTimeoutSeconds, 10);
+  assert.equal(config.server.requestTimeoutSeconds, 30);
+  assert.equal(config.server.keepAliveTimeoutSeconds, 72);
   assert.equal(config.storage.dir, '/etc/sheetpipe/exports');
   assert.equal(config.metricsToken, undefined);
 });

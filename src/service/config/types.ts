@@ -57,6 +57,8 @@ export interface LimitsConfig {
    * workers; Linux), so small requests win the CPU while exports run. 0 leaves them at the service's.
    */
   readonly exportNice: number;
+  /** A direct download whose client has not read for this long is aborted (0: never); optional for hand-built configs (30). */
+  readonly downloadIdleSeconds?: number;
 }
 
 export interface AdmissionConfig {
@@ -95,6 +97,10 @@ export interface ServerConfig {
   readonly port: number;
   /** On SIGTERM running exports get this long to finish before they are cancelled. */
   readonly shutdownGraceSeconds: number;
+  /** Deadlines of every connection (node:http): all headers (10), the whole request with its body (30), an idle keep-alive connection (72). Optional for hand-built configs. */
+  readonly headersTimeoutSeconds?: number;
+  readonly requestTimeoutSeconds?: number;
+  readonly keepAliveTimeoutSeconds?: number;
 }
 
 export interface ObservabilityConfig {

@@ -56,7 +56,7 @@ function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.
 
 function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
   const object = expectObject(raw ?? {}, 'limits');
-  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice'], 'limits');
+  rejectUnknownKeys(object, ['concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice', 'downloadIdleSeconds'], 'limits');
   return {
     concurrentExports: optionalNumber(object, 'concurrentExports', 'limits', { integer: true, min: 1, max: 1024 }) ?? 2,
     queueLength: optionalNumber(object, 'queueLength', 'limits', { integer: true, min: 0 }) ?? 100,
@@ -64,6 +64,7 @@ function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig {
     retryAfterSeconds: optionalNumber(object, 'retryAfterSeconds', 'limits', { integer: true, min: 1 }) ?? 5,
     downloadWaitSeconds: optionalNumber(object, 'downloadWaitSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
     exportNice: optionalNumber(object, 'exportNice', 'limits', { integer: true, min: 0, max: 19 }) ?? 10,
+    downloadIdleSeconds: optionalNumber(object, 'downloadIdleSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
   };
 }
 
@@ -96,11 +97,17 @@ function readStorage(raw: unknown, baseDir: string): StorageConfig {
 
 function readServer(raw: unknown): ServerConfig {
   const object = expectObject(raw ?? {}, 'server');
-  rejectUnknownKeys(object, ['host', 'port', 'shutdownGraceSeconds'], 'server');
+  rejectUnknownKeys(object, ['host', 'port', 'shutdownGraceSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'keepAliveTimeoutSeconds'], 'server');
+  const headersTimeoutSeconds = optionalNumber(object, 'headersTimeoutSeconds', 'server', { above: 0, max: 3600 }) ?? 10;
+  const requestTimeoutSeconds = optionalNumber(object, 'requestTimeoutSeconds', 'server', { above: 0, max: 3600 }) ?? 30;
+  if (requestTimeoutSeconds < headersTimeoutSeconds) throw configError('server.requestTimeoutSeconds', `must not be below headersTimeoutSeconds (${headersTimeoutSeconds})`);
   return {
     host: optionalString(object, 'host', 'server') ?? '127.0.0.1',
     port: optionalNumber(object, 'port', 'server', { integer: true, min: 0, max: 65535 }) ?? 8080,
     shutdownGraceSeconds: optionalNumber(object, 'shutdownGraceSeconds', 'server', { min: 0 }) ?? 30,
+    headersTimeoutSeconds,
+    requestTimeoutSeconds,
+    keepAliveTimeoutSeconds: optionalNumber(object, 'keepAliveTimeoutSeconds', 'server', { above: 0, max: 3600 }) ?? 72,
   };
 }
 
