@@ -45,7 +45,15 @@ async function round(index: number): Promise<void> {
 }
 
 const baseline = threadCount();
-for (let i = 0; i < rounds; i++) await round(i);
+for (let i = 0; i < rounds; i++) {
+  // A round that cannot end is a hang: say which one, rather than leave the test to time out naming nothing.
+  const watchdog = setTimeout(() => {
+    process.stdout.write(`round ${i} (seed ${seed}) did not end within 30 s\n`);
+    process.exit(3);
+  }, 30_000);
+  await round(i);
+  clearTimeout(watchdog);
+}
 const deadline = Date.now() + 10_000;
 while (threadCount() > baseline && Date.now() < deadline) await sleep(50);
 process.stdout.write(`survived ${rounds} aborts (seed ${seed}), threads ${threadCount()}/${baseline}\n`);
