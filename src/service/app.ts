@@ -75,8 +75,13 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     // keep-alive connection closes after keepAliveTimeoutSeconds; headers below, slow downloads in download-idle.ts.
     requestTimeout: (config.server.requestTimeoutSeconds ?? 30) * 1000,
     keepAliveTimeout: (config.server.keepAliveTimeoutSeconds ?? 72) * 1000,
+    http: {
+      headersTimeout: (config.server.headersTimeoutSeconds ?? 10) * 1000,
+      // Node checks the header and request deadlines on this interval (default 30 s, so they fired up to 30 s late);
+      // one timer a second walking the open connections.
+      connectionsCheckingInterval: 1_000,
+    },
   });
-  app.server.headersTimeout = (config.server.headersTimeoutSeconds ?? 10) * 1000;
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission, config.storage.dir);

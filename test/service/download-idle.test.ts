@@ -56,3 +56,32 @@ test('a client that never reads a 300k-row download is cut off after limits.down
     await removeDir(dir);
   }
 });
+
+test('a client that sends its headers too slowly is cut off after server.headersTimeoutSeconds', { timeout: 60_000 }, async () => {
+  const dir = await makeTempDir();
+  const server = await startServer(dir, {
+    sources: { pg: { url: PG_URL } },
+    reports: { one: { source: 'pg', query: 'select 1 as one' } },
+    tokens: [{ token: TOKEN, reports: ['*'] }],
+    server: { headersTimeoutSeconds: 1, requestTimeoutSeconds: 2 },
+  });
+  try {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    let closedAt: number | undefined;
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.on('close', () => (closedAt = Date.now()));
+    socket.on('error', () => undefined);
+    const sentAt = Date.now();
+    // Half a request line, then nothing: a slowloris.
+    socket.write('GET /healthz HTTP/1.1\r\nHost: local');
+    await until(() => closedAt !== undefined, 15_000, 'the server to close the connection');
+    const after = (closedAt as number) - sentAt;
+    assert.ok(after >= 900 && after < 5_000, `closed after ${after} ms`);
+    assert.match(received, /^HTTP\/1\.1 408/);
+  } finally {
+    await server.close();
+    await removeDir(dir);
+  }
+});
