@@ -65,6 +65,25 @@ function withTraceFields(logger: FastifyServerOptions['logger']): FastifyServerO
 }
 
 export async function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  // A caller's factory, else the `queue` config key's (Redis/BullMQ); undefined means the embedded queue.
+  const createQueue = options.createQueue ?? createJobQueue(config);
+  // The embedded queue owns storage.dir: locked before anything there is touched (job database, latency log,
+  // start-up cleanup), so a second instance cannot harm the first one's jobs. Distributed storage is shared.
+  const lock = createQueue ? undefined : await StorageLock.acquire(config.storage.dir);
+  try {
+    return await assemble(config, options, createQueue, lock);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+async function assemble(
+  config: ServiceConfig,
+  options: BuildAppOptions,
+  createQueue: ((parts: QueueParts) => JobQueue) | undefined,
+  lock: StorageLock | undefined,
+): Promise<FastifyInstance> {
   const observed = options.observability ?? config.observability.enabled;
   const app = Fastify({
     logger: observed ? withTraceFields(options.logger ?? false) : options.logger ?? false,
@@ -86,7 +105,6 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission, config.storage.dir);
   let store: JobStore | undefined;
-  let lock: StorageLock | undefined;
   let queue: JobQueue | undefined;
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks, diskFree: () => admission.sample().diskFreeBytes });
   const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
@@ -103,14 +121,10 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
     metrics.recordExport(job.status, durationMs, job.rows, job.bytes);
   };
-  // A caller's factory, else the `queue` config key's (Redis/BullMQ); undefined means the embedded queue.
-  const createQueue = options.createQueue ?? createJobQueue(config);
   if (createQueue) {
     queue = createQueue({ config, runner, slots, onFinished, log: app.log });
     if (!isJobQueue(queue)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_CONFIG', ['createQueue', 'did not return a JobQueue']);
   } else {
-    // Before anything in the directory is touched: a second instance must not clean up the first one's files.
-    lock = await StorageLock.acquire(config.storage.dir);
     store = new JobStore(config.storage.dir);
     queue = new LocalJobQueue({
       store, files, runner, slots, gate: admission, onFinished, log: app.log,
@@ -131,7 +145,6 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     });
   } catch (error) {
     store?.close();
-    await lock?.release();
     throw error;
   }
   return app;
