@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { loopDelayMs, maxLoopDelayMs } from '../../src/observability/loop-delay.js';
+import { SERVICE_METRICS } from '../../src/observability/metric-names.js';
 import { PG_URL } from './helpers/data.js';
 import { startChildServer } from './helpers/child.js';
 import { TOKEN, makeTempDir, removeDir } from './helpers/server.js';
@@ -40,6 +41,10 @@ test('an idle service reports an event-loop delay under 2 ms at P50 (/readyz and
     const p50 = /sheetpipe_event_loop_delay_seconds\{quantile="0.5"\} (\S+)/.exec(metrics)?.[1];
     assert.ok(p50 !== undefined, 'the metric is exported');
     assert.ok(Number(p50) < 0.002, `sheetpipe_event_loop_delay_seconds{quantile="0.5"} = ${p50}`);
+    // Every service metric the dashboard plots is exported, the storage gauges with a measured value.
+    for (const name of SERVICE_METRICS) assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name);
+    const free = /^sheetpipe_storage_free_bytes (\d+)/m.exec(metrics)?.[1];
+    assert.ok(free !== undefined && Number(free) > 0, `sheetpipe_storage_free_bytes = ${free}`);
   } finally {
     child.child.kill('SIGTERM');
     await child.exited;
