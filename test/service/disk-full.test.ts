@@ -68,12 +68,18 @@ test('a full storage filesystem fails the job, not the process; exports are refu
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   assert.deepEqual((await readdir(join(storage, 'files'))).filter((name) => name.includes(job.id)), [], 'no partial file left');
 
+  // The failed export's temp file is unlinked at once, but its space returns only when its descriptor closes (with
+  // the export's thread): wait for that, or the ballast below would be sized against space about to come back.
+  await until(async () => (await freeBytes()) > 6 * MB, 15_000, 'the failed export\'s space to return');
   // Fill the filesystem to below the refuse watermark (1 MB) and wait for admission to see it.
   const ballast = join(storage, 'ballast');
   await writeFile(ballast, Buffer.alloc(Math.max(0, (await freeBytes()) - MB / 2)));
   assert.ok((await freeBytes()) < MB, `free: ${await freeBytes()}`);
-  await until(async () => (await fetch(`${url}/readyz`)).status === 503, 5_000, '/readyz to report shedding');
-  const ready = (await (await fetch(`${url}/readyz`)).json()) as { status: string; reason: string; measures: { diskFreeBytes: number } };
+  let ready = { status: '', reason: '', measures: { diskFreeBytes: NaN } };
+  await until(async () => {
+    ready = (await (await fetch(`${url}/readyz`)).json()) as typeof ready;
+    return ready.status === 'shedding';
+  }, 5_000, '/readyz to report shedding');
   assert.equal(ready.status, 'shedding');
   assert.match(ready.reason, /storage free space \d+ MB is below the refuse watermark 1 MB/);
   assert.ok(ready.measures.diskFreeBytes < MB);
