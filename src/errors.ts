@@ -75,6 +75,10 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_TOO_LARGE: { message: 'the request body exceeds limits.bodyBytes (%s bytes)', status: 413 },
   SHEETPIPE_ERR_SERVICE_RATE_LIMITED: { message: 'this token sent more than limits.requestsPerSecond (%s) requests in a second; retry later', status: 429 },
   SHEETPIPE_ERR_SERVICE_QUOTA: { message: '%s keeps %s, limits.%s allows %s; delete finished exports or wait for retention', status: 429 },
+  // service under faults: storage ownership and a full disk
+  SHEETPIPE_ERR_SERVICE_STORAGE_LOCKED: { message: 'storage directory %s is in use by pid %s on host %s (started %s); stop that instance, or remove %s if it is gone', status: 500, exitCode: 2 },
+  SHEETPIPE_ERR_SERVICE_STORAGE_WRITE: { message: 'cannot write to the storage (%s): %s', status: 507 },
+  SHEETPIPE_ERR_SERVICE_DOWNLOAD_IDLE: { message: 'the client has not read the download for %s seconds', status: 408 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },

@@ -20,4 +20,7 @@ export const SERVICE_METRICS = [
   'sheetpipe_export_rows_total',
   'sheetpipe_memory_rss_bytes',
   'sheetpipe_memory_watermark_bytes',
+  'sheetpipe_storage_free_bytes',
+  'sheetpipe_storage_free_watermark_bytes',
+  'sheetpipe_download_idle_aborts_total',
 ] as const;

@@ -9,6 +9,7 @@
  *   perf_hooks.monitorEventLoopDelay, event-loop utilisation, and a GC pause histogram.
  */
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
+import { loopDelayMs, maxLoopDelayMs } from './loop-delay.js';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import { SheetpipeError } from '../errors.js';
 import { monotonicNs, perfMsToMonotonicNs } from './clock.js';
@@ -74,12 +75,12 @@ export class RuntimeMonitor {
       const loopDelay = this.#loopDelay;
       new Gauge({
         name: 'sheetpipe_event_loop_delay_seconds',
-        help: 'Event-loop delay since the previous scrape (monitorEventLoopDelay); quantile="1" is the maximum',
+        help: 'Event-loop delay since the previous scrape (monitorEventLoopDelay minus its sampling interval); quantile="1" is the maximum',
         labelNames: ['quantile'],
         registers: [registry],
         collect() {
-          for (const q of [0.5, 0.9, 0.99, 0.999]) this.set({ quantile: String(q) }, loopDelay.count === 0 ? 0 : loopDelay.percentile(q * 100) / 1e9);
-          this.set({ quantile: '1' }, loopDelay.count === 0 ? 0 : loopDelay.max / 1e9);
+          for (const q of [0.5, 0.9, 0.99, 0.999]) this.set({ quantile: String(q) }, loopDelayMs(loopDelay, intervalMs, q * 100) / 1e3);
+          this.set({ quantile: '1' }, maxLoopDelayMs(loopDelay, intervalMs) / 1e3);
           loopDelay.reset();
         },
       });

@@ -1,11 +1,13 @@
 /**
  * Admission control: before new work starts, the process's RSS (worker threads included),
- * the main heap and the event-loop delay are compared with two watermarks. Above the first,
- * new exports wait in the queue; above the second they are refused (503 + Retry-After) and
- * /readyz reports shedding. Running exports are never touched.
+ * the main heap, the event-loop delay and the storage filesystem's free space are compared with
+ * two watermarks. Past the first, new exports wait in the queue; past the second they are refused
+ * (503 + Retry-After) and /readyz reports shedding. Running exports are never touched.
  */
+import { statfs } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { loopDelayMs } from '../observability/loop-delay.js';
 import type { AdmissionConfig, LimitsConfig } from './config/types.js';
 import type { StartGate } from './jobs/runner.js';
 
@@ -14,14 +16,20 @@ export type AdmissionLevel = 'ok' | 'queue' | 'refuse';
 export interface AdmissionSample {
   readonly rss: number;
   readonly heapUsed: number;
-  /** P99 event-loop delay over the last full second. */
+  /** P99 event-loop delay over the last full second, without the sampling interval. */
   readonly eventLoopDelayMs: number;
+  /** P50 of the same window (reported by /readyz, not judged). */
+  readonly eventLoopDelayP50Ms?: number;
+  /** Free bytes of the storage filesystem (for an unprivileged user); undefined until measured or when unknown. */
+  readonly diskFreeBytes?: number;
 }
 
 export interface Watermarks {
   readonly rss: { readonly queue: number; readonly refuse: number };
   readonly heap: { readonly queue: number; readonly refuse: number };
   readonly eventLoopDelayMs: { readonly queue: number; readonly refuse: number };
+  /** Free bytes below which new exports wait / are refused (lower is worse). */
+  readonly diskFree: { readonly queue: number; readonly refuse: number };
 }
 
 export interface Assessment {
@@ -39,10 +47,11 @@ export function watermarksFor(limits: LimitsConfig, admission: AdmissionConfig, 
     rss: { queue: share(memory, admission.queueAtPercent), refuse: share(memory, admission.refuseAtPercent) },
     heap: { queue: share(heapLimit, admission.queueAtPercent), refuse: share(heapLimit, admission.refuseAtPercent) },
     eventLoopDelayMs: { queue: admission.eventLoopDelayQueueMs, refuse: admission.eventLoopDelayRefuseMs },
+    diskFree: { queue: (admission.diskFreeQueueMb ?? 1024) * MB, refuse: (admission.diskFreeRefuseMb ?? 256) * MB },
   };
 }
 
-/** Pure decision: the worst level any of the three measures reaches. */
+/** Pure decision: the worst level any of the measures reaches. */
 export function assess(sample: AdmissionSample, marks: Watermarks): Assessment {
   const mb = (bytes: number): string => `${Math.round(bytes / MB)} MB`;
   const checks: [number, { queue: number; refuse: number }, string][] = [
@@ -56,25 +65,41 @@ export function assess(sample: AdmissionSample, marks: Watermarks): Assessment {
     if (value >= mark.refuse) return { level: 'refuse', reason: `${label} is above the refuse watermark ${unit(index, mark.refuse)}` };
     if (value >= mark.queue && !queued) queued = { level: 'queue', reason: `${label} is above the queue watermark ${unit(index, mark.queue)}` };
   }
+  const free = sample.diskFreeBytes;
+  if (free !== undefined) {
+    const label = `storage free space ${mb(free)}`;
+    if (free < marks.diskFree.refuse) return { level: 'refuse', reason: `${label} is below the refuse watermark ${mb(marks.diskFree.refuse)}` };
+    if (free < marks.diskFree.queue && !queued) queued = { level: 'queue', reason: `${label} is below the queue watermark ${mb(marks.diskFree.queue)}` };
+  }
   return queued ?? { level: 'ok', reason: '' };
 }
 
+/** Sampling interval of the loop-delay timer; subtracted from what it records (observability/loop-delay.ts). */
+const RESOLUTION_MS = 10;
+
 export class AdmissionController implements StartGate {
   readonly watermarks: Watermarks;
-  readonly #delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  readonly #delay: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   readonly #listeners = new Set<() => void>();
+  readonly #storageDir: string | undefined;
   #eventLoopDelayMs = 0;
+  #eventLoopDelayP50Ms = 0;
+  #diskFreeBytes: number | undefined;
+  #statfsBusy = false;
   #current: Assessment = { level: 'ok', reason: '' };
   #timer: NodeJS.Timeout | undefined;
   #ticks = 0;
 
-  constructor(limits: LimitsConfig, admission: AdmissionConfig) {
+  /** `storageDir`: the filesystem whose free space is watched (none: disk is not judged). */
+  constructor(limits: LimitsConfig, admission: AdmissionConfig, storageDir?: string) {
     this.watermarks = watermarksFor(limits, admission, getHeapStatistics().heap_size_limit);
+    this.#storageDir = storageDir;
   }
 
   /** Samples every 250 ms; the event-loop delay window is one second. */
   start(): void {
     this.#delay.enable();
+    void this.#measureDisk();
     this.#timer = setInterval(() => this.#tick(), 250);
     this.#timer.unref();
   }
@@ -91,7 +116,10 @@ export class AdmissionController implements StartGate {
 
   sample(): AdmissionSample {
     const memory = process.memoryUsage();
-    return { rss: memory.rss, heapUsed: memory.heapUsed, eventLoopDelayMs: this.#eventLoopDelayMs };
+    return {
+      rss: memory.rss, heapUsed: memory.heapUsed, eventLoopDelayMs: this.#eventLoopDelayMs, eventLoopDelayP50Ms: this.#eventLoopDelayP50Ms,
+      ...(this.#diskFreeBytes === undefined ? {} : { diskFreeBytes: this.#diskFreeBytes }),
+    };
   }
 
   /** A fresh assessment, taken when a request asks for new work. */
@@ -111,11 +139,28 @@ export class AdmissionController implements StartGate {
 
   #tick(): void {
     if (++this.#ticks % 4 === 0) {
-      // P99 of the last second, in ms; an empty window (no samples yet) reads as 0.
-      this.#eventLoopDelayMs = this.#delay.count > 0 ? this.#delay.percentile(99) / 1e6 : 0;
+      // P99 (and P50) of the last second, in ms; an empty window (no samples yet) reads as 0.
+      this.#eventLoopDelayMs = loopDelayMs(this.#delay, RESOLUTION_MS, 99);
+      this.#eventLoopDelayP50Ms = loopDelayMs(this.#delay, RESOLUTION_MS, 50);
       this.#delay.reset();
     }
+    void this.#measureDisk();
     this.#update(assess(this.sample(), this.watermarks));
+  }
+
+  /** statfs is async (a stalled NFS mount must not stall the loop): the tick uses the last answer. */
+  async #measureDisk(): Promise<void> {
+    if (this.#storageDir === undefined || this.#statfsBusy) return;
+    this.#statfsBusy = true;
+    try {
+      const stats = await statfs(this.#storageDir);
+      this.#diskFreeBytes = stats.bavail * stats.bsize;
+    } catch {
+      // Not created yet, or gone: nothing to judge; the job that writes there reports its own error.
+      this.#diskFreeBytes = undefined;
+    } finally {
+      this.#statfsBusy = false;
+    }
   }
 
   #update(next: Assessment): void {

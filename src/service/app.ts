@@ -38,6 +38,7 @@ import { ServiceMetrics } from './metrics.js';
 import { createServiceObservability, traceLogFields } from './observability.js';
 import { SheetpipeError } from '../errors.js';
 import { createJobQueue } from './distributed/create-job-queue.js';
+import { StorageLock } from './storage-lock.js';
 import type { ServiceLogger } from './jobs/runner.js';
 
 /** What a custom JobQueue factory gets: the local runner and the shared limits. */
@@ -66,6 +67,25 @@ function withTraceFields(logger: FastifyServerOptions['logger']): FastifyServerO
 }
 
 export async function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  // A caller's factory, else the `queue` config key's (Redis/BullMQ); undefined means the embedded queue.
+  const createQueue = options.createQueue ?? createJobQueue(config);
+  // The embedded queue owns storage.dir: locked before anything there is touched (job database, latency log,
+  // start-up cleanup), so a second instance cannot harm the first one's jobs. Distributed storage is shared.
+  const lock = createQueue ? undefined : await StorageLock.acquire(config.storage.dir);
+  try {
+    return await assemble(config, options, createQueue, lock);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+async function assemble(
+  config: ServiceConfig,
+  options: BuildAppOptions,
+  createQueue: ((parts: QueueParts) => JobQueue) | undefined,
+  lock: StorageLock | undefined,
+): Promise<FastifyInstance> {
   const observed = options.observability ?? config.observability.enabled;
   const logger = withSafeRequestLog(options.logger ?? false);
   const app = Fastify({
@@ -74,13 +94,23 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     return503OnClosing: false,
     // A request body is a report name, parameters and options: limits.bodyBytes (64 KiB) is plenty.
     bodyLimit: config.limits.bodyBytes,
+    // Every connection has a deadline: the whole request (headers and body) in requestTimeoutSeconds, an idle
+    // keep-alive connection closes after keepAliveTimeoutSeconds; headers below, slow downloads in download-idle.ts.
+    requestTimeout: (config.server.requestTimeoutSeconds ?? 30) * 1000,
+    keepAliveTimeout: (config.server.keepAliveTimeoutSeconds ?? 72) * 1000,
+    http: {
+      headersTimeout: (config.server.headersTimeoutSeconds ?? 10) * 1000,
+      // Node checks the header and request deadlines on this interval (default 30 s, so they fired up to 30 s late);
+      // one timer a second walking the open connections.
+      connectionsCheckingInterval: 1_000,
+    },
   });
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
-  const admission = new AdmissionController(config.limits, config.admission);
+  const admission = new AdmissionController(config.limits, config.admission, config.storage.dir);
   let store: JobStore | undefined;
   let queue: JobQueue | undefined;
-  const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks });
+  const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks, diskFree: () => admission.sample().diskFreeBytes });
   const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
   // Exports run in worker threads unless the caller supplies its own export function (then in-process).
   const inProcess = options.runExport;
@@ -95,8 +125,6 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
     metrics.recordExport(job.status, durationMs, job.rows, job.bytes);
   };
-  // A caller's factory, else the `queue` config key's (Redis/BullMQ); undefined means the embedded queue.
-  const createQueue = options.createQueue ?? createJobQueue(config);
   if (createQueue) {
     queue = createQueue({ config, runner, slots, onFinished, log: app.log });
     if (!isJobQueue(queue)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_CONFIG', ['createQueue', 'did not return a JobQueue']);
@@ -114,12 +142,26 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     state: { shuttingDown: false },
   };
 
+  try {
+    await registerPlugins(app, context, () => {
+      store?.close();
+      return lock?.release();
+    });
+  } catch (error) {
+    store?.close();
+    throw error;
+  }
+  return app;
+}
+
+async function registerPlugins(app: FastifyInstance, context: ServiceContext, closeStorage: () => Promise<void> | undefined): Promise<void> {
+  const { config, metrics, observability } = context;
   await app.register(errorPlugin(config.limits.retryAfterSeconds, config.limits.bodyBytes));
   warnOpenMetrics(app, config.metricsToken !== undefined);
   await app.register(requestMetricsPlugin(metrics));
   // Before the routes: the plugin learns them in onRoute.
   if (observability !== undefined) await app.register(observability.plugin);
-  await app.register(lifecyclePlugin(context, () => store?.close()));
+  await app.register(lifecyclePlugin(context, closeStorage));
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
   await app.register(async (api) => {
@@ -129,5 +171,4 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     await api.register(fileRoute, context);
     await api.register(downloadRoute, context);
   });
-  return app;
 }

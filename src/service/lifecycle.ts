@@ -21,7 +21,7 @@ async function drainDownloads(context: ServiceContext, graceMs: number): Promise
   await all();
 }
 
-export function lifecyclePlugin(context: ServiceContext, closeStore: () => void): FastifyPluginAsync {
+export function lifecyclePlugin(context: ServiceContext, closeStore: () => Promise<void> | void): FastifyPluginAsync {
   return skipOverride(async (app) => {
     const { admission, queue, config, state, metrics } = context;
     let scheduler: Scheduler | undefined;
@@ -53,7 +53,8 @@ export function lifecyclePlugin(context: ServiceContext, closeStore: () => void)
 
     app.addHook('onClose', async () => {
       admission.stop();
-      closeStore();
+      // The job store, then the storage lock.
+      await closeStore();
     });
   });
 }

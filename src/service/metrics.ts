@@ -11,6 +11,8 @@ export interface MetricSources {
   /** Exports running in this process (jobs and direct downloads). */
   readonly running: () => number;
   readonly watermarks: Watermarks;
+  /** Free bytes of the storage filesystem, as admission last measured them (undefined: not measured). */
+  readonly diskFree?: () => number | undefined;
 }
 
 /** Fine buckets at the low end: the latency target is single-digit milliseconds at P999. */
@@ -27,6 +29,7 @@ export class ServiceMetrics {
   readonly #rows: Counter;
   readonly #bytes: Counter;
   readonly #scheduleRuns: Counter<'report' | 'outcome'>;
+  readonly #downloadIdle: Counter;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -45,6 +48,9 @@ export class ServiceMetrics {
     this.#scheduleRuns = new Counter({
       name: 'sheetpipe_schedule_runs_total', help: 'Scheduled export runs by outcome (enqueued, deferred when the queue was full)',
       labelNames: ['report', 'outcome'], registers,
+    });
+    this.#downloadIdle = new Counter({
+      name: 'sheetpipe_download_idle_aborts_total', help: 'Direct downloads aborted because their client had not read for limits.downloadIdleSeconds', registers,
     });
     new Gauge({
       name: 'sheetpipe_export_queue_depth', help: 'Export jobs waiting for a slot', registers,
@@ -66,6 +72,19 @@ export class ServiceMetrics {
       name: 'sheetpipe_memory_watermark_bytes', help: 'RSS above which new exports are queued (level=queue) or refused (level=refuse)',
       labelNames: ['level'], registers,
     });
+    new Gauge({
+      name: 'sheetpipe_storage_free_bytes', help: 'Free space of the storage filesystem (what admission control judges)', registers,
+      collect() {
+        const free = sources.diskFree?.();
+        if (free !== undefined) this.set(free);
+      },
+    });
+    const diskWatermark = new Gauge({
+      name: 'sheetpipe_storage_free_watermark_bytes', help: 'Free storage below which new exports are queued (level=queue) or refused (level=refuse)',
+      labelNames: ['level'], registers,
+    });
+    diskWatermark.set({ level: 'queue' }, sources.watermarks.diskFree.queue);
+    diskWatermark.set({ level: 'refuse' }, sources.watermarks.diskFree.refuse);
     watermark.set({ level: 'queue' }, sources.watermarks.rss.queue);
     watermark.set({ level: 'refuse' }, sources.watermarks.rss.refuse);
   }
@@ -75,6 +94,10 @@ export class ServiceMetrics {
     this.#duration.observe({ status }, durationMs / 1000);
     this.#rows.inc(rows);
     this.#bytes.inc(bytes);
+  }
+
+  recordDownloadIdle(): void {
+    this.#downloadIdle.inc();
   }
 
   recordScheduleRun(report: string, outcome: 'enqueued' | 'deferred'): void {

@@ -5,10 +5,23 @@ import type { ChunkFailure, ChunkResult, ChunkTask } from './chunk-task.js';
 // A CommonJS entry that imports chunk-worker.js (why: chunk-worker-entry.cts).
 const WORKER_FILE = new URL('./chunk-worker-entry.cjs', import.meta.url).href;
 
+/** How long destroy() waits for each step (chunks in flight to finish, workers to exit); they take milliseconds. */
+const CLOSE_LIMIT_MS = 10_000;
+
+async function withinLimit(work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_LIMIT_MS)));
+  await Promise.race([work.catch(() => undefined), late]);
+  clearTimeout(timer);
+}
+
 /** The worker threads that render and compress chunks (piscina: a fixed pool, FIFO queue, transferable results). */
 export class ChunkPool {
   readonly #pool: Piscina<ChunkTask, ChunkResult | ChunkFailure>;
   #destroyed = false;
+  #closing: Promise<void> | undefined;
+  /** Chunks handed to piscina and not yet settled: destroy() lets them finish. */
+  readonly #inFlight = new Set<Promise<ChunkResult | ChunkFailure>>();
   /** A worker failure that belonged to no task; the next chunk fails with it. */
   #failure: Error | undefined;
 
@@ -39,13 +52,32 @@ export class ChunkPool {
     // The packed rows are each chunk's own copies: moved, not cloned.
     const transferList: ArrayBuffer[] = [task.rows.bytes.buffer as ArrayBuffer];
     if (task.overlap !== undefined) transferList.push(task.overlap.bytes.buffer as ArrayBuffer);
-    const outcome = await this.#pool.run(task, { transferList });
+    if (this.#destroyed) throw new Error('the chunk pool is closed');
+    const running = this.#pool.run(task, { transferList });
+    this.#inFlight.add(running);
+    const outcome = await running.finally(() => this.#inFlight.delete(running));
     if ('error' in outcome) throw new SheetpipeError(outcome.error.code, outcome.error.args);
     return outcome;
   }
 
+  /**
+   * Stops the pool without cutting a worker off mid-chunk: the chunks already handed to piscina finish (at most about
+   * two per worker, a few ms each: the ordered merge bounds them), then the now idle workers are terminated. Terminating
+   * a worker inside deflateRawSync can abort the whole process on Node 24 (node_zlib.cc "close before init").
+   * Not piscina's close(): on Node 24 under load it left worker threads that never exited (13-14 after 60 aborts, with
+   * 3 hammers on 2 cores) and sometimes never resolved; destroy() of idle workers left none in the same runs.
+   */
   destroy(): Promise<void> {
     this.#destroyed = true;
-    return this.#pool.destroy();
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const threads = [...this.#pool.threads];
+    await withinLimit(Promise.allSettled([...this.#inFlight]));
+    await withinLimit(this.#pool.destroy());
+    // Past the limit something is stuck in a worker; it must not keep the process alive as well.
+    for (const thread of threads) thread.unref();
   }
 }

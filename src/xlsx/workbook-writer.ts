@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { MAX_THREADS, MIN_THREADS } from './threads.js';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { SheetpipeError, isSheetpipeError } from '../errors.js';
@@ -7,6 +6,7 @@ import { openOutputTarget, type OutputTarget } from '../zip/output-target.js';
 import { ZipWriter } from '../zip/zip-writer.js';
 import { MAX_ROWS } from './cell-ref.js';
 import { ChunkPool } from './chunk-pool.js';
+import { usableCpus } from '../util/cpu-quota.js';
 import type { ChunkTask } from './chunk-task.js';
 import { contentTypesXml } from './content-types.js';
 import { appPropertiesXml, corePropertiesXml, customPropertiesXml } from './doc-props.js';
@@ -47,7 +47,7 @@ function resolveOptions(options: WorkbookOptions): ResolvedOptions {
     throw invalid('timeZone', `unknown time zone ${JSON.stringify(timeZone)}`);
   }
   return {
-    threads: intOption('threads', options.threads, Math.max(1, Math.min(16, availableParallelism())), MIN_THREADS, MAX_THREADS),
+    threads: intOption('threads', options.threads, Math.max(1, Math.min(16, usableCpus())), MIN_THREADS, MAX_THREADS),
     niceIncrement: intOption('niceIncrement', options.niceIncrement, 0, 0, 19),
     level: intOption('level', options.level, 1, 1, 9),
     timeZone,

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSheetpipeError } from '../../src/errors.js';
-import { DirectoryStorage } from '../../src/service/distributed/directory-storage.js';
+import { DirectoryStorage, isAbandoned } from '../../src/service/distributed/directory-storage.js';
 import { isStorage } from '../../src/service/distributed/storage.js';
 import { JobFiles } from '../../src/service/jobs/files.js';
 import { storagePath } from '../../src/service/jobs/storage-path.js';
@@ -51,6 +52,9 @@ test('discard drops the temp file; removePartial removes what another writer lef
     assert.deepEqual(await readdir(dir), []);
 
     await writeFile(join(dir, '.a.csv.deadhost-77-0a0b.tmp'), 'left by a killed worker');
+    // Another host's writer cannot be checked: its file is abandoned once untouched for staleMs (15 min).
+    const old = new Date(Date.now() - 16 * 60_000);
+    await utimes(join(dir, '.a.csv.deadhost-77-0a0b.tmp'), old, old);
     await writeFile(join(dir, '.ab.csv.other-1-0c0d.tmp'), 'another key');
     await writeFile(join(dir, 'a.csv'), 'finished');
     assert.equal(await storage.removePartial('a.csv'), 1);
@@ -86,4 +90,33 @@ test('every storage path stays inside storage: JobFiles (the file route) and the
     assert.throws(() => storagePath(dir, key), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_OUTPUT'), JSON.stringify(key));
   }
   assert.equal(storagePath(dir, `${id}.csv`), join(dir, `${id}.csv`));
+});
+
+test('removePartial never touches a live writer\'s temp file: same host live pid, or another host writing recently', async () => {
+  await withDir(async (dir) => {
+    const storage = new DirectoryStorage(dir);
+    const host = hostname().replace(/[^A-Za-z0-9_-]/g, '_');
+    // A live writer on this host: the parent of this test process (the test runner) is certainly alive.
+    const live = `.k.xlsx.${host}-${process.ppid}-0a0b0c0d.tmp`;
+    // A dead writer on this host: a pid above Linux's pid_max.
+    const dead = `.k.xlsx.${host}-${2 ** 22 + 1}-0a0b0c0d.tmp`;
+    const remote = '.k.xlsx.otherhost-12-0a0b0c0d.tmp';
+    for (const name of [live, dead, remote]) await writeFile(join(dir, name), 'x');
+    assert.equal(await storage.removePartial('k.xlsx'), 1);
+    assert.deepEqual((await readdir(dir)).sort(), [live, remote].sort());
+    // Our own writer's leftovers (a crashed export thread of this process) go.
+    const own = `.k.xlsx.${storage.writer}-0a0b0c0d.tmp`;
+    await writeFile(join(dir, own), 'x');
+    assert.equal(await storage.removePartial('k.xlsx'), 1);
+    assert.deepEqual((await readdir(dir)).sort(), [live, remote].sort());
+  });
+});
+
+test('isAbandoned: the rules', () => {
+  const here = { writer: 'h1-10', host: 'h1', ageMs: 0, staleMs: 1000 };
+  assert.equal(isAbandoned('h1-10', here, () => true), true, 'this process');
+  assert.equal(isAbandoned('h1-11', here, () => true), false, 'live pid, this host');
+  assert.equal(isAbandoned('h1-11', here, () => false), true, 'dead pid, this host');
+  assert.equal(isAbandoned('h2-11', here, () => false), false, 'another host, recent');
+  assert.equal(isAbandoned('h2-11', { ...here, ageMs: 1000 }, () => true), true, 'another host, untouched for staleMs');
 });

@@ -55,3 +55,30 @@ test('the container limit is read from cgroup files; "max" and v1\'s huge sentin
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('free storage space is judged the other way round: below the queue watermark waits, below refuse refuses', () => {
+  const marks = watermarksFor(limits, { ...admission, diskFreeQueueMb: 1024, diskFreeRefuseMb: 256 }, 100 * MB);
+  assert.deepEqual(marks.diskFree, { queue: 1024 * MB, refuse: 256 * MB });
+  const calm = { rss: 100 * MB, heapUsed: 10 * MB, eventLoopDelayMs: 1 };
+  assert.equal(assess(calm, marks).level, 'ok', 'not measured: not judged');
+  assert.equal(assess({ ...calm, diskFreeBytes: 5000 * MB }, marks).level, 'ok');
+  const low = assess({ ...calm, diskFreeBytes: 500 * MB }, marks);
+  assert.equal(low.level, 'queue');
+  assert.match(low.reason, /storage free space 500 MB is below the queue watermark 1024 MB/);
+  assert.equal(assess({ ...calm, diskFreeBytes: 100 * MB }, marks).level, 'refuse');
+  // Defaults when a hand-built config leaves them out.
+  assert.deepEqual(watermarksFor(limits, admission, 100 * MB).diskFree, { queue: 1024 * MB, refuse: 256 * MB });
+});
+
+test('the controller measures the storage filesystem with statfs, asynchronously', async () => {
+  const controller = new AdmissionController(limits, { ...admission, diskFreeQueueMb: 0, diskFreeRefuseMb: 0 }, tmpdir());
+  controller.start();
+  try {
+    const deadline = Date.now() + 5_000;
+    while (controller.sample().diskFreeBytes === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const free = controller.sample().diskFreeBytes;
+    assert.ok(typeof free === 'number' && free > 0, `free: ${free}`);
+  } finally {
+    controller.stop();
+  }
+});

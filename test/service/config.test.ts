@@ -86,13 +86,18 @@ test('defaults: limits, admission watermarks, server, memory limit from the dete
   const config = validateConfig({ sources: { demo: { url: 'sqlite:/tmp/x.db' } } }, base);
   // The input limits (paramLength …) joined `limits` with the security work (docs/security.md).
   assert.deepEqual(config.limits, {
-    concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10,
+    concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10, downloadIdleSeconds: 30,
     paramLength: 4096, paramsPerRequest: 64, filenameLength: 128, bodyBytes: 65_536, jobsPerToken: 100, jobsPerReport: 1000,
     storageMbPerReport: 10_240, requestsPerSecond: 50,
   });
   assert.equal(config.admission.queueAtPercent, 70);
   assert.equal(config.admission.refuseAtPercent, 85);
+  assert.equal(config.admission.diskFreeQueueMb, 1024);
+  assert.equal(config.admission.diskFreeRefuseMb, 256);
   assert.equal(config.server.port, 8080);
+  assert.equal(config.server.headersTimeoutSeconds, 10);
+  assert.equal(config.server.requestTimeoutSeconds, 30);
+  assert.equal(config.server.keepAliveTimeoutSeconds, 72);
   assert.equal(config.storage.dir, '/etc/sheetpipe/exports');
   assert.equal(config.metricsToken, undefined);
 });

@@ -64,6 +64,8 @@ export interface LimitsConfig {
    * workers; Linux), so small requests win the CPU while exports run. 0 leaves them at the service's.
    */
   readonly exportNice: number;
+  /** A direct download whose client has not read for this long is aborted (0: never); optional for hand-built configs (30). */
+  readonly downloadIdleSeconds?: number;
 }
 
 /** The `limits` that bound what clients may send and keep (docs/security.md). */
@@ -94,6 +96,9 @@ export interface AdmissionConfig {
   /** Event-loop delay (P99 over the last second) above which new exports wait / are refused. */
   readonly eventLoopDelayQueueMs: number;
   readonly eventLoopDelayRefuseMs: number;
+  /** Free space of the storage filesystem below which new exports wait (1024) / are refused (256); optional for hand-built configs. */
+  readonly diskFreeQueueMb?: number;
+  readonly diskFreeRefuseMb?: number;
 }
 
 export interface StorageConfig {
@@ -119,6 +124,10 @@ export interface ServerConfig {
   readonly port: number;
   /** On SIGTERM running exports get this long to finish before they are cancelled. */
   readonly shutdownGraceSeconds: number;
+  /** Deadlines of every connection (node:http): all headers (10), the whole request with its body (30), an idle keep-alive connection (72). Optional for hand-built configs. */
+  readonly headersTimeoutSeconds?: number;
+  readonly requestTimeoutSeconds?: number;
+  readonly keepAliveTimeoutSeconds?: number;
 }
 
 export interface ObservabilityConfig {

@@ -62,7 +62,7 @@ function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.
 function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig & InputLimitsConfig {
   const object = expectObject(raw ?? {}, 'limits');
   rejectUnknownKeys(object, [
-    'concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice',
+    'concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice', 'downloadIdleSeconds',
     'paramLength', 'paramsPerRequest', 'filenameLength', 'bodyBytes', 'jobsPerToken', 'jobsPerReport', 'storageMbPerReport', 'requestsPerSecond',
   ], 'limits');
   const count = (key: string, fallback: number, max = 1_000_000_000): number =>
@@ -74,6 +74,7 @@ function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig & 
     retryAfterSeconds: optionalNumber(object, 'retryAfterSeconds', 'limits', { integer: true, min: 1 }) ?? 5,
     downloadWaitSeconds: optionalNumber(object, 'downloadWaitSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
     exportNice: optionalNumber(object, 'exportNice', 'limits', { integer: true, min: 0, max: 19 }) ?? 10,
+    downloadIdleSeconds: optionalNumber(object, 'downloadIdleSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
     // The security defaults (docs/security.md): small enough that a flood of requests cannot fill memory or storage.
     paramLength: count('paramLength', 4096),
     paramsPerRequest: count('paramsPerRequest', 64),
@@ -88,7 +89,7 @@ function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig & 
 
 function readAdmission(raw: unknown): AdmissionConfig {
   const object = expectObject(raw ?? {}, 'admission');
-  const keys = ['queueAtPercent', 'refuseAtPercent', 'eventLoopDelayQueueMs', 'eventLoopDelayRefuseMs'];
+  const keys = ['queueAtPercent', 'refuseAtPercent', 'eventLoopDelayQueueMs', 'eventLoopDelayRefuseMs', 'diskFreeQueueMb', 'diskFreeRefuseMb'];
   rejectUnknownKeys(object, keys, 'admission');
   const queueAtPercent = optionalNumber(object, 'queueAtPercent', 'admission', { above: 0, max: 1000 }) ?? 70;
   const refuseAtPercent = optionalNumber(object, 'refuseAtPercent', 'admission', { above: 0, max: 1000 }) ?? 85;
@@ -98,7 +99,10 @@ function readAdmission(raw: unknown): AdmissionConfig {
   if (eventLoopDelayRefuseMs < eventLoopDelayQueueMs) {
     throw configError('admission.eventLoopDelayRefuseMs', `must not be below eventLoopDelayQueueMs (${eventLoopDelayQueueMs})`);
   }
-  return { queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs };
+  const diskFreeQueueMb = optionalNumber(object, 'diskFreeQueueMb', 'admission', { min: 0 }) ?? 1024;
+  const diskFreeRefuseMb = optionalNumber(object, 'diskFreeRefuseMb', 'admission', { min: 0 }) ?? 256;
+  if (diskFreeRefuseMb > diskFreeQueueMb) throw configError('admission.diskFreeRefuseMb', `must not be above diskFreeQueueMb (${diskFreeQueueMb})`);
+  return { queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs, diskFreeQueueMb, diskFreeRefuseMb };
 }
 
 function readStorage(raw: unknown, baseDir: string): StorageConfig {
@@ -112,11 +116,17 @@ function readStorage(raw: unknown, baseDir: string): StorageConfig {
 
 function readServer(raw: unknown): ServerConfig {
   const object = expectObject(raw ?? {}, 'server');
-  rejectUnknownKeys(object, ['host', 'port', 'shutdownGraceSeconds'], 'server');
+  rejectUnknownKeys(object, ['host', 'port', 'shutdownGraceSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'keepAliveTimeoutSeconds'], 'server');
+  const headersTimeoutSeconds = optionalNumber(object, 'headersTimeoutSeconds', 'server', { above: 0, max: 3600 }) ?? 10;
+  const requestTimeoutSeconds = optionalNumber(object, 'requestTimeoutSeconds', 'server', { above: 0, max: 3600 }) ?? 30;
+  if (requestTimeoutSeconds < headersTimeoutSeconds) throw configError('server.requestTimeoutSeconds', `must not be below headersTimeoutSeconds (${headersTimeoutSeconds})`);
   return {
     host: optionalString(object, 'host', 'server') ?? '127.0.0.1',
     port: optionalNumber(object, 'port', 'server', { integer: true, min: 0, max: 65535 }) ?? 8080,
     shutdownGraceSeconds: optionalNumber(object, 'shutdownGraceSeconds', 'server', { min: 0 }) ?? 30,
+    headersTimeoutSeconds,
+    requestTimeoutSeconds,
+    keepAliveTimeoutSeconds: optionalNumber(object, 'keepAliveTimeoutSeconds', 'server', { above: 0, max: 3600 }) ?? 72,
   };
 }
 

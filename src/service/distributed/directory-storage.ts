@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -55,16 +55,47 @@ class DirectoryUpload implements StorageUpload {
   }
 }
 
+const safe = (text: string): string => text.replace(/[^A-Za-z0-9_-]/g, '_');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether a temp file's writer (`<host>-<pid>`, as in its name) is gone, so its file may be removed: this very
+ * process (its own earlier attempt, whose thread crashed), or a dead pid on this host. A writer on another host
+ * cannot be checked from here: its file is removed only once nobody has written to it for `staleMs`.
+ */
+export function isAbandoned(
+  writer: string,
+  here: { writer: string; host: string; ageMs: number; staleMs: number },
+  alive: (pid: number) => boolean = isAlive,
+): boolean {
+  if (writer === here.writer) return true;
+  const match = /^(.*)-(\d+)$/.exec(writer);
+  if (match && match[1] === here.host) return !alive(Number(match[2]));
+  return here.ageMs >= here.staleMs;
+}
+
 export class DirectoryStorage implements Storage {
   readonly dir: string;
   /** Names this process in temp file names. */
   readonly writer: string;
+  /** A temp file of a writer on another host is abandoned after this long without a write (15 minutes). */
+  readonly staleMs: number;
+  readonly #host = safe(hostname());
   #ready: Promise<unknown> | undefined;
 
   /** `writer` names this process in temp file names (default `<host>-<pid>`). */
-  constructor(dir: string, writer = `${hostname()}-${process.pid}`) {
+  constructor(dir: string, writer = `${hostname()}-${process.pid}`, staleMs = 15 * 60_000) {
     this.dir = dir;
-    this.writer = writer.replace(/[^A-Za-z0-9_-]/g, '_');
+    this.writer = safe(writer);
+    this.staleMs = staleMs;
   }
 
   async create(key: string): Promise<StorageUpload> {
@@ -84,12 +115,24 @@ export class DirectoryStorage implements Storage {
     return new DirectoryUpload(stream, temp, target);
   }
 
+  /**
+   * Removes temp files of `key` whose writer is provably gone (see isAbandoned): the directory is shared by many
+   * live processes, and BullMQ may hand a stalled job to a second worker while the first still writes it.
+   */
   async removePartial(key: string): Promise<number> {
     this.#path(key);
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const partial = names.filter((name) => name.startsWith(`.${key}.`) && name.endsWith('.tmp'));
-    await Promise.all(partial.map((name) => rm(join(this.dir, name), { force: true })));
-    return partial.length;
+    const removed = await Promise.all(partial.map(async (name) => {
+      const path = join(this.dir, name);
+      const modifiedMs = (await stat(path).catch(() => undefined))?.mtimeMs;
+      if (modifiedMs === undefined) return false;
+      const writer = name.slice(key.length + 2, -'.tmp'.length).replace(/-[0-9a-f]+$/, '');
+      if (!isAbandoned(writer, { writer: this.writer, host: this.#host, ageMs: Date.now() - modifiedMs, staleMs: this.staleMs })) return false;
+      await rm(path, { force: true });
+      return true;
+    }));
+    return removed.filter(Boolean).length;
   }
 
   async remove(key: string): Promise<void> {

@@ -107,7 +107,7 @@ export async function runWorker(config: ServiceConfig & { readonly queue?: Queue
   worker.on('failed', (job, error) => job && log.warn({ job: job.id, worker: name, reason: error.message }, 'export failed'));
   worker.on('stalled', (id) => log.warn({ job: id, worker: name }, 'an export whose worker stopped went back to the queue'));
 
-  const admission = new AdmissionController(config.limits, config.admission);
+  const admission = new AdmissionController(config.limits, config.admission, config.storage.dir);
   const gate = async (): Promise<void> => {
     const open = admission.mayStart();
     if (!open && !worker.isPaused()) {

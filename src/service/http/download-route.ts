@@ -17,6 +17,7 @@ import type { ServerResponse } from 'node:http';
 import { SheetpipeError } from '../../errors.js';
 import { markFirstByte } from '../../observability/request-hooks.js';
 import type { ServiceContext } from '../context.js';
+import { watchClientReads } from '../download-idle.js';
 import { downloadName } from '../export-plan.js';
 import type { Release } from '../jobs/slots.js';
 import type { JobRequest } from '../jobs/types.js';
@@ -92,6 +93,13 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
     const started = performance.now();
     reply.hijack();
     startStreaming(request, response, job, id);
+    const idleSeconds = config.limits.downloadIdleSeconds ?? 30;
+    const stopWatch = watchClientReads(response, idleSeconds * 1000, () => {
+      // First the abort (stops the query, frees the slot), then the connection: its 'close' must not rename the reason.
+      metrics.recordDownloadIdle();
+      controller.abort(new SheetpipeError('SHEETPIPE_ERR_SERVICE_DOWNLOAD_IDLE', [idleSeconds]));
+      response.destroy();
+    });
     const ctx = request.sheetpipeTrace;
     let rows = 0;
     const done = (async () => {
@@ -114,6 +122,7 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
         if (!response.headersSent && !response.destroyed) writeRawError(request, response, error, config.limits.retryAfterSeconds);
         else response.destroy();
       } finally {
+        stopWatch();
         release();
       }
     })();

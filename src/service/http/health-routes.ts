@@ -5,8 +5,20 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { SheetpipeError } from '../../errors.js';
+import type { AdmissionSample } from '../admission.js';
 import type { ServiceContext } from '../context.js';
 import { tokenVerifier } from './auth.js';
+
+/** What admission judges, for operators: loop delay without the sampler's own interval, and free storage. */
+function measuresOf(sample: AdmissionSample): Record<string, number | null> {
+  const round = (value: number): number => Math.round(value * 1000) / 1000;
+  return {
+    eventLoopDelayP50Ms: round(sample.eventLoopDelayP50Ms ?? 0),
+    eventLoopDelayP99Ms: round(sample.eventLoopDelayMs),
+    rssBytes: sample.rss,
+    diskFreeBytes: sample.diskFreeBytes ?? null,
+  };
+}
 
 export const healthRoutes: FastifyPluginAsync<ServiceContext> = async (app, context) => {
   const { admission, queue, state } = context;
@@ -15,7 +27,7 @@ export const healthRoutes: FastifyPluginAsync<ServiceContext> = async (app, cont
 
   app.get('/readyz', async (_request, reply) => {
     const { level, reason } = admission.current;
-    const counts = queue.counts();
+    const counts = { ...queue.counts(), measures: measuresOf(admission.sample()) };
     if (state.shuttingDown) return reply.code(503).send({ status: 'shutting-down', ...counts });
     if (level === 'refuse') return reply.code(503).send({ status: 'shedding', reason, ...counts });
     return { status: 'ready', admission: level, ...(reason ? { reason } : {}), ...counts };

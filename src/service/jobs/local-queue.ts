@@ -36,6 +36,10 @@ interface Running {
   done?: Promise<void>;
 }
 
+function storageError(what: string, error: unknown): SheetpipeError {
+  return new SheetpipeError('SHEETPIPE_ERR_SERVICE_STORAGE_WRITE', [what, (error as Error)?.message ?? String(error)], { cause: error });
+}
+
 function errorOf(error: unknown): JobError {
   if (isSheetpipeError(error)) return { code: error.code, message: error.message };
   const internal = new SheetpipeError('SHEETPIPE_ERR_SERVICE_INTERNAL', [(error as Error)?.message ?? String(error)]);
@@ -51,6 +55,7 @@ export class LocalJobQueue implements JobQueue {
   readonly #sweeper: RetentionSweeper;
   readonly #unsubscribe: (() => void)[] = [];
   #closing = false;
+  #lastStoreError: unknown;
 
   constructor(options: LocalJobQueueOptions) {
     this.#options = options;
@@ -84,7 +89,12 @@ export class LocalJobQueue implements JobQueue {
       ...request, id: randomUUID(), status: 'queued', rows: 0, bytes: 0,
       createdAt: Date.now(), startedAt: null, finishedAt: null, error: null,
     };
-    this.#options.store.insert(job);
+    try {
+      this.#options.store.insert(job);
+    } catch (error) {
+      // Typically SQLITE_FULL: nothing was stored, the client gets 507 and may retry.
+      throw storageError('recording a new export', error);
+    }
     this.#jobs.set(job.id, job);
     this.#waiting.push(job.id);
     this.#pump();
@@ -116,7 +126,11 @@ export class LocalJobQueue implements JobQueue {
     // Files first, as in distributed mode: the record outlives its files, never the other way round.
     await this.#options.files.removeAll(id);
     this.#jobs.delete(id);
-    this.#options.store.delete(id);
+    try {
+      this.#options.store.delete(id);
+    } catch (error) {
+      throw storageError('deleting an export', error);
+    }
     return job;
   }
 
@@ -180,7 +194,12 @@ export class LocalJobQueue implements JobQueue {
   #start(id: string, release: Release): void {
     const job: JobRecord = { ...(this.#jobs.get(id) as JobRecord), status: 'running', startedAt: Date.now() };
     this.#jobs.set(id, job);
-    this.#options.store.update(job);
+    if (!this.#persist(job)) {
+      // Not started: a job whose start is not on disk would be re-queued (not failed) after a crash.
+      release();
+      this.#finish(job, 'failed', errorOf(storageError('recording the start of an export', this.#lastStoreError)));
+      return;
+    }
     const running: Running = { rows: 0, bytes: 0, lastEmit: 0, controller: new AbortController() };
     this.#running.set(id, running);
     const interval = this.#options.progressIntervalMs ?? 250;
@@ -205,13 +224,31 @@ export class LocalJobQueue implements JobQueue {
         const status = signal.aborted ? 'canceled' : 'failed';
         this.#finish({ ...job, rows: running.rows, bytes: 0 }, status, errorOf(signal.aborted ? signal.reason : error));
       },
-    ).finally(release);
+    ).catch((error: unknown) => {
+      // #finish does not throw; this is the last net, so no rejection ever escapes a job's promise.
+      this.#options.log.error({ job: id, err: error }, 'finishing an export failed');
+    }).finally(release);
+  }
+
+  /**
+   * Writes a record's state; a store error (SQLITE_FULL, SQLITE_IOERR) is logged, not thrown: the record in
+   * memory stays right, the process lives, and after a restart the job reads as interrupted.
+   */
+  #persist(job: JobRecord): boolean {
+    try {
+      this.#options.store.update(job);
+      return true;
+    } catch (error) {
+      this.#lastStoreError = error;
+      this.#options.log.error({ job: job.id, status: job.status, err: error }, 'the job store could not record an export\'s state');
+      return false;
+    }
   }
 
   #finish(job: JobRecord, status: 'succeeded' | 'failed' | 'canceled', error: JobError | null): void {
     const finished: JobRecord = { ...job, status, error, finishedAt: Date.now() };
     this.#jobs.set(job.id, finished);
-    this.#options.store.update(finished);
+    this.#persist(finished);
     this.#options.onFinished?.(finished);
     this.#emit(job.id, { type: 'end', job: finished });
   }
