@@ -80,6 +80,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
             deterministic: options.deterministic,
             customProperties: options.customProperties,
             signal,
+            pressure: options.pressure,
             expectedRows: cursor.estimatedRows,
           });
     const openWriter = writer;

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Source } from '../sources/types.js';
+import type { Pressure } from '../util/pressure.js';
 
 export type ExportFormat = 'xlsx' | 'csv';
 
@@ -24,6 +25,8 @@ export interface ExportOptions {
   readonly timeoutSeconds?: number;
   readonly deterministic?: boolean;
   readonly signal?: AbortSignal;
+  /** Memory pressure of a server running the export (src/util/pressure.ts): degraded xlsx exports render less at once. */
+  readonly pressure?: Pressure;
   /** sqlcommenter-style comment for the SQL statement (trace coloring). */
   readonly sqlComment?: string;
   /** CSV output: `raw: true` writes formula-like text as stored instead of neutralising it (see csv-cells.ts). */

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Pressure } from '../util/pressure.js';
 import type { ColumnOptions } from '../xlsx/types.js';
 import type { RowWriter } from './row-writer.js';
 
@@ -10,6 +11,7 @@ export interface XlsxRowWriterOptions {
   readonly deterministic?: boolean;
   readonly customProperties?: Readonly<Record<string, string>>;
   readonly signal: AbortSignal;
+  readonly pressure?: Pressure;
   readonly expectedRows?: number;
 }
 
@@ -26,6 +28,7 @@ export async function createXlsxRowWriter(stream: Writable, options: XlsxRowWrit
     deterministic: options.deterministic,
     customProperties: options.customProperties,
     signal: options.signal,
+    pressure: options.pressure,
     sizeHint: options.expectedRows === undefined ? undefined : { rows: options.expectedRows },
   });
   const sheet = workbook.addSheet(options.sheet, { columns: options.columns });

@@ -1,8 +1,12 @@
 /**
  * Admission control: before new work starts, the process's RSS (worker threads included),
  * the main heap, the event-loop delay and the storage filesystem's free space are compared with
- * two watermarks. Past the first, new exports wait in the queue; past the second they are refused
- * (503 + Retry-After) and /readyz reports shedding. Running exports are never touched.
+ * watermarks. Memory degrades before it refuses, in three levels of the memory limit:
+ *   degrade (60 %)  running exports give memory back (util/pressure.ts: one block in flight, one render thread)
+ *                   and new exports wait in the queue; direct downloads still start
+ *   queue   (75 %)  new exports wait, and so do direct downloads
+ *   refuse  (85 %)  new exports are refused (503 + Retry-After) and /readyz reports shedding
+ * Coming back below a level undoes it; each transition is logged and counted.
  */
 import { statfs } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
@@ -10,8 +14,17 @@ import { getHeapStatistics } from 'node:v8';
 import { loopDelayMs } from '../observability/loop-delay.js';
 import type { AdmissionConfig, LimitsConfig } from './config/types.js';
 import type { StartGate } from './jobs/runner.js';
+import { Pressure } from '../util/pressure.js';
 
-export type AdmissionLevel = 'ok' | 'queue' | 'refuse';
+export interface MemoryMeasure {
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+export type AdmissionLevel = 'ok' | 'degrade' | 'queue' | 'refuse';
+
+/** Levels from best to worst, for comparisons. */
+export const ADMISSION_LEVELS: readonly AdmissionLevel[] = ['ok', 'degrade', 'queue', 'refuse'];
 
 export interface AdmissionSample {
   readonly rss: number;
@@ -25,7 +38,7 @@ export interface AdmissionSample {
 }
 
 export interface Watermarks {
-  readonly rss: { readonly queue: number; readonly refuse: number };
+  readonly rss: { readonly degrade: number; readonly queue: number; readonly refuse: number };
   readonly heap: { readonly queue: number; readonly refuse: number };
   readonly eventLoopDelayMs: { readonly queue: number; readonly refuse: number };
   /** Free bytes below which new exports wait / are refused (lower is worse). */
@@ -44,7 +57,11 @@ export function watermarksFor(limits: LimitsConfig, admission: AdmissionConfig, 
   const share = (total: number, percent: number): number => Math.floor((total * percent) / 100);
   const memory = limits.memoryLimitMb * MB;
   return {
-    rss: { queue: share(memory, admission.queueAtPercent), refuse: share(memory, admission.refuseAtPercent) },
+    rss: {
+      degrade: share(memory, admission.degradeAtPercent ?? Math.min(60, admission.queueAtPercent)),
+      queue: share(memory, admission.queueAtPercent),
+      refuse: share(memory, admission.refuseAtPercent),
+    },
     heap: { queue: share(heapLimit, admission.queueAtPercent), refuse: share(heapLimit, admission.refuseAtPercent) },
     eventLoopDelayMs: { queue: admission.eventLoopDelayQueueMs, refuse: admission.eventLoopDelayRefuseMs },
     diskFree: { queue: (admission.diskFreeQueueMb ?? 1024) * MB, refuse: (admission.diskFreeRefuseMb ?? 256) * MB },
@@ -71,7 +88,9 @@ export function assess(sample: AdmissionSample, marks: Watermarks): Assessment {
     if (free < marks.diskFree.refuse) return { level: 'refuse', reason: `${label} is below the refuse watermark ${mb(marks.diskFree.refuse)}` };
     if (free < marks.diskFree.queue && !queued) queued = { level: 'queue', reason: `${label} is below the queue watermark ${mb(marks.diskFree.queue)}` };
   }
-  return queued ?? { level: 'ok', reason: '' };
+  if (queued) return queued;
+  if (sample.rss >= marks.rss.degrade) return { level: 'degrade', reason: `RSS ${mb(sample.rss)} is above the degrade watermark ${mb(marks.rss.degrade)}` };
+  return { level: 'ok', reason: '' };
 }
 
 /** Sampling interval of the loop-delay timer; subtracted from what it records (observability/loop-delay.ts). */
@@ -79,6 +98,8 @@ const RESOLUTION_MS = 10;
 
 export class AdmissionController implements StartGate {
   readonly watermarks: Watermarks;
+  /** Degraded while memory is at or above the degrade level: what running exports read (util/pressure.ts). */
+  readonly pressure = new Pressure();
   readonly #delay: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   readonly #listeners = new Set<() => void>();
   readonly #storageDir: string | undefined;
@@ -90,10 +111,16 @@ export class AdmissionController implements StartGate {
   #timer: NodeJS.Timeout | undefined;
   #ticks = 0;
 
-  /** `storageDir`: the filesystem whose free space is watched (none: disk is not judged). */
-  constructor(limits: LimitsConfig, admission: AdmissionConfig, storageDir?: string) {
+  readonly #measure: () => MemoryMeasure;
+
+  /**
+   * `storageDir`: the filesystem whose free space is watched (none: disk is not judged). `measure` reads RSS and heap
+   * (process.memoryUsage; a test drives the levels through it with real exports running).
+   */
+  constructor(limits: LimitsConfig, admission: AdmissionConfig, storageDir?: string, measure: () => MemoryMeasure = process.memoryUsage) {
     this.watermarks = watermarksFor(limits, admission, getHeapStatistics().heap_size_limit);
     this.#storageDir = storageDir;
+    this.#measure = measure;
   }
 
   /** Samples every 250 ms; the event-loop delay window is one second. */
@@ -115,7 +142,7 @@ export class AdmissionController implements StartGate {
   }
 
   sample(): AdmissionSample {
-    const memory = process.memoryUsage();
+    const memory = this.#measure();
     return {
       rss: memory.rss, heapUsed: memory.heapUsed, eventLoopDelayMs: this.#eventLoopDelayMs, eventLoopDelayP50Ms: this.#eventLoopDelayP50Ms,
       ...(this.#diskFreeBytes === undefined ? {} : { diskFreeBytes: this.#diskFreeBytes }),
@@ -124,7 +151,7 @@ export class AdmissionController implements StartGate {
 
   /** A fresh assessment, taken when a request asks for new work. */
   check(): Assessment {
-    this.#update(assess(this.sample(), this.watermarks));
+    this.#update(this.sample());
     return this.#current;
   }
 
@@ -145,7 +172,7 @@ export class AdmissionController implements StartGate {
       this.#delay.reset();
     }
     void this.#measureDisk();
-    this.#update(assess(this.sample(), this.watermarks));
+    this.#update(this.sample());
   }
 
   /** statfs is async (a stalled NFS mount must not stall the loop): the tick uses the last answer. */
@@ -163,9 +190,12 @@ export class AdmissionController implements StartGate {
     }
   }
 
-  #update(next: Assessment): void {
+  #update(sample: AdmissionSample): void {
+    const next = assess(sample, this.watermarks);
     const changed = next.level !== this.#current.level;
     this.#current = next;
+    // Running exports give memory back from the degrade level up, and get it back below it.
+    this.pressure.set(sample.rss >= this.watermarks.rss.degrade);
     if (changed) for (const listener of this.#listeners) listener();
   }
 }

@@ -10,7 +10,7 @@
  *   await app.close();   // graceful: running exports get server.shutdownGraceSeconds
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { AdmissionController } from './admission.js';
+import { AdmissionController, type MemoryMeasure } from './admission.js';
 import type { ServiceConfig } from './config/types.js';
 import type { ServiceContext } from './context.js';
 import { authPlugin } from './http/auth.js';
@@ -59,6 +59,8 @@ export interface BuildAppOptions {
   readonly createQueue?: (parts: QueueParts) => JobQueue;
   /** Latency ring, trace context, /debug/latency (default: the config's observability.enabled). */
   readonly observability?: boolean;
+  /** How admission reads RSS and heap (default process.memoryUsage); tests drive the memory levels through it. */
+  readonly measureMemory?: () => MemoryMeasure;
 }
 
 /** pino options get the trace fields of the running request or export in every line (a caller's own mixin wins). */
@@ -107,7 +109,7 @@ async function assemble(
   });
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
-  const admission = new AdmissionController(config.limits, config.admission, config.storage.dir);
+  const admission = new AdmissionController(config.limits, config.admission, config.storage.dir, options.measureMemory);
   let store: JobStore | undefined;
   let queue: JobQueue | undefined;
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks, diskFree: () => admission.sample().diskFreeBytes });
@@ -116,10 +118,10 @@ async function assemble(
   const inProcess = options.runExport;
   const runner: JobRunner = inProcess
     ? new PipelineRunner(config, files, inProcess, observability)
-    : new WorkerRunner(config, files, observability?.coloring);
+    : new WorkerRunner(config, files, observability?.coloring, admission.pressure);
   const downloads = inProcess
     ? inProcessDownloads(config, inProcess, observability?.asyncContext ?? false)
-    : workerDownloads(config);
+    : workerDownloads(config, admission.pressure);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;

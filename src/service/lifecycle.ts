@@ -27,6 +27,13 @@ export function lifecyclePlugin(context: ServiceContext, closeStore: () => Promi
     let scheduler: Scheduler | undefined;
 
     app.addHook('onReady', async () => {
+      // Each transition is a log line and a metric (degrade, queue and refuse are what an operator acts on).
+      admission.onChange(() => {
+        const { level, reason } = admission.current;
+        metrics.recordAdmission(level);
+        if (level === 'ok') context.log.info({ admission: level }, 'admission back to ok');
+        else context.log.warn({ admission: level, reason }, `admission level ${level}`);
+      });
       admission.start();
       await queue.start();
       scheduler = new Scheduler(config.schedules, {

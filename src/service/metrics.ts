@@ -3,7 +3,7 @@
  * as in tests, do not collide). Names are a contract: the Grafana dashboard queries them.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Watermarks } from './admission.js';
+import { ADMISSION_LEVELS, type AdmissionLevel, type Watermarks } from './admission.js';
 import type { QueueCounts } from './jobs/types.js';
 
 export interface MetricSources {
@@ -30,6 +30,8 @@ export class ServiceMetrics {
   readonly #bytes: Counter;
   readonly #scheduleRuns: Counter<'report' | 'outcome'>;
   readonly #downloadIdle: Counter;
+  readonly #admissionTransitions: Counter<'to'>;
+  readonly #admissionLevel: Gauge;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -52,6 +54,13 @@ export class ServiceMetrics {
     this.#downloadIdle = new Counter({
       name: 'sheetpipe_download_idle_aborts_total', help: 'Direct downloads aborted because their client had not read for limits.downloadIdleSeconds', registers,
     });
+    this.#admissionTransitions = new Counter({
+      name: 'sheetpipe_admission_transitions_total', help: 'Admission level changes, by the level entered (ok, degrade, queue, refuse)',
+      labelNames: ['to'], registers,
+    });
+    this.#admissionLevel = new Gauge({
+      name: 'sheetpipe_admission_level', help: 'Admission level now: 0 ok, 1 degrade (running exports give memory back), 2 queue, 3 refuse', registers,
+    });
     new Gauge({
       name: 'sheetpipe_export_queue_depth', help: 'Export jobs waiting for a slot', registers,
       collect() { this.set(sources.counts().waiting); },
@@ -69,7 +78,7 @@ export class ServiceMetrics {
       collect() { this.set(process.memoryUsage().heapUsed); },
     });
     const watermark = new Gauge({
-      name: 'sheetpipe_memory_watermark_bytes', help: 'RSS above which new exports are queued (level=queue) or refused (level=refuse)',
+      name: 'sheetpipe_memory_watermark_bytes', help: 'RSS above which running exports degrade (level=degrade), new exports are queued (level=queue) or refused (level=refuse)',
       labelNames: ['level'], registers,
     });
     new Gauge({
@@ -85,6 +94,7 @@ export class ServiceMetrics {
     });
     diskWatermark.set({ level: 'queue' }, sources.watermarks.diskFree.queue);
     diskWatermark.set({ level: 'refuse' }, sources.watermarks.diskFree.refuse);
+    watermark.set({ level: 'degrade' }, sources.watermarks.rss.degrade);
     watermark.set({ level: 'queue' }, sources.watermarks.rss.queue);
     watermark.set({ level: 'refuse' }, sources.watermarks.rss.refuse);
   }
@@ -94,6 +104,11 @@ export class ServiceMetrics {
     this.#duration.observe({ status }, durationMs / 1000);
     this.#rows.inc(rows);
     this.#bytes.inc(bytes);
+  }
+
+  recordAdmission(level: AdmissionLevel): void {
+    this.#admissionTransitions.inc({ to: level });
+    this.#admissionLevel.set(ADMISSION_LEVELS.indexOf(level));
   }
 
   recordDownloadIdle(): void {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Pressure } from '../util/pressure.js';
 
 /** An explicit formula. Plain strings are always text, even when they start with `=`. */
 export interface Formula {
@@ -101,6 +102,11 @@ export interface WorkbookOptions {
   /** Prime each chunk's deflate with the previous 32 KiB (default true). */
   readonly primeDictionary?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * Memory pressure (see src/util/pressure.ts): while `degraded`, at most one chunk is rendered at a time and fewer
+   * blocks wait for the sink, so a server under memory pressure gets memory back from its running exports.
+   */
+  readonly pressure?: Pressure;
   /** Called after every chunk reaches the sink. */
   readonly onProgress?: (progress: WriteProgress) => void;
 }

@@ -88,6 +88,7 @@ export class XlsxWriter {
   #current: SheetWriter | undefined;
   #pendingEnd: Promise<void> = Promise.resolve();
   #state: 'open' | 'closing' | 'closed' | 'failed' = 'open';
+  readonly #stopPressure: (() => void) | undefined;
   #failure: unknown;
   /** Settles once a failed workbook's workers are stopped and its output discarded. */
   #failing: Promise<void> = Promise.resolve();
@@ -106,12 +107,18 @@ export class XlsxWriter {
       modified: options.deterministic ? FIXED_TIME : this.#created,
       forceZip64: options.zip64 === 'always',
     });
-    this.#sequencer = new BlockSequencer(this.#zip, this.#options.threads * 2, (rows) => this.#progress(rows));
+    this.#sequencer = new BlockSequencer(this.#zip, this.#inFlightFor(options.pressure?.degraded === true), (rows) => this.#progress(rows));
+    this.#stopPressure = options.pressure?.onChange((degraded) => this.#sequencer.setMaxInFlight(this.#inFlightFor(degraded)));
     const signal = options.signal;
     if (signal) {
       if (signal.aborted) void this.abort(signal.reason);
       else signal.addEventListener('abort', () => void this.abort(signal.reason), { once: true });
     }
+  }
+
+  /** Blocks outstanding: two per thread, or one under memory pressure (one render thread busy, nothing queued). */
+  #inFlightFor(degraded: boolean): number {
+    return degraded ? 1 : this.#options.threads * 2;
   }
 
   /** Bytes written to the output so far. */
@@ -141,6 +148,7 @@ export class XlsxWriter {
     this.#state = 'closing';
     await this.#guard(this.#finish());
     this.#state = 'closed';
+    this.#stopPressure?.();
     return { rows: this.#rowsWritten, bytes: this.#zip.bytesWritten, sheets: this.#parts.map((part) => part.name) };
   }
 
@@ -281,6 +289,7 @@ export class XlsxWriter {
   #fail(error: unknown): Promise<void> {
     if (this.#state === 'failed') return this.#failing;
     this.#state = 'failed';
+    this.#stopPressure?.();
     this.#failure = error;
     this.#sequencer.clear();
     const pool = this.#pool;

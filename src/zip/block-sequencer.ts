@@ -33,7 +33,7 @@ const FINAL_BLOCK = Uint8Array.of(0x03, 0x00);
  */
 export class BlockSequencer {
   readonly #zip: ZipWriter;
-  readonly #maxInFlight: number;
+  #maxInFlight: number;
   readonly #onWritten: (rows: number) => void;
   readonly #queue: Pending[] = [];
   #crc = 0;
@@ -45,6 +45,14 @@ export class BlockSequencer {
     this.#zip = zip;
     this.#maxInFlight = maxInFlight;
     this.#onWritten = onWritten;
+  }
+
+  /**
+   * Changes how many blocks may be outstanding; a lower limit holds the next push until the excess is written (under
+   * memory pressure the writer keeps fewer chunks, and so fewer render threads, busy).
+   */
+  setMaxInFlight(maxInFlight: number): void {
+    this.#maxInFlight = Math.max(1, maxInFlight);
   }
 
   async push(entry: BlockEntry, block: Promise<DeflateBlock>, first: boolean, last: boolean, rows: number): Promise<void> {

@@ -90,7 +90,9 @@ test('defaults: limits, admission watermarks, server, memory limit from the dete
     paramLength: 4096, paramsPerRequest: 64, filenameLength: 128, bodyBytes: 65_536, jobsPerToken: 100, jobsPerReport: 1000,
     storageMbPerReport: 10_240, requestsPerSecond: 50,
   });
-  assert.equal(config.admission.queueAtPercent, 70);
+  // Degrade before refusing (60 / 75 / 85 % of the memory limit).
+  assert.equal(config.admission.degradeAtPercent, 60);
+  assert.equal(config.admission.queueAtPercent, 75);
   assert.equal(config.admission.refuseAtPercent, 85);
   assert.equal(config.admission.diskFreeQueueMb, 1024);
   assert.equal(config.admission.diskFreeRefuseMb, 256);
@@ -160,6 +162,7 @@ test('every bad key is named in the error', () => {
   configErrorAt(withReport({ table: 't' }, { limits: { exportNice: 20 } }), 'limits.exportNice', /at most 19/);
   configErrorAt(withReport({ table: 't' }, { limits: { exportNice: 2.5 } }), 'limits.exportNice', /whole number/);
   configErrorAt(withReport({ table: 't' }, { admission: { queueAtPercent: 90, refuseAtPercent: 80 } }), 'admission.refuseAtPercent');
+  configErrorAt(withReport({ table: 't' }, { admission: { degradeAtPercent: 80, queueAtPercent: 70 } }), 'admission.queueAtPercent');
   configErrorAt(withReport({ table: 't' }, { storage: { retentionHours: 0 } }), 'storage.retentionHours', /greater than 0/);
   configErrorAt(withReport({ table: 't' }, { schedules: [{ cron: '61 * * * *', report: 'r' }] }), 'schedules[0].cron', /invalid cron/);
   configErrorAt(withReport({ table: 't' }, { schedules: [{ cron: '* * * * *', report: 'x' }] }), 'schedules[0].report');

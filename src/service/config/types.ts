@@ -89,7 +89,12 @@ export interface InputLimitsConfig {
 }
 
 export interface AdmissionConfig {
-  /** Above this share of the memory limit (RSS) or heap limit, new exports wait in the queue. */
+  /**
+   * Above this share of the memory limit (RSS), running exports give memory back (one render thread, one block in
+   * flight) and new ones wait; optional for hand-built configs (default 60).
+   */
+  readonly degradeAtPercent?: number;
+  /** Above this share of the memory limit (RSS) or heap limit, new exports wait in the queue and downloads wait. */
   readonly queueAtPercent: number;
   /** Above this share, new exports are refused with 503. */
   readonly refuseAtPercent: number;

@@ -89,10 +89,15 @@ function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig & 
 
 function readAdmission(raw: unknown): AdmissionConfig {
   const object = expectObject(raw ?? {}, 'admission');
-  const keys = ['queueAtPercent', 'refuseAtPercent', 'eventLoopDelayQueueMs', 'eventLoopDelayRefuseMs', 'diskFreeQueueMb', 'diskFreeRefuseMb'];
+  const keys = ['degradeAtPercent', 'queueAtPercent', 'refuseAtPercent', 'eventLoopDelayQueueMs', 'eventLoopDelayRefuseMs', 'diskFreeQueueMb', 'diskFreeRefuseMb'];
   rejectUnknownKeys(object, keys, 'admission');
-  const queueAtPercent = optionalNumber(object, 'queueAtPercent', 'admission', { above: 0, max: 1000 }) ?? 70;
-  const refuseAtPercent = optionalNumber(object, 'refuseAtPercent', 'admission', { above: 0, max: 1000 }) ?? 85;
+  // Degrade before refusing: running exports give memory back at 60 %, new ones wait at 75 %, refused at 85 %.
+  // A level given alone moves the defaults around it, so `queueAtPercent: 50` needs no degradeAtPercent.
+  const degradeGiven = optionalNumber(object, 'degradeAtPercent', 'admission', { above: 0, max: 1000 });
+  const queueAtPercent = optionalNumber(object, 'queueAtPercent', 'admission', { above: 0, max: 1000 }) ?? Math.max(75, degradeGiven ?? 0);
+  const degradeAtPercent = degradeGiven ?? Math.min(60, queueAtPercent);
+  const refuseAtPercent = optionalNumber(object, 'refuseAtPercent', 'admission', { above: 0, max: 1000 }) ?? Math.max(85, queueAtPercent);
+  if (queueAtPercent < degradeAtPercent) throw configError('admission.queueAtPercent', `must not be below degradeAtPercent (${degradeAtPercent})`);
   if (refuseAtPercent < queueAtPercent) throw configError('admission.refuseAtPercent', `must not be below queueAtPercent (${queueAtPercent})`);
   const eventLoopDelayQueueMs = optionalNumber(object, 'eventLoopDelayQueueMs', 'admission', { above: 0 }) ?? 200;
   const eventLoopDelayRefuseMs = optionalNumber(object, 'eventLoopDelayRefuseMs', 'admission', { above: 0 }) ?? 1000;
@@ -102,7 +107,7 @@ function readAdmission(raw: unknown): AdmissionConfig {
   const diskFreeQueueMb = optionalNumber(object, 'diskFreeQueueMb', 'admission', { min: 0 }) ?? 1024;
   const diskFreeRefuseMb = optionalNumber(object, 'diskFreeRefuseMb', 'admission', { min: 0 }) ?? 256;
   if (diskFreeRefuseMb > diskFreeQueueMb) throw configError('admission.diskFreeRefuseMb', `must not be above diskFreeQueueMb (${diskFreeQueueMb})`);
-  return { queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs, diskFreeQueueMb, diskFreeRefuseMb };
+  return { degradeAtPercent, queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs, diskFreeQueueMb, diskFreeRefuseMb };
 }
 
 function readStorage(raw: unknown, baseDir: string): StorageConfig {

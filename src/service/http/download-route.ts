@@ -24,6 +24,7 @@ import type { JobRequest } from '../jobs/types.js';
 import { echoedTraceparent, noteDbWait, noteQueued, requestLogFields } from '../observability.js';
 import { readDownloadQuery } from './export-request.js';
 import { writeRawError } from './errors.js';
+import { admitDownload } from './download-admission.js';
 import { admitNewExport } from './job-access.js';
 import { CONTENT_TYPES, contentDisposition } from './range.js';
 
@@ -74,13 +75,13 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
 
   app.get<{ Params: { name: string } }>('/v1/reports/:name/download', async (request, reply) => {
     const job = readDownloadQuery(config, request, request.params.name);
-    // A download cannot wait in the job queue, so above the queue watermark it is refused too.
-    admitNewExport(state, () => admission.check(), false);
     const controller = new AbortController();
     const response = reply.raw;
     response.on('close', () => {
       if (!response.writableFinished) controller.abort(new SheetpipeError('SHEETPIPE_ERR_PIPELINE_CANCELED', ['the client disconnected']));
     });
+    // Above the queue watermark a download waits for it to come down (it cannot wait in the job queue).
+    await admitDownload(state, admission, config.limits.downloadWaitSeconds * 1000, controller.signal);
     const release = await exportSlot(request, controller.signal);
     try {
       // Things may have changed while it waited.

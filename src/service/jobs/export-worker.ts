@@ -11,6 +11,7 @@
  *                   `out`: a file path, or null to stream the output to the parent)
  *   in  { type: 'abort', code, message }      -> aborts the export with that reason
  *   in  { type: 'written', error? }           -> the parent's destination took the last chunk (or ended)
+ *   in  { type: 'pressure', degraded }        -> the service crossed its first memory level (util/pressure.ts)
  *   out { type: 'chunk', data }               -> (out null) bytes for the destination; one in flight at a time
  *   out { type: 'end' }                       -> (out null) the output is complete: end the destination
  *   out { type: 'hop', hop }                  -> the job's color reached `worker`, `db` or `file`
@@ -25,18 +26,22 @@ import type { ColorHop } from '../../observability/coloring.js';
 import { restoreTrace, type SerializedTrace } from '../../observability/trace-context.js';
 import { runExport } from '../../pipeline/index.js';
 import type { ExportOptions } from '../../pipeline/types.js';
+import { Pressure } from '../../util/pressure.js';
 import { lowerThreadPriority } from '../../util/thread-priority.js';
 import { runTracedExport } from './traced-export.js';
 
-export type WorkerExport = Omit<ExportOptions, 'signal' | 'onProgress' | 'source' | 'out'> & {
+export type WorkerExport = Omit<ExportOptions, 'signal' | 'onProgress' | 'source' | 'out' | 'pressure'> & {
   readonly source: string;
   readonly out: string | null;
   readonly trace?: SerializedTrace;
   readonly nice: number;
+  /** The service's memory pressure when the thread starts; later changes arrive as `pressure` messages. */
+  readonly degraded: boolean;
 };
 
 export type ToWorker =
   | { readonly type: 'abort'; readonly code: string; readonly message: string }
+  | { readonly type: 'pressure'; readonly degraded: boolean }
   | { readonly type: 'written'; readonly error?: string };
 export type FromWorker =
   | { readonly type: 'chunk'; readonly data: Uint8Array }
@@ -86,13 +91,15 @@ function parentStream(port: MessagePort): { readonly stream: Writable; written(e
 
 const port = parentPort;
 if (port) {
-  const { trace: serialized, nice, out, ...options } = workerData as WorkerExport;
+  const { trace: serialized, nice, out, degraded, ...options } = workerData as WorkerExport;
+  const pressure = new Pressure(degraded);
   lowerThreadPriority(nice);
   const post = (message: FromWorker): void => port.postMessage(message);
   const controller = new AbortController();
   const toParent = out === null ? parentStream(port) : undefined;
   port.on('message', (message: ToWorker) => {
     if (message.type === 'abort') controller.abort(remoteError(message.code, message.message));
+    else if (message.type === 'pressure') pressure.set(message.degraded);
     else toParent?.written(message.error);
   });
   const trace = serialized === undefined ? undefined : restoreTrace(serialized, 'sheetpipe.export');
@@ -101,6 +108,7 @@ if (port) {
     ...options,
     out: toParent?.stream ?? (out as string),
     signal: controller.signal,
+    pressure,
     onProgress: (progress) => post({ type: 'progress', rows: progress.rows, bytes: progress.bytes }),
   }, trace, { onHop: (hop) => post({ type: 'hop', hop }), onQueryWait: (ms) => post({ type: 'queryWait', ms }) }).then(
     (result) => post({ type: 'done', rows: result.rows, bytes: result.bytes }),

@@ -7,6 +7,7 @@
  * count in `coloring`.
  */
 import { stat } from 'node:fs/promises';
+import type { Pressure } from '../../util/pressure.js';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { isSheetpipeError } from '../../errors.js';
@@ -26,11 +27,13 @@ export class WorkerRunner implements JobRunner {
   readonly #config: ServiceConfig;
   readonly #files: JobFiles;
   readonly #coloring: ColoringMetrics | undefined;
+  readonly #pressure: Pressure | undefined;
 
-  constructor(config: ServiceConfig, files: JobFiles, coloring?: ColoringMetrics) {
+  constructor(config: ServiceConfig, files: JobFiles, coloring?: ColoringMetrics, pressure?: Pressure) {
     this.#config = config;
     this.#files = files;
     this.#coloring = coloring;
+    this.#pressure = pressure;
   }
 
   async run(job: JobRecord, control: RunControl): Promise<RunOutcome> {
@@ -41,6 +44,7 @@ export class WorkerRunner implements JobRunner {
       const { rows } = await runInWorker(workerExport(this.#config, job, target), control.signal, {
         onProgress: control.onProgress,
         onHop: (hop) => coloring?.hop(hops, hop),
+        pressure: this.#pressure,
       });
       return { rows, bytes: (await stat(target)).size };
     } catch (error) {
@@ -51,17 +55,18 @@ export class WorkerRunner implements JobRunner {
 }
 
 /** Direct downloads, each in its own worker thread streaming into the response. */
-export function workerDownloads(config: ServiceConfig): DownloadRunner {
+export function workerDownloads(config: ServiceConfig, pressure?: Pressure): DownloadRunner {
   return async (run: DownloadRun) =>
     runInWorker(workerExport(config, run.job, null), run.signal, {
       onProgress: (rows) => run.onProgress(rows),
       onHop: run.onHop,
       onQueryWait: run.onQueryWait,
       out: run.out,
+      pressure,
     });
 }
 
-function workerExport(config: ServiceConfig, job: JobRequest, out: string | null): WorkerExport {
+function workerExport(config: ServiceConfig, job: JobRequest, out: string | null): Omit<WorkerExport, 'degraded'> {
   const plan = planJobQuery(config, job);
   return { ...plan, source: plan.source as string, out, nice: config.limits.exportNice, ...(job.trace === null ? {} : { trace: job.trace }) };
 }
@@ -72,12 +77,15 @@ interface WorkerEvents {
   readonly onQueryWait?: (ms: number) => void;
   /** Where the output goes when the export's `out` is null. */
   readonly out?: Writable;
+  /** The service's memory pressure, passed on to the export thread as it changes. */
+  readonly pressure?: Pressure | undefined;
 }
 
-function runInWorker(data: WorkerExport, signal: AbortSignal, events: WorkerEvents): Promise<RunOutcome> {
+function runInWorker(data: Omit<WorkerExport, 'degraded'>, signal: AbortSignal, events: WorkerEvents): Promise<RunOutcome> {
   return new Promise<RunOutcome>((resolve, reject) => {
-    const worker = new Worker(ENTRY, { workerData: data });
+    const worker = new Worker(ENTRY, { workerData: { ...data, degraded: events.pressure?.degraded === true } satisfies WorkerExport });
     let settled = false;
+    const stopPressure = events.pressure?.onChange((degraded) => worker.postMessage({ type: 'pressure', degraded } satisfies ToWorker));
     const onAbort = (): void => {
       const reason: unknown = signal.reason;
       const message: ToWorker = isSheetpipeError(reason)
@@ -91,6 +99,7 @@ function runInWorker(data: WorkerExport, signal: AbortSignal, events: WorkerEven
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
+      stopPressure?.();
       outcome();
     };
     const written = (error?: Error | null): void => {
