@@ -75,6 +75,7 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_TOO_LARGE: { message: 'the request body exceeds limits.bodyBytes (%s bytes)', status: 413 },
   SHEETPIPE_ERR_SERVICE_RATE_LIMITED: { message: 'this token sent more than limits.requestsPerSecond (%s) requests in a second; retry later', status: 429 },
   SHEETPIPE_ERR_SERVICE_QUOTA: { message: '%s keeps %s, limits.%s allows %s; delete finished exports or wait for retention', status: 429 },
+  SHEETPIPE_ERR_SERVICE_RELOAD_REJECTED: { message: 'configuration reload rejected: %s; the running configuration stays', status: 409 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },

@@ -11,8 +11,11 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AdmissionController } from './admission.js';
+import { ConfigHolder } from './config/holder.js';
+import { ConfigReloader, type ReloadOutcome, type ReloadTrigger } from './config/reload.js';
 import type { ServiceConfig } from './config/types.js';
 import type { ServiceContext } from './context.js';
+import { adminRoutes } from './http/admin-routes.js';
 import { authPlugin } from './http/auth.js';
 import { downloadRoute } from './http/download-route.js';
 import { errorPlugin } from './http/errors.js';
@@ -60,6 +63,13 @@ export interface BuildAppOptions {
   readonly observability?: boolean;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Re-reads the config file (SIGHUP, `POST /v1/admin/reload`); never throws: a rejection is an outcome. */
+    reloadConfig(trigger: ReloadTrigger): Promise<ReloadOutcome>;
+  }
+}
+
 /** pino options get the trace fields of the running request or export in every line (a caller's own mixin wins). */
 function withTraceFields(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
   return typeof logger === 'object' && logger !== null && !('mixin' in logger) ? { ...logger, mixin: traceLogFields } : logger;
@@ -75,21 +85,24 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     // A request body is a report name, parameters and options: limits.bodyBytes (64 KiB) is plenty.
     bodyLimit: config.limits.bodyBytes,
   });
+  // The one config snapshot everything reads per request or per export start; a reload swaps it (config/reload.ts).
+  const configs = new ConfigHolder(config);
+  const current = (): ServiceConfig => configs.current();
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission);
   let store: JobStore | undefined;
   let queue: JobQueue | undefined;
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks });
-  const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
+  const observability = observed ? createServiceObservability(configs, metrics.registry, app.log) : undefined;
   // Exports run in worker threads unless the caller supplies its own export function (then in-process).
   const inProcess = options.runExport;
   const runner: JobRunner = inProcess
-    ? new PipelineRunner(config, files, inProcess, observability)
-    : new WorkerRunner(config, files, observability?.coloring);
+    ? new PipelineRunner(current, files, inProcess, observability)
+    : new WorkerRunner(current, files, observability?.coloring);
   const downloads = inProcess
-    ? inProcessDownloads(config, inProcess, observability?.asyncContext ?? false)
-    : workerDownloads(config);
+    ? inProcessDownloads(inProcess, observability?.asyncContext ?? false)
+    : workerDownloads();
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
@@ -109,10 +122,14 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     });
   }
   const context: ServiceContext = {
-    config, queue, admission, slots, files, metrics, downloads, log: app.log, observability,
+    get config() { return configs.current(); },
+    configs, queue, admission, slots, files, metrics, downloads, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
   };
+
+  const reloader = new ConfigReloader(configs, { log: app.log, registry: metrics.registry });
+  app.decorate('reloadConfig', (trigger: ReloadTrigger) => reloader.reload(trigger));
 
   await app.register(errorPlugin(config.limits.retryAfterSeconds, config.limits.bodyBytes));
   warnOpenMetrics(app, config.metricsToken !== undefined);
@@ -123,11 +140,12 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
   await app.register(async (api) => {
-    await api.register(authPlugin(config.tokens, config.limits.requestsPerSecond));
+    await api.register(authPlugin(current));
     await api.register(exportsRoutes, context);
     await api.register(eventsRoute, context);
     await api.register(fileRoute, context);
     await api.register(downloadRoute, context);
+    await api.register(adminRoutes(reloader));
   });
   return app;
 }

@@ -37,10 +37,11 @@ function onFirstWrite(response: ServerResponse, onFirst: () => void): void {
 }
 
 export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { config, admission, slots, state, streams, metrics, downloads, queue, observability } = context;
+  const { admission, slots, state, streams, metrics, downloads, queue, observability } = context;
 
   /** A free slot now, or after waiting behind the other waiting downloads; 429 when it may not wait or waited too long. */
   async function exportSlot(request: FastifyRequest, gone: AbortSignal): Promise<Release> {
+    const config = context.config;
     const now = slots.tryAcquire();
     if (now) return now;
     const busy = new SheetpipeError('SHEETPIPE_ERR_SERVICE_BUSY', [slots.limit]);
@@ -72,6 +73,8 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
   }
 
   app.get<{ Params: { name: string } }>('/v1/reports/:name/download', async (request, reply) => {
+    // One config snapshot for the whole request; the export is planned from it too (downloads run with it).
+    const config = context.config;
     const job = readDownloadQuery(config, request, request.params.name);
     // A download cannot wait in the job queue, so above the queue watermark it is refused too.
     admitNewExport(state, () => admission.check(), false);
@@ -97,6 +100,7 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
     const done = (async () => {
       try {
         const result = await downloads({
+          config,
           job,
           out: response,
           signal: controller.signal,

@@ -23,11 +23,12 @@ import { remoteError, type FromWorker, type ToWorker, type WorkerExport } from '
 const ENTRY = new URL('./export-worker.js', import.meta.url);
 
 export class WorkerRunner implements JobRunner {
-  readonly #config: ServiceConfig;
+  readonly #config: () => ServiceConfig;
   readonly #files: JobFiles;
   readonly #coloring: ColoringMetrics | undefined;
 
-  constructor(config: ServiceConfig, files: JobFiles, coloring?: ColoringMetrics) {
+  /** `config` is read when a job starts: it runs to the end under that snapshot, whatever reloads follow. */
+  constructor(config: () => ServiceConfig, files: JobFiles, coloring?: ColoringMetrics) {
     this.#config = config;
     this.#files = files;
     this.#coloring = coloring;
@@ -38,7 +39,7 @@ export class WorkerRunner implements JobRunner {
     try {
       const hops = jobHops(job);
       const coloring = this.#coloring;
-      const { rows } = await runInWorker(workerExport(this.#config, job, target), control.signal, {
+      const { rows } = await runInWorker(workerExport(this.#config(), job, target), control.signal, {
         onProgress: control.onProgress,
         onHop: (hop) => coloring?.hop(hops, hop),
       });
@@ -51,9 +52,9 @@ export class WorkerRunner implements JobRunner {
 }
 
 /** Direct downloads, each in its own worker thread streaming into the response. */
-export function workerDownloads(config: ServiceConfig): DownloadRunner {
+export function workerDownloads(): DownloadRunner {
   return async (run: DownloadRun) =>
-    runInWorker(workerExport(config, run.job, null), run.signal, {
+    runInWorker(workerExport(run.config, run.job, null), run.signal, {
       onProgress: (rows) => run.onProgress(rows),
       onHop: run.onHop,
       onQueryWait: run.onQueryWait,
