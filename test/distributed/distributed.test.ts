@@ -229,6 +229,12 @@ test('SIGTERM of a worker: its running export goes back to the queue (query stop
     const first = await cluster.startWorker({ server: { shutdownGraceSeconds: 1 } });
     const { id } = await accepted(await postExport(cluster.url, { report: 'endless' }));
     await until(async () => ((await cluster.queue.get(id))?.rows ?? 0) > 0, 30_000, 'the export to run');
+    // SIGHUP (sent to reload the API's config) neither stops a worker nor its export.
+    first.child.kill('SIGHUP');
+    await until(() => first.output().includes('SIGHUP ignored'), 10_000, 'the worker to note the SIGHUP');
+    const rowsAtHangup = (await cluster.queue.get(id))?.rows ?? 0;
+    await until(async () => ((await cluster.queue.get(id))?.rows ?? 0) > rowsAtHangup, 10_000, 'the export to go on after SIGHUP');
+    assert.equal(first.child.exitCode, null, 'the worker is still running');
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0, first.output());
     const back = await cluster.queue.get(id);
