@@ -160,7 +160,7 @@ test('SIGHUP applies a new config to new requests while a running job finishes u
   }
 });
 
-test('the admin reload endpoint needs a "*" token; sheetpipe reload reports a rejection with exit 1', { timeout: 60_000 }, async () => {
+test('the admin reload endpoint needs a "*" token and never echoes the file\'s text; sheetpipe reload reports a rejection with exit 1', { timeout: 60_000 }, async () => {
   const dir = await makeTempDir('sheetpipe-reload-');
   let server: ChildServer | undefined;
   try {
@@ -174,6 +174,14 @@ test('the admin reload endpoint needs a "*" token; sheetpipe reload reports a re
     const forbidden = await fetch(`${server.url}/v1/admin/reload`, { method: 'POST', headers: auth(NARROW_TOKEN) });
     assert.equal(forbidden.status, 403);
     assert.equal((await fetch(`${server.url}/v1/admin/reload`, { method: 'POST' })).status, 401);
+    // V8's JSON error quotes the text around the mistake; the answer (and the log) must not repeat a secret from the file.
+    await writeFile(join(dir, 'sheetpipe.json'), '{ "tokens": [{ "token": leaky-secret-value, "reports": ["*"] }] }');
+    const unparsable = await fetch(`${server.url}/v1/admin/reload`, { method: 'POST', headers: auth() });
+    assert.equal(unparsable.status, 409);
+    const unparsableError = await errorOf(unparsable);
+    assert.match(unparsableError.message, /reload rejected: the config file: not valid JSON: Unexpected token/);
+    assert.doesNotMatch(JSON.stringify(unparsableError), /leaky|secret-value/);
+    assert.doesNotMatch(server.output(), /leaky/);
     await writeConfig(dir, { ...config, reports: { orders: { source: 'nowhere', query: 'select 1' } } });
     const cli = await run(process.execPath, [CLI, 'reload', '--url', server.url], { env: { ...process.env, SHEETPIPE_TOKEN: TOKEN } }).then(
       () => ({ code: 0, stderr: '' }),
@@ -181,10 +189,10 @@ test('the admin reload endpoint needs a "*" token; sheetpipe reload reports a re
     );
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, /reload rejected: reports\.orders\.source: /);
-    assert.equal(await metric(server.url, 'sheetpipe_config_reloads_total', '{result="rejected"}'), 1);
+    assert.equal(await metric(server.url, 'sheetpipe_config_reloads_total', '{result="rejected"}'), 2);
     // --pid sends SIGHUP: the same rejection is counted again, and the process stays up.
     await run(process.execPath, [CLI, 'reload', '--pid', String(server.child.pid)]);
-    await until(async () => (await metric(server!.url, 'sheetpipe_config_reloads_total', '{result="rejected"}')) >= 2, 20_000, 'the SIGHUP reload');
+    await until(async () => (await metric(server!.url, 'sheetpipe_config_reloads_total', '{result="rejected"}')) >= 3, 20_000, 'the SIGHUP reload');
     assert.equal((await postExport(server.url, { report: 'orders' })).status, 202);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0, server.output());
