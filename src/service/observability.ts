@@ -18,7 +18,7 @@ import type { ServiceLogger } from './jobs/runner.js';
 
 /** The plugin's sampling and coloring options from a config snapshot (undefined: the plugin's default). */
 function rulesOf(config: ServiceConfig): ObservabilityRules {
-  const { slowMs, rates, defaultRate, coloredRoutes } = config.observability.sampling;
+  const { slowMs, rates, defaultRate, coloredRoutes } = config.observability.sampling ?? {};
   return {
     ...(slowMs === undefined ? {} : { thresholdMs: slowMs }),
     ...(rates === undefined ? {} : { sampleRates: rates }),

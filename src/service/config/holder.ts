@@ -26,11 +26,22 @@ export class ConfigHolder {
     return this.#current;
   }
 
-  /** Makes `next` the snapshot for everything that starts from now on, then tells the listeners. */
-  replace(next: ServiceConfig): void {
+  /**
+   * Makes `next` the snapshot for everything that starts from now on, then tells every listener. The swap has
+   * happened whatever a listener does: one that throws does not stop the others, and its error is returned.
+   */
+  replace(next: ServiceConfig): unknown[] {
     const previous = this.#current;
     this.#current = next;
-    for (const listener of this.#listeners) listener(next, previous);
+    const errors: unknown[] = [];
+    for (const listener of this.#listeners) {
+      try {
+        listener(next, previous);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    return errors;
   }
 
   /** Returns the unsubscribe function. */

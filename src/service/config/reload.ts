@@ -84,7 +84,9 @@ export class ConfigReloader {
       const fixed = restartOnlyChanges(running, next);
       if (fixed.length > 0) throw new Error(`${fixed.join(', ')} cannot change without a restart`);
       const changed = changedSections(running, next);
-      this.#holder.replace(next);
+      // Listeners (schedules, sampling) get a config that passed the same checks, so they should not fail; if one
+      // does, the new snapshot is in force anyway and the failure is logged rather than reported as a rejection.
+      for (const error of this.#holder.replace(next)) this.#options.log.error({ err: error, trigger }, 'applying the reloaded configuration failed in part');
       outcome = { result: 'applied', at: new Date(), changed };
       this.#options.log.info({ trigger, changed }, 'configuration reloaded');
     } catch (error) {

@@ -124,8 +124,8 @@ export interface ObservabilityConfig {
   readonly enabled: boolean;
   /** Where the latency ring is flushed (default `<storage.dir>/latency.bin`). */
   readonly latencyLog: string;
-  /** Sampling and coloring; a config reload applies them to the next request (observability.md). */
-  readonly sampling: SamplingConfig;
+  /** Sampling and coloring; a config reload applies them to the next request (observability.md). Absent: the defaults. */
+  readonly sampling?: SamplingConfig;
 }
 
 export interface SamplingConfig {
