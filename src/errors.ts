@@ -79,6 +79,7 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_STORAGE_LOCKED: { message: 'storage directory %s is in use by pid %s on host %s (started %s); stop that instance, or remove %s if it is gone', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_SERVICE_STORAGE_WRITE: { message: 'cannot write to the storage (%s): %s', status: 507 },
   SHEETPIPE_ERR_SERVICE_DOWNLOAD_IDLE: { message: 'the client has not read the download for %s seconds', status: 408 },
+  SHEETPIPE_ERR_SERVICE_RELOAD_REJECTED: { message: 'configuration reload rejected: %s; the running configuration stays', status: 409 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },

@@ -9,6 +9,8 @@ Usage:
                                      build a demo SQLite database of orders and export it
   sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]
                                      run the HTTP export service
+  sheetpipe reload (--url <URL> [--token-env <NAME>] | --pid <PID>)
+                                     make a running service re-read its config file (as SIGHUP does)
   sheetpipe worker --config <FILE>   run export workers for the distributed (Redis) queue
   sheetpipe check --config <FILE>    connect to every configured source, print its version, and warn
                                      when its account can do more than read (exit 1 on warnings)

@@ -56,6 +56,9 @@ export interface ObservabilityOptions {
   readonly asyncContext?: boolean;
 }
 
+/** What configure() changes on a running service (its config reload): sampling and coloring. */
+export type ObservabilityRules = Pick<ObservabilityOptions, 'thresholdMs' | 'sampleRates' | 'defaultSampleRate' | 'coloredRoutes'>;
+
 export interface Observability {
   readonly plugin: FastifyPluginCallback;
   readonly ring: LatencyRing;
@@ -68,6 +71,12 @@ export interface Observability {
   readonly asyncContext: boolean;
   /** The body of GET /debug/latency. */
   slowest(minMs?: number, limit?: number): DebugLatency;
+  /**
+   * Swaps the sampling threshold and rates and the colored routes for the requests from now on (omitted ones
+   * return to their defaults). Checked whole before anything changes.
+   * @throws SheetpipeError SHEETPIPE_ERR_OBSERVABILITY_OPTION for a rate outside 0…1 or a negative threshold.
+   */
+  configure(rules: ObservabilityRules): void;
   /** Stops the monitors and flushes the log; idempotent (also run by the app's onClose). */
   close(): Promise<void>;
 }
@@ -101,7 +110,10 @@ export function createObservability(options: ObservabilityOptions = {}): Observa
     ...(options.flushIntervalMs === undefined ? {} : { intervalMs: options.flushIntervalMs }),
     ...(options.onFlushError === undefined ? {} : { onError: options.onFlushError }),
   });
-  const colored = new Set((options.coloredRoutes ?? DEFAULT_COLORED_ROUTES).map((route) => routes.idFor(route)));
+  const coloredIds = (list: readonly string[] | undefined): ReadonlySet<number> => new Set((list ?? DEFAULT_COLORED_ROUTES).map((route) => routes.idFor(route)));
+  // Replaced whole by configure(), never changed in place.
+  let coloredSet = coloredIds(options.coloredRoutes);
+  const colored = (routeId: number): boolean => coloredSet.has(routeId);
   const authorize = options.authorize ?? isLoopback;
   const asyncContext = options.asyncContext ?? asyncContextIsCheap();
   let catchUpTimer: NodeJS.Timeout | undefined;
@@ -136,6 +148,14 @@ export function createObservability(options: ObservabilityOptions = {}): Observa
   const observability: Observability = {
     plugin, ring, routes, sampler, monitor, coloring, flusher, asyncContext,
     slowest: (minMs = 0, limit = 100) => slowest(ring, routes, { minMs, limit, monitor }),
+    configure: (rules) => {
+      sampler.configure({
+        ...(rules.thresholdMs === undefined ? {} : { thresholdMs: rules.thresholdMs }),
+        ...(rules.sampleRates === undefined ? {} : { rates: rules.sampleRates }),
+        ...(rules.defaultSampleRate === undefined ? {} : { defaultRate: rules.defaultSampleRate }),
+      });
+      coloredSet = coloredIds(rules.coloredRoutes);
+    },
     close: () => (closing ??= (async () => {
       clearInterval(catchUpTimer);
       monitor.stop();

@@ -47,8 +47,6 @@ interface SheetpipeRoute {
   /** `GET /v1/exports/:id`: the route's name in records and spans. */
   readonly key: string;
   readonly url: string;
-  /** Its colored requests count in sheetpipe_color_requests_total. */
-  readonly colored: boolean;
 }
 
 export interface RequestHookParts {
@@ -57,8 +55,8 @@ export interface RequestHookParts {
   readonly sampler: TailSampler;
   readonly monitor: RuntimeMonitor;
   readonly coloring: ColoringMetrics;
-  /** Route ids whose colored requests count. */
-  readonly colored: ReadonlySet<number>;
+  /** Whether a route id's colored requests count; asked per response, so a reconfiguration applies at once. */
+  readonly colored: (routeId: number) => boolean;
   /** Enter each request's context into AsyncLocalStorage. */
   readonly asyncContext: boolean;
 }
@@ -120,7 +118,7 @@ export function registerRequestHooks(app: FastifyInstance, parts: RequestHookPar
     if (methods.length === 1) {
       const key = `${methods[0]} ${route.url}`;
       const id = routes.idFor(key);
-      const known: SheetpipeRoute = { id, key, url: route.url, colored: colored.has(id) };
+      const known: SheetpipeRoute = { id, key, url: route.url };
       onRequest = (request, reply, done) => enter(request, reply, known, key, done);
     } else {
       onRequest = (request, reply, done) => enter(request, reply, null, `${request.method} ${route.url}`, done);
@@ -146,7 +144,8 @@ export function registerRequestHooks(app: FastifyInstance, parts: RequestHookPar
     // Answers that never reached a route's onRequest (404s, auth failures before it) get their context here.
     const ctx = request.sheetpipeTrace ?? new TraceContext(request.headers as TraceHeaders, `${request.method} ${request.routeOptions.url ?? UNMATCHED_ROUTE}`);
     // A colored request counts once it was accepted: a refused one (4xx/5xx) started no colored work.
-    if (request.sheetpipeRoute?.colored === true && status < 400) coloring.request(ctx);
+    const known = request.sheetpipeRoute;
+    if (known !== null && status < 400 && colored(known.id)) coloring.request(ctx);
     const weight = sampler.keep(routeId, latencyNs);
     if (weight > 0) {
       // On our clock, for the GC / stall windows; fastify's end was microseconds earlier.

@@ -33,11 +33,19 @@ function checkRate(name: string, rate: number): number {
   return rate;
 }
 
+/** What configure() may change on a running sampler (a service config reload). */
+export type SamplerRates = Pick<SamplerOptions, 'thresholdMs' | 'rates' | 'defaultRate'>;
+
+function checkThreshold(thresholdMs: number): number {
+  if (!(thresholdMs >= 0)) throw new SheetpipeError('SHEETPIPE_ERR_OBSERVABILITY_OPTION', ['thresholdMs', `${thresholdMs} is not a number of milliseconds >= 0`]);
+  return thresholdMs;
+}
+
 export class TailSampler {
-  readonly thresholdNs: number;
+  #thresholdNs: number;
   readonly #routes: RouteTable;
-  readonly #rates: ReadonlyMap<string, number>;
-  readonly #defaultRate: number;
+  #rates: ReadonlyMap<string, number>;
+  #defaultRate: number;
   readonly #minScale: number;
   readonly #recoverAfter: number;
   /** Indexed by route id, grown when a new id shows up (rare: routes are registered at start). */
@@ -48,15 +56,33 @@ export class TailSampler {
   #lastOverwritten = 0;
 
   constructor(routes: RouteTable, options: SamplerOptions = {}) {
-    const thresholdMs = options.thresholdMs ?? 5;
-    if (!(thresholdMs >= 0)) throw new SheetpipeError('SHEETPIPE_ERR_OBSERVABILITY_OPTION', ['thresholdMs', `${thresholdMs} is not a number of milliseconds >= 0`]);
-    this.thresholdNs = thresholdMs * 1e6;
+    this.#thresholdNs = checkThreshold(options.thresholdMs ?? 5) * 1e6;
     this.#routes = routes;
-    const rates = options.rates ?? DEFAULT_SAMPLE_RATES;
-    this.#rates = new Map(Object.entries(rates).map(([route, rate]) => [route, checkRate(`sampleRates["${route}"]`, rate)]));
+    this.#rates = new Map(Object.entries(options.rates ?? DEFAULT_SAMPLE_RATES).map(([route, rate]) => [route, checkRate(`sampleRates["${route}"]`, rate)]));
     this.#defaultRate = checkRate('defaultSampleRate', options.defaultRate ?? 0.1);
     this.#minScale = options.minScale ?? 1 / 64;
     this.#recoverAfter = options.recoverAfter ?? 3;
+  }
+
+  /** Requests at least this slow (ns) are always kept. */
+  get thresholdNs(): number {
+    return this.#thresholdNs;
+  }
+
+  /**
+   * Replaces the threshold and rates (omitted ones go back to their defaults) for the requests from now on.
+   * Everything is checked before anything changes; the back-off scale and the per-route accumulators carry over.
+   * @throws SheetpipeError SHEETPIPE_ERR_OBSERVABILITY_OPTION for a rate outside 0…1 or a negative threshold.
+   */
+  configure(options: SamplerRates): void {
+    const thresholdNs = checkThreshold(options.thresholdMs ?? 5) * 1e6;
+    const rates = new Map(Object.entries(options.rates ?? DEFAULT_SAMPLE_RATES).map(([route, rate]) => [route, checkRate(`sampleRates["${route}"]`, rate)]));
+    const defaultRate = checkRate('defaultSampleRate', options.defaultRate ?? 0.1);
+    this.#thresholdNs = thresholdNs;
+    this.#rates = rates;
+    this.#defaultRate = defaultRate;
+    // The per-id table is rebuilt from the new rates on the next keep() (accumulators kept).
+    this.#rateById = new Float64Array(0);
   }
 
   /** Current back-off factor applied to fast-request rates (1 = configured rates). */
@@ -69,7 +95,7 @@ export class TailSampler {
    * else 1 / effective rate, so a report can estimate request counts). Allocates nothing.
    */
   keep(routeId: number, latencyNs: number): number {
-    if (latencyNs >= this.thresholdNs) return 1;
+    if (latencyNs >= this.#thresholdNs) return 1;
     if (routeId >= this.#rateById.length) this.#grow(routeId);
     const rate = this.#rateById[routeId]! * this.#scale;
     if (rate <= 0) return 0;
@@ -98,7 +124,7 @@ export class TailSampler {
   #grow(routeId: number): void {
     const size = Math.max(routeId + 1, this.#routes.size);
     const rates = new Float64Array(size);
-    const acc = new Float64Array(size);
+    const acc = new Float64Array(Math.max(size, this.#accById.length));
     acc.set(this.#accById);
     for (let id = 0; id < size; id++) rates[id] = this.#rates.get(this.#routes.nameOf(id)) ?? this.#defaultRate;
     this.#rateById = rates;

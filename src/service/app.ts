@@ -11,8 +11,11 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AdmissionController, type MemoryMeasure } from './admission.js';
+import { ConfigHolder } from './config/holder.js';
+import { ConfigReloader, type ReloadOutcome, type ReloadTrigger } from './config/reload.js';
 import type { ServiceConfig } from './config/types.js';
 import type { ServiceContext } from './context.js';
+import { adminRoutes } from './http/admin-routes.js';
 import { authPlugin } from './http/auth.js';
 import { downloadRoute } from './http/download-route.js';
 import { errorPlugin } from './http/errors.js';
@@ -63,6 +66,13 @@ export interface BuildAppOptions {
   readonly measureMemory?: () => MemoryMeasure;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Re-reads the config file (SIGHUP, `POST /v1/admin/reload`); never throws: a rejection is an outcome. */
+    reloadConfig(trigger: ReloadTrigger): Promise<ReloadOutcome>;
+  }
+}
+
 /** pino options get the trace fields of the running request or export in every line (a caller's own mixin wins). */
 function withTraceFields(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
   return typeof logger === 'object' && logger !== null && !('mixin' in logger) ? { ...logger, mixin: traceLogFields } : logger;
@@ -107,21 +117,24 @@ async function assemble(
       connectionsCheckingInterval: 1_000,
     },
   });
+  // The one config snapshot everything reads per request or per export start; a reload swaps it (config/reload.ts).
+  const configs = new ConfigHolder(config);
+  const current = (): ServiceConfig => configs.current();
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
   const admission = new AdmissionController(config.limits, config.admission, config.storage.dir, options.measureMemory);
   let store: JobStore | undefined;
   let queue: JobQueue | undefined;
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks, diskFree: () => admission.sample().diskFreeBytes });
-  const observability = observed ? createServiceObservability(config, metrics.registry, app.log) : undefined;
+  const observability = observed ? createServiceObservability(configs, metrics.registry, app.log) : undefined;
   // Exports run in worker threads unless the caller supplies its own export function (then in-process).
   const inProcess = options.runExport;
   const runner: JobRunner = inProcess
-    ? new PipelineRunner(config, files, inProcess, observability)
-    : new WorkerRunner(config, files, observability?.coloring, admission.pressure);
+    ? new PipelineRunner(current, files, inProcess, observability)
+    : new WorkerRunner(current, files, observability?.coloring, admission.pressure);
   const downloads = inProcess
-    ? inProcessDownloads(config, inProcess, observability?.asyncContext ?? false)
-    : workerDownloads(config, admission.pressure);
+    ? inProcessDownloads(inProcess, observability?.asyncContext ?? false)
+    : workerDownloads(admission.pressure);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
@@ -139,13 +152,16 @@ async function assemble(
     });
   }
   const context: ServiceContext = {
-    config, queue, admission, slots, files, metrics, downloads, log: app.log, observability,
+    get config() { return configs.current(); },
+    configs, queue, admission, slots, files, metrics, downloads, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
   };
 
+  const reloader = new ConfigReloader(configs, { log: app.log, registry: metrics.registry });
+  app.decorate('reloadConfig', (trigger: ReloadTrigger) => reloader.reload(trigger));
   try {
-    await registerPlugins(app, context, () => {
+    await registerPlugins(app, context, reloader, () => {
       store?.close();
       return lock?.release();
     });
@@ -156,8 +172,15 @@ async function assemble(
   return app;
 }
 
-async function registerPlugins(app: FastifyInstance, context: ServiceContext, closeStorage: () => Promise<void> | undefined): Promise<void> {
+async function registerPlugins(
+  app: FastifyInstance,
+  context: ServiceContext,
+  reloader: ConfigReloader,
+  closeStorage: () => Promise<void> | undefined,
+): Promise<void> {
+  // Start-up values (error answers, the metrics warning); routes read context.config per request.
   const { config, metrics, observability } = context;
+  const current = (): ServiceConfig => context.config;
   await app.register(errorPlugin(config.limits.retryAfterSeconds, config.limits.bodyBytes));
   warnOpenMetrics(app, config.metricsToken !== undefined);
   await app.register(requestMetricsPlugin(metrics));
@@ -167,10 +190,11 @@ async function registerPlugins(app: FastifyInstance, context: ServiceContext, cl
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
   await app.register(async (api) => {
-    await api.register(authPlugin(config.tokens, config.limits.requestsPerSecond));
+    await api.register(authPlugin(current));
     await api.register(exportsRoutes, context);
     await api.register(eventsRoute, context);
     await api.register(fileRoute, context);
     await api.register(downloadRoute, context);
+    await api.register(adminRoutes(reloader));
   });
 }

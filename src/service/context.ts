@@ -1,6 +1,7 @@
 /** What the service's plugins share: built once by buildApp, handed to each plugin as its options. */
 import type { Observability } from '../observability/fastify-plugin.js';
 import type { AdmissionController } from './admission.js';
+import type { ConfigHolder } from './config/holder.js';
 import type { ServiceConfig } from './config/types.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { JobFiles } from './jobs/files.js';
@@ -21,7 +22,12 @@ export interface ServiceState {
 }
 
 export interface ServiceContext {
+  /**
+   * The current config snapshot (configs.current()). A reload replaces it: read it inside each request
+   * handler, once, and never keep it in a plugin's closure.
+   */
   readonly config: ServiceConfig;
+  readonly configs: ConfigHolder;
   readonly queue: JobQueue;
   readonly admission: AdmissionController;
   readonly slots: ExportSlots;

@@ -23,8 +23,10 @@ async function drainDownloads(context: ServiceContext, graceMs: number): Promise
 
 export function lifecyclePlugin(context: ServiceContext, closeStore: () => Promise<void> | void): FastifyPluginAsync {
   return skipOverride(async (app) => {
-    const { admission, queue, config, state, metrics } = context;
+    const { admission, queue, state, metrics, configs } = context;
     let scheduler: Scheduler | undefined;
+    // A config reload re-creates the schedules that changed; unchanged ones keep their next run (schedules.ts).
+    const unsubscribe = configs.onChange((next) => scheduler?.update(next.schedules));
 
     app.addHook('onReady', async () => {
       // Each transition is a log line and a metric (degrade, queue and refuse are what an operator acts on).
@@ -36,11 +38,13 @@ export function lifecyclePlugin(context: ServiceContext, closeStore: () => Promi
       });
       admission.start();
       await queue.start();
+      const config = context.config;
       scheduler = new Scheduler(config.schedules, {
         submit: async (request) => {
           admitNewExport(state, () => admission.check(), true);
           return queue.enqueue(request);
         },
+          // limits.retryAfterSeconds is restart-only (config/restart-only.ts): the start's value stays right.
         retryMs: config.limits.retryAfterSeconds * 1000,
         log: context.log,
         onRun: (report, outcome) => metrics.recordScheduleRun(report, outcome),
@@ -49,11 +53,12 @@ export function lifecyclePlugin(context: ServiceContext, closeStore: () => Promi
 
     app.addHook('preClose', async () => {
       state.shuttingDown = true;
+      unsubscribe();
       scheduler?.stop();
       context.slots.rejectWaiting(new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN'));
       // No new connections from here on; requests on open connections still get answers (503 for new work).
       if (app.server.listening) app.server.close();
-      const graceMs = config.server.shutdownGraceSeconds * 1000;
+      const graceMs = context.config.server.shutdownGraceSeconds * 1000;
       await Promise.all([queue.close(graceMs), drainDownloads(context, graceMs)]);
       for (const close of [...context.streams.events]) close();
     });

@@ -9,15 +9,29 @@
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { SheetpipeError } from '../errors.js';
-import { createObservability, type Observability } from '../observability/fastify-plugin.js';
+import { createObservability, type Observability, type ObservabilityRules } from '../observability/fastify-plugin.js';
 import { currentTrace, logBindings } from '../observability/trace-context.js';
+import type { ConfigHolder } from './config/holder.js';
 import type { ServiceConfig } from './config/types.js';
 import { tokenVerifier } from './http/auth.js';
 import type { ServiceLogger } from './jobs/runner.js';
 
-export function createServiceObservability(config: ServiceConfig, registry: Registry, log: ServiceLogger): Observability {
-  const verify = tokenVerifier(config.tokens);
-  return createObservability({
+/** The plugin's sampling and coloring options from a config snapshot (undefined: the plugin's default). */
+function rulesOf(config: ServiceConfig): ObservabilityRules {
+  const { slowMs, rates, defaultRate, coloredRoutes } = config.observability.sampling ?? {};
+  return {
+    ...(slowMs === undefined ? {} : { thresholdMs: slowMs }),
+    ...(rates === undefined ? {} : { sampleRates: rates }),
+    ...(defaultRate === undefined ? {} : { defaultSampleRate: defaultRate }),
+    ...(coloredRoutes === undefined ? {} : { coloredRoutes }),
+  };
+}
+
+/** A config reload applies new sampling and coloring rules, and new tokens to /debug/latency, from the next request. */
+export function createServiceObservability(configs: ConfigHolder, registry: Registry, log: ServiceLogger): Observability {
+  const config = configs.current();
+  let verify = tokenVerifier(config.tokens);
+  const observability = createObservability({
     registry,
     latencyLog: config.observability.latencyLog,
     onFlushError: (error) => log.warn({ err: error }, 'latency log flush failed'),
@@ -26,7 +40,14 @@ export function createServiceObservability(config: ServiceConfig, registry: Regi
       if (!principal) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED');
       return principal.allReports;
     },
+    ...rulesOf(config),
   });
+  // The reload validated the rules (config/validate.ts: rates 0…1, slowMs >= 0), so configure() does not throw here.
+  configs.onChange((next) => {
+    verify = tokenVerifier(next.tokens);
+    observability.configure(rulesOf(next));
+  });
+  return observability;
 }
 
 /** traceId, spanId and color of `request`, for its log lines (nothing while observability is off). */

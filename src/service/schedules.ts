@@ -70,22 +70,53 @@ class ScheduledReport {
     }
   }
 
+  nextRun(): Date | null {
+    return this.#cron.nextRun();
+  }
+
   stop(): void {
     this.#cron.stop();
     clearTimeout(this.#timer);
   }
 }
 
+/** A schedule's identity across reloads: every field (readSchedules builds them in a fixed key order). */
+const keyOf = (schedule: ScheduleConfig): string => JSON.stringify(schedule);
+
 export class Scheduler {
-  readonly #reports: ScheduledReport[];
+  readonly #options: SchedulerOptions;
+  #reports: Array<{ readonly key: string; readonly report: ScheduledReport }>;
 
   /** Starts every schedule at once; stop() ends them (and any pending jittered run). */
   constructor(schedules: readonly ScheduleConfig[], options: SchedulerOptions) {
-    this.#reports = schedules.map((schedule) => new ScheduledReport(schedule, options));
+    this.#options = options;
+    this.#reports = schedules.map((schedule) => ({ key: keyOf(schedule), report: new ScheduledReport(schedule, options) }));
+  }
+
+  /**
+   * After a config reload: a schedule whose definition is unchanged keeps running as it was (its next run,
+   * and a run waiting out its jitter or for room in the queue, stay); removed or changed ones stop, new or
+   * changed ones start. A changed one whose cron is the same gets the same next run anyway (croner computes it
+   * from the clock), but a run of the old definition still waiting out its jitter is dropped.
+   */
+  update(schedules: readonly ScheduleConfig[]): void {
+    const old = [...this.#reports];
+    this.#reports = schedules.map((schedule) => {
+      const key = keyOf(schedule);
+      const at = old.findIndex((entry) => entry.key === key);
+      if (at >= 0) return old.splice(at, 1)[0] as { key: string; report: ScheduledReport };
+      return { key, report: new ScheduledReport(schedule, this.#options) };
+    });
+    for (const entry of old) entry.report.stop();
+  }
+
+  /** Next run of each schedule, in config order (for tests and logs). */
+  nextRuns(): Array<Date | null> {
+    return this.#reports.map((entry) => entry.report.nextRun());
   }
 
   stop(): void {
-    for (const report of this.#reports) report.stop();
+    for (const entry of this.#reports) entry.report.stop();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]`: loads and checks the config,
  * listens (127.0.0.1 unless --host), and on SIGTERM or SIGINT shuts down gracefully (running
- * exports get `server.shutdownGraceSeconds`) and resolves 0. Answers 2 for usage and config
+ * exports get `server.shutdownGraceSeconds`) and resolves 0. SIGHUP re-reads the config file
+ * (config/reload.ts) and never stops the process. Answers 2 for usage and config
  * errors, 1 when the server cannot start.
  */
 import { isSheetpipeError } from '../errors.js';
@@ -56,10 +57,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stderr.write(`sheetpipe serve: ${args}\n${SERVE_USAGE}\n`);
     return 2;
   }
-  let app;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let worker: WorkerHandle | undefined;
   let graceMs = 0;
   let address = '';
+  // Installed first: Node's default for SIGHUP ends the process, and a reload signal must never do that.
+  const onHangup = (): void => {
+    if (app === undefined) process.stderr.write('sheetpipe serve: SIGHUP before the service started; ignored\n');
+    else void app.reloadConfig('SIGHUP');
+  };
+  process.on('SIGHUP', onHangup);
   try {
     const config = await loadConfig(args.config);
     graceMs = config.server.shutdownGraceSeconds * 1000;
@@ -74,6 +81,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stderr.write(`sheetpipe serve: ${(error as Error).message}\n`);
     await worker?.close(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
+    process.off('SIGHUP', onHangup);
     return isSheetpipeError(error) ? error.exitCode : 1;
   }
   const running = app;
@@ -93,6 +101,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       ).finally(() => {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
+        process.off('SIGHUP', onHangup);
       });
     };
     process.on('SIGTERM', stop);

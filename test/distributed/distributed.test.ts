@@ -100,18 +100,25 @@ test('SIGKILL of the worker in the middle of a 1,000,000-row export: another wor
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
     assert.equal(await victim.exited, 'SIGKILL');
+    // When the record stops showing the victim running it: the stalled check moved the job (queued) or a worker took it.
+    await until(async () => {
+      const record = await cluster.queue.get(id);
+      return record?.status !== 'running' || record.worker !== victim.name;
+    }, 60_000, 'the stalled check to move the job off the dead worker');
+    const movedMs = Date.now() - killedAt;
 
     const done = await waitForJob(cluster.url, id, (job) => job.status === 'succeeded' || job.status === 'failed', 150_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.equal(done.rows, rows);
     const record = await cluster.queue.get(id);
-    t.diagnostic(`taken over after ${(record?.startedAt ?? 0) - killedAt} ms, finished ${Date.now() - killedAt} ms after the kill`);
+    t.diagnostic(`moved off the dead worker within ${movedMs} ms (polled), taken over (BullMQ processedOn) after ${(record?.startedAt ?? 0) - killedAt} ms, finished ${Date.now() - killedAt} ms after the kill`);
     const survivor = cluster.workers.find((worker) => worker !== victim);
     assert.equal(record?.worker, survivor?.name, 'the other worker ran it to the end');
     assert.ok((record?.startedAt ?? 0) >= killedAt, 'the successful run started after the kill (a re-run from the start)');
-    // 2 × lock, plus slack: startedAt is stamped once the new run's export thread is up and its source open, which on
-    // a loaded 2-core machine has taken up to ~3.5 s beyond the lock arithmetic (bound kept loose: CI may be busier).
-    assert.ok((record?.startedAt ?? Infinity) - killedAt <= 2 * 5_000 + 15_000, `taken over ${(record?.startedAt ?? 0) - killedAt} ms after the kill (lock 5 s)`);
+    // The documented bound (distributed.md): running elsewhere within 2 × lockDurationSeconds. startedAt is BullMQ's
+    // processedOn, stamped when the other worker takes the job. Lock expiry (at most 1 lock) + the stalled check
+    // (every quarter lock) leave 0.75 lock for the fetch.
+    assert.ok((record?.startedAt ?? Infinity) - killedAt <= 2 * 5_000, `taken over ${(record?.startedAt ?? 0) - killedAt} ms after the kill (lock 5 s)`);
     await collecting;
     assert.ok(seen.some((event) => event.event === 'progress' && (event.data.rows as number) > 0), 'progress events arrived');
     assert.equal(seen.at(-1)?.data.status, 'succeeded', 'the end event reports success');
@@ -222,6 +229,12 @@ test('SIGTERM of a worker: its running export goes back to the queue (query stop
     const first = await cluster.startWorker({ server: { shutdownGraceSeconds: 1 } });
     const { id } = await accepted(await postExport(cluster.url, { report: 'endless' }));
     await until(async () => ((await cluster.queue.get(id))?.rows ?? 0) > 0, 30_000, 'the export to run');
+    // SIGHUP (sent to reload the API's config) neither stops a worker nor its export.
+    first.child.kill('SIGHUP');
+    await until(() => first.output().includes('SIGHUP ignored'), 10_000, 'the worker to note the SIGHUP');
+    const rowsAtHangup = (await cluster.queue.get(id))?.rows ?? 0;
+    await until(async () => ((await cluster.queue.get(id))?.rows ?? 0) > rowsAtHangup, 10_000, 'the export to go on after SIGHUP');
+    assert.equal(first.child.exitCode, null, 'the worker is still running');
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0, first.output());
     const back = await cluster.queue.get(id);

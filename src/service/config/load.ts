@@ -27,7 +27,10 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw configError(path, `not valid JSON: ${(error as Error).message}`);
+    // V8 quotes the text around the error (`…"a": s3cret-tok"… is not valid JSON`): it may be a token, and
+    // this message reaches the log and, on a reload, the admin endpoint's answer. The token kind stays.
+    const message = (error as Error).message.replace(/,\s*(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
+    throw configError(path, `not valid JSON: ${message}`);
   }
   return validateConfig(raw, {
     baseDir: dirname(path),

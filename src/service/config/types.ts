@@ -140,6 +140,19 @@ export interface ObservabilityConfig {
   readonly enabled: boolean;
   /** Where the latency ring is flushed (default `<storage.dir>/latency.bin`). */
   readonly latencyLog: string;
+  /** Sampling and coloring; a config reload applies them to the next request (observability.md). Absent: the defaults. */
+  readonly sampling?: SamplingConfig;
+}
+
+export interface SamplingConfig {
+  /** Requests at least this slow are always kept (5). */
+  readonly slowMs?: number;
+  /** Keep-rate 0…1 of fast requests per route (`"GET /v1/exports/:id": 0.01`); default the sampler's. */
+  readonly rates?: Readonly<Record<string, number>>;
+  /** Keep-rate of routes not in `rates` (0.1). */
+  readonly defaultRate?: number;
+  /** Routes whose colored requests count in sheetpipe_color_requests_total (the export-starting routes). */
+  readonly coloredRoutes?: readonly string[];
 }
 
 export interface ServiceConfig {

@@ -4,7 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { AdmissionConfig, InputLimitsConfig, LimitsConfig, ObservabilityConfig, ServiceConfig, ServerConfig, StorageConfig, TokenConfig } from './types.js';
+import type {
+  AdmissionConfig, InputLimitsConfig, LimitsConfig, ObservabilityConfig, SamplingConfig, ServiceConfig, ServerConfig, StorageConfig, TokenConfig,
+} from './types.js';
 import { readReports, readSources } from './sources-reports.js';
 import { readSchedules } from './schedules.js';
 import { readQueueConfig } from '../distributed/queue-config.js';
@@ -137,11 +139,35 @@ function readServer(raw: unknown): ServerConfig {
 
 function readObservability(raw: unknown, baseDir: string, storage: StorageConfig): ObservabilityConfig {
   const object = expectObject(raw ?? {}, 'observability');
-  rejectUnknownKeys(object, ['enabled', 'latencyLog'], 'observability');
+  rejectUnknownKeys(object, ['enabled', 'latencyLog', 'slowMs', 'sampleRates', 'defaultSampleRate', 'coloredRoutes'], 'observability');
   const latencyLog = optionalString(object, 'latencyLog', 'observability');
   return {
     enabled: optionalBoolean(object, 'enabled', 'observability') ?? true,
     latencyLog: latencyLog === undefined ? join(storage.dir, 'latency.bin') : resolve(baseDir, latencyLog),
+    sampling: readSampling(object),
+  };
+}
+
+/** `observability.slowMs`, `.sampleRates`, `.defaultSampleRate`, `.coloredRoutes` (routes as `METHOD /pattern`). */
+function readSampling(object: Json): SamplingConfig {
+  const path = 'observability';
+  const slowMs = optionalNumber(object, 'slowMs', path, { min: 0 });
+  const defaultRate = optionalNumber(object, 'defaultSampleRate', path, { min: 0, max: 1 });
+  let rates: Record<string, number> | undefined;
+  if (object.sampleRates !== undefined) {
+    const ratesObject = expectObject(object.sampleRates, childPath(path, 'sampleRates'));
+    rates = {};
+    for (const route of Object.keys(ratesObject)) rates[route] = optionalNumber(ratesObject, route, childPath(path, 'sampleRates'), { min: 0, max: 1 }) as number;
+  }
+  const coloredRoutes = object.coloredRoutes === undefined ? undefined : expectArray(object.coloredRoutes, childPath(path, 'coloredRoutes')).map((route, at) => {
+    if (typeof route !== 'string' || !/^[A-Z]+ \//.test(route)) throw configError(childPath(childPath(path, 'coloredRoutes'), at), 'expected a route as "METHOD /pattern"');
+    return route;
+  });
+  return {
+    ...(slowMs === undefined ? {} : { slowMs }),
+    ...(rates === undefined ? {} : { rates }),
+    ...(defaultRate === undefined ? {} : { defaultRate }),
+    ...(coloredRoutes === undefined ? {} : { coloredRoutes }),
   };
 }
 

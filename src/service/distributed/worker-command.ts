@@ -46,10 +46,17 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
     return isSheetpipeError(error) ? error.exitCode : 1;
   }
   const worker = handle;
+  // A worker does not reload its config (its running exports hold one each; SIGTERM is the graceful way to
+  // apply a new file), but SIGHUP sent to every sheetpipe process to reload the API must not kill it.
+  const onHangup = (): void => {
+    process.stderr.write('sheetpipe worker: SIGHUP ignored; a worker reads its config at start: restart it (SIGTERM is graceful) to apply changes\n');
+  };
+  process.on('SIGHUP', onHangup);
   return new Promise<number>((resolve) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      process.off('SIGHUP', onHangup);
       worker.close(graceMs).then(
         () => resolve(0),
         (error: unknown) => {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SheetpipeError } from '../../errors.js';
-import type { TokenConfig } from '../config/types.js';
+import type { ServiceConfig, TokenConfig } from '../config/types.js';
 import { skipOverride } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -43,18 +43,32 @@ export function tokenVerifier(tokens: readonly VerifiedToken[]): (header: string
   };
 }
 
-/** Adds the token check (and the token's request rate limit) to every route of the scope it is registered in. */
-export function authPlugin(tokens: readonly TokenConfig[], requestsPerSecond: number): FastifyPluginAsync {
-  const verify = tokenVerifier(tokens);
-  const rate = new RateLimiter(requestsPerSecond);
+/**
+ * Adds the token check (and the token's request rate limit) to every route of the scope it is registered in.
+ * `current` is read per request: after a config reload the new tokens apply to the next request (a revoked
+ * one gets 401). The verifier is rebuilt only when the snapshot changes; the rate limiter only when
+ * `limits.requestsPerSecond` does (otherwise the tokens' buckets carry over the reload).
+ */
+export function authPlugin(current: () => ServiceConfig): FastifyPluginAsync {
+  let config = current();
+  let verify = tokenVerifier(config.tokens);
+  let rate = new RateLimiter(config.limits.requestsPerSecond);
+  const refresh = (): void => {
+    const next = current();
+    if (next === config) return;
+    if (next.limits.requestsPerSecond !== config.limits.requestsPerSecond) rate = new RateLimiter(next.limits.requestsPerSecond);
+    verify = tokenVerifier(next.tokens);
+    config = next;
+  };
   return skipOverride(async (app) => {
     app.decorateRequest('principal', null);
     // Callback style: an async hook costs promises on every request.
     app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
+      refresh();
       const principal = verify(request.headers.authorization);
       if (!principal) return done(new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED'));
       request.principal = principal;
-      if (!rate.take(principal.id)) return done(new SheetpipeError('SHEETPIPE_ERR_SERVICE_RATE_LIMITED', [requestsPerSecond]));
+      if (!rate.take(principal.id)) return done(new SheetpipeError('SHEETPIPE_ERR_SERVICE_RATE_LIMITED', [config.limits.requestsPerSecond]));
       done();
     });
   });

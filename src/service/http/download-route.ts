@@ -39,10 +39,11 @@ function onFirstWrite(response: ServerResponse, onFirst: () => void): void {
 }
 
 export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { config, admission, slots, state, streams, metrics, downloads, queue, observability } = context;
+  const { admission, slots, state, streams, metrics, downloads, queue, observability } = context;
 
   /** A free slot now, or after waiting behind the other waiting downloads; 429 when it may not wait or waited too long. */
   async function exportSlot(request: FastifyRequest, gone: AbortSignal): Promise<Release> {
+    const config = context.config;
     const now = slots.tryAcquire();
     if (now) return now;
     const busy = new SheetpipeError('SHEETPIPE_ERR_SERVICE_BUSY', [slots.limit]);
@@ -74,6 +75,8 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
   }
 
   app.get<{ Params: { name: string } }>('/v1/reports/:name/download', async (request, reply) => {
+    // One config snapshot for the whole request; the export is planned from it too (downloads run with it).
+    const config = context.config;
     const job = readDownloadQuery(config, request, request.params.name);
     const controller = new AbortController();
     const response = reply.raw;
@@ -106,6 +109,7 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
     const done = (async () => {
       try {
         const result = await downloads({
+          config,
           job,
           out: response,
           signal: controller.signal,

@@ -25,9 +25,11 @@ function progressOf(job: JobRecord): JobEvent {
 }
 
 export const eventsRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { queue, streams, config } = context;
+  const { queue, streams } = context;
 
   app.get<{ Params: { id: string } }>('/v1/exports/:id/events', async (request, reply) => {
+    // This request's config snapshot (a reload may replace context.config meanwhile).
+    const config = context.config;
     const first = await findJob(queue, request, request.params.id, config);
     const response = reply.raw;
     reply.hijack();

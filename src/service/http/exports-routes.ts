@@ -13,9 +13,11 @@ interface IdParams {
 }
 
 export const exportsRoutes: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { queue, config, admission, state } = context;
+  const { queue, admission, state } = context;
 
   app.post('/v1/exports', async (request, reply) => {
+    // One config snapshot for the whole request (a reload may replace context.config meanwhile).
+    const config = context.config;
     const job = readExportBody(config, request);
     // Above the queue watermark the job is still accepted; it waits until memory comes down.
     admitNewExport(state, () => admission.check(), true);
@@ -32,6 +34,7 @@ export const exportsRoutes: FastifyPluginAsync<ServiceContext> = async (app, con
   // One cache per view variant (with or without params, with or without the worker: job-view.ts).
   const finishedBodies = [0, 1, 2, 3].map(() => new WeakMap<JobRecord, string>());
   app.get<{ Params: IdParams }>('/v1/exports/:id', async (request, reply) => {
+    const config = context.config;
     const job = await findJob(queue, request, request.params.id, config);
     const cache = finishedBodies[(maySeeParams(request.principal, job) ? 1 : 0) + (request.principal?.allReports === true ? 2 : 0)] as WeakMap<JobRecord, string>;
     let body = cache.get(job);
@@ -43,6 +46,7 @@ export const exportsRoutes: FastifyPluginAsync<ServiceContext> = async (app, con
   });
 
   app.delete<{ Params: IdParams }>('/v1/exports/:id', async (request) => {
+    const config = context.config;
     const job = await findJob(queue, request, request.params.id, config);
     if (isFinished(job.status)) {
       const removed = await queue.remove(job.id);

@@ -15,11 +15,11 @@ import { publicError } from './public-errors.js';
 import { CONTENT_TYPES, contentDisposition, parseRange } from './range.js';
 
 export const fileRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { queue, files, config } = context;
+  const { queue, files } = context;
 
   // sheetpipeStreams: the latency record gets the time to first byte of the file.
   app.get<{ Params: { id: string } }>('/v1/exports/:id/file', { config: { sheetpipeStreams: true } }, async (request, reply) => {
-    const job = await findJob(queue, request, request.params.id, config);
+    const job = await findJob(queue, request, request.params.id, context.config);
     if (!isFinished(job.status)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FINISHED', [job.id, job.status]);
     if (job.status !== 'succeeded') {
       // The client's version of the job's error, in the message as in `cause`.

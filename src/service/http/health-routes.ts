@@ -35,10 +35,17 @@ export const healthRoutes: FastifyPluginAsync<ServiceContext> = async (app, cont
 };
 
 export const metricsRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { metrics, config } = context;
-  const verify = config.metricsToken === undefined ? undefined : tokenVerifier([{ token: config.metricsToken, allReports: false, reports: new Set() }]);
+  const { metrics } = context;
+  // Rebuilt when a config reload changes the snapshot, so a new or removed metrics.token applies at once.
+  let verifiedFor: string | undefined;
+  let verify: ReturnType<typeof tokenVerifier> | undefined;
 
   app.get('/metrics', async (request, reply) => {
+    const { metricsToken } = context.config;
+    if (metricsToken !== verifiedFor) {
+      verifiedFor = metricsToken;
+      verify = metricsToken === undefined ? undefined : tokenVerifier([{ token: metricsToken, allReports: false, reports: new Set() }]);
+    }
     if (verify && !verify(request.headers.authorization)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_UNAUTHORIZED');
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

@@ -14,6 +14,8 @@ import { runTracedExport } from './traced-export.js';
 import type { JobRequest } from './types.js';
 
 export interface DownloadRun {
+  /** The request's config snapshot: the export is planned from it. */
+  readonly config: ServiceConfig;
   readonly job: JobRequest;
   readonly out: Writable;
   readonly signal: AbortSignal;
@@ -27,10 +29,10 @@ export interface DownloadRun {
 export type DownloadRunner = (run: DownloadRun) => Promise<RunOutcome>;
 
 /** On the main thread, under AsyncLocalStorage only when `asyncContext` (the plugin's choice). */
-export function inProcessDownloads(config: ServiceConfig, runExport: RunExport, asyncContext: boolean): DownloadRunner {
+export function inProcessDownloads(runExport: RunExport, asyncContext: boolean): DownloadRunner {
   return async (run) => {
     const result = await runTracedExport(runExport, {
-      ...planJobQuery(config, run.job),
+      ...planJobQuery(run.config, run.job),
       out: run.out,
       signal: run.signal,
       onProgress: (progress) => run.onProgress(progress.rows),

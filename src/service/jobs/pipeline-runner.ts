@@ -13,13 +13,13 @@ import { jobHops, type JobRecord } from './types.js';
 export type RunExport = (options: ExportOptions) => Promise<ExportResult>;
 
 export class PipelineRunner implements JobRunner {
-  readonly #config: ServiceConfig;
+  readonly #config: () => ServiceConfig;
   readonly #files: JobFiles;
   readonly #runExport: RunExport;
   readonly #observability: Pick<Observability, 'coloring' | 'asyncContext'> | undefined;
 
-  /** `observability` counts the jobs' coloring hops. */
-  constructor(config: ServiceConfig, files: JobFiles, runExport: RunExport, observability?: Pick<Observability, 'coloring' | 'asyncContext'>) {
+  /** `config` is read when a job starts (it finishes under that snapshot); `observability` counts the jobs' coloring hops. */
+  constructor(config: () => ServiceConfig, files: JobFiles, runExport: RunExport, observability?: Pick<Observability, 'coloring' | 'asyncContext'>) {
     this.#config = config;
     this.#files = files;
     this.#runExport = runExport;
@@ -30,7 +30,7 @@ export class PipelineRunner implements JobRunner {
     const target = this.#files.pathOf(job.id, job.format);
     const hops = jobHops(job);
     try {
-      const plan = planJobQuery(this.#config, job);
+      const plan = planJobQuery(this.#config(), job);
       const trace = job.trace === null ? undefined : restoreTrace(job.trace, 'sheetpipe.export');
       const result = await runTracedExport(this.#runExport, {
         ...plan,

@@ -24,12 +24,13 @@ import { remoteError, type FromWorker, type ToWorker, type WorkerExport } from '
 const ENTRY = new URL('./export-worker.js', import.meta.url);
 
 export class WorkerRunner implements JobRunner {
-  readonly #config: ServiceConfig;
+  readonly #config: () => ServiceConfig;
   readonly #files: JobFiles;
   readonly #coloring: ColoringMetrics | undefined;
   readonly #pressure: Pressure | undefined;
 
-  constructor(config: ServiceConfig, files: JobFiles, coloring?: ColoringMetrics, pressure?: Pressure) {
+  /** `config` is read when a job starts: it runs to the end under that snapshot, whatever reloads follow. */
+  constructor(config: () => ServiceConfig, files: JobFiles, coloring?: ColoringMetrics, pressure?: Pressure) {
     this.#config = config;
     this.#files = files;
     this.#coloring = coloring;
@@ -41,7 +42,7 @@ export class WorkerRunner implements JobRunner {
     try {
       const hops = jobHops(job);
       const coloring = this.#coloring;
-      const { rows } = await runInWorker(workerExport(this.#config, job, target), control.signal, {
+      const { rows } = await runInWorker(workerExport(this.#config(), job, target), control.signal, {
         onProgress: control.onProgress,
         onHop: (hop) => coloring?.hop(hops, hop),
         pressure: this.#pressure,
@@ -55,9 +56,9 @@ export class WorkerRunner implements JobRunner {
 }
 
 /** Direct downloads, each in its own worker thread streaming into the response. */
-export function workerDownloads(config: ServiceConfig, pressure?: Pressure): DownloadRunner {
+export function workerDownloads(pressure?: Pressure): DownloadRunner {
   return async (run: DownloadRun) =>
-    runInWorker(workerExport(config, run.job, null), run.signal, {
+    runInWorker(workerExport(run.config, run.job, null), run.signal, {
       onProgress: (rows) => run.onProgress(rows),
       onHop: run.onHop,
       onQueryWait: run.onQueryWait,
