@@ -89,18 +89,22 @@ test('running exports degrade and finish, new ones wait, downloads wait at the q
     const early = await Promise.race([download.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 1000))]);
     assert.equal(early, 'waiting', 'above the queue watermark a download waits');
 
-    rssMb = 900;
-    await untilLevel('refuse');
-    const refused = await postExport(server.url, { report: 'orders' });
-    assert.equal(refused.status, 503);
-    assert.equal((await errorOf(refused)).code, 'SHEETPIPE_ERR_SERVICE_OVERLOADED');
-
     rssMb = 100;
     await untilLevel('ok');
     const response = await download;
     assert.equal(response.status, 200);
     const csv = await response.text();
     assert.equal(csv.trimEnd().split('\r\n').length, ROWS + 1, 'the download that waited is complete');
+
+    rssMb = 900;
+    await untilLevel('refuse');
+    const refused = await postExport(server.url, { report: 'orders' });
+    assert.equal(refused.status, 503);
+    assert.equal((await errorOf(refused)).code, 'SHEETPIPE_ERR_SERVICE_OVERLOADED');
+    const refusedDownload = await fetch(`${server.url}/v1/reports/orders/download`, { headers: auth() });
+    assert.equal(refusedDownload.status, 503, 'above the refuse watermark a download does not wait');
+    rssMb = 100;
+    await untilLevel('ok');
     const first = await waitForJob(server.url, running.id, (job) => job.status !== 'running' && job.status !== 'queued', 120_000);
     const second = await waitForJob(server.url, queued.id, (job) => job.status !== 'running' && job.status !== 'queued', 120_000);
     assert.equal(first.status, 'succeeded', JSON.stringify(first.error));
