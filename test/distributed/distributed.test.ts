@@ -313,7 +313,7 @@ async function runningQueryText(marker: string): Promise<string> {
 
 test('a worker runs its exports niced (limits.exportNice): the export thread and its engine threads, never its main thread', { timeout: 60_000, skip: process.platform !== 'linux' && 'nice is per thread only on Linux' }, async () => {
   const NICE = 7;
-  await withCluster({ workers: 1, overrides: { limits: { concurrentExports: 1, queueLength: 1000, exportNice: NICE } } }, async (cluster) => {
+  await withCluster({ workers: 1, overrides: { limits: { concurrentExports: 1, queueLength: 1000, exportNice: NICE, requestsPerSecond: 100_000 } } }, async (cluster) => {
     const pid = cluster.workers[0]!.child.pid as number;
     assert.ok([...threadNices(pid).values()].every((nice) => nice === 0), 'no thread of the worker is niced before');
     const { id } = await accepted(await postExport(cluster.url, { report: 'numbers', params: { rows: 400_000 } }));

@@ -10,9 +10,9 @@ const MB = 1024 * 1024;
 const limits = { concurrentExports: 2, queueLength: 10, memoryLimitMb: 1000, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10 };
 const admission = { queueAtPercent: 70, refuseAtPercent: 85, eventLoopDelayQueueMs: 200, eventLoopDelayRefuseMs: 1000 };
 
-test('watermarks are 70 % and 85 % of the memory limit (RSS) and of the heap limit', () => {
+test('watermarks are 70 % and 85 % of the memory limit (RSS) and of the heap limit; RSS degrades first, at 60 %', () => {
   const marks = watermarksFor(limits, admission, 100 * MB);
-  assert.deepEqual(marks.rss, { queue: 700 * MB, refuse: 850 * MB });
+  assert.deepEqual(marks.rss, { degrade: 600 * MB, queue: 700 * MB, refuse: 850 * MB });
   assert.deepEqual(marks.heap, { queue: 70 * MB, refuse: 85 * MB });
 });
 

@@ -53,7 +53,8 @@ export function clusterConfig(prefix: string, extraReports: Record<string, unkno
       ...extraReports,
     },
     tokens: [{ token: TOKEN, reports: ['*'] }],
-    limits: { concurrentExports: 1, queueLength: 1000 },
+    // Tests poll job status in tight loops; the per-token rate limit has its own tests (security.test.ts).
+    limits: { concurrentExports: 1, queueLength: 1000, requestsPerSecond: 100_000 },
     storage: { dir: './exports' },
     server: { shutdownGraceSeconds: 5 },
     queue: { type: 'redis', url: REDIS_URL, prefix, lockDurationSeconds: 5, attempts: 2, ...queue },
