@@ -71,6 +71,7 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_AD_HOC_SQL: { message: 'source %s does not allow ad-hoc SQL', status: 403 },
   SHEETPIPE_ERR_SERVICE_INTERNAL: { message: 'internal error: %s', status: 500, client: 'internal error' },
   SHEETPIPE_ERR_SERVICE_BUSY: { message: 'all %s export slots are busy; retry later', status: 429 },
+  SHEETPIPE_ERR_SERVICE_TOKEN_BUSY: { message: 'this token already runs %s exports, limits.runningExportsPerToken allows %s; retry when one ends', status: 429 },
   SHEETPIPE_ERR_SERVICE_LIMIT: { message: '%s exceeds limits.%s (%s)', status: 400 },
   SHEETPIPE_ERR_SERVICE_TOO_LARGE: { message: 'the request body exceeds limits.bodyBytes (%s bytes)', status: 413 },
   SHEETPIPE_ERR_SERVICE_RATE_LIMITED: { message: 'this token sent more than limits.requestsPerSecond (%s) requests in a second; retry later', status: 429 },

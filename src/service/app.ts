@@ -34,6 +34,7 @@ import { PipelineRunner, type RunExport } from './jobs/pipeline-runner.js';
 import type { JobRunner } from './jobs/runner.js';
 import { WorkerRunner, workerDownloads } from './jobs/worker-runner.js';
 import { inProcessDownloads } from './jobs/download-runner.js';
+import { RunningPerOwner } from './jobs/owner-limit.js';
 import { ExportSlots } from './jobs/slots.js';
 import type { JobRecord } from './jobs/types.js';
 import { lifecyclePlugin } from './lifecycle.js';
@@ -122,6 +123,11 @@ async function assemble(
   const current = (): ServiceConfig => configs.current();
   const files = new JobFiles(config.storage.dir);
   const slots = new ExportSlots(config.limits.concurrentExports);
+  // Operators (`"*"`) are not limited; other tokens run at most limits.runningExportsPerToken at once.
+  const owners = new RunningPerOwner((owner) => {
+    const { tokens, limits } = configs.current();
+    return tokens.some((token) => token.id === owner && token.allReports) ? Infinity : (limits.runningExportsPerToken ?? limits.concurrentExports);
+  });
   const admission = new AdmissionController(config.limits, config.admission, config.storage.dir, options.measureMemory);
   let store: JobStore | undefined;
   let queue: JobQueue | undefined;
@@ -146,14 +152,14 @@ async function assemble(
   } else {
     store = new JobStore(config.storage.dir);
     queue = new LocalJobQueue({
-      store, files, runner, slots, gate: admission, onFinished, log: app.log,
+      store, files, runner, slots, owners, gate: admission, onFinished, log: app.log,
       queueLength: config.limits.queueLength,
       retentionMs: config.storage.retentionHours * 3_600_000,
     });
   }
   const context: ServiceContext = {
     get config() { return configs.current(); },
-    configs, queue, admission, slots, files, metrics, downloads, log: app.log, observability,
+    configs, queue, admission, slots, owners, files, metrics, downloads, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
   };

@@ -7,6 +7,7 @@ import type { JobQueue } from './jobs/job-queue.js';
 import type { JobFiles } from './jobs/files.js';
 import type { DownloadRunner } from './jobs/download-runner.js';
 import type { ServiceLogger } from './jobs/runner.js';
+import type { RunningPerOwner } from './jobs/owner-limit.js';
 import type { ExportSlots } from './jobs/slots.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -31,6 +32,8 @@ export interface ServiceContext {
   readonly queue: JobQueue;
   readonly admission: AdmissionController;
   readonly slots: ExportSlots;
+  /** Running exports per token (limits.runningExportsPerToken). */
+  readonly owners: RunningPerOwner;
   readonly files: JobFiles;
   readonly metrics: ServiceMetrics;
   /** Runs a direct download's export into its response. */

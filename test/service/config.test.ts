@@ -86,7 +86,7 @@ test('defaults: limits, admission watermarks, server, memory limit from the dete
   const config = validateConfig({ sources: { demo: { url: 'sqlite:/tmp/x.db' } } }, base);
   // The input limits (paramLength …) joined `limits` with the security work (docs/security.md).
   assert.deepEqual(config.limits, {
-    concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10, downloadIdleSeconds: 30,
+    concurrentExports: 2, queueLength: 100, memoryLimitMb: 2048, retryAfterSeconds: 5, downloadWaitSeconds: 30, exportNice: 10, downloadIdleSeconds: 30, runningExportsPerToken: 1,
     paramLength: 4096, paramsPerRequest: 64, filenameLength: 128, bodyBytes: 65_536, jobsPerToken: 100, jobsPerReport: 1000,
     storageMbPerReport: 10_240, requestsPerSecond: 50,
   });

@@ -66,6 +66,11 @@ export interface LimitsConfig {
   readonly exportNice: number;
   /** A direct download whose client has not read for this long is aborted (0: never); optional for hand-built configs (30). */
   readonly downloadIdleSeconds?: number;
+  /**
+   * Exports one token may run at once (jobs and downloads), so it cannot hold every slot; tokens with `"*"` and
+   * scheduled jobs are not limited. Default: half of concurrentExports, at least 1. Optional for hand-built configs.
+   */
+  readonly runningExportsPerToken?: number;
 }
 
 /** The `limits` that bound what clients may send and keep (docs/security.md). */

@@ -64,19 +64,21 @@ function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.
 function readLimits(raw: unknown, defaultMemoryLimitMb: number): LimitsConfig & InputLimitsConfig {
   const object = expectObject(raw ?? {}, 'limits');
   rejectUnknownKeys(object, [
-    'concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice', 'downloadIdleSeconds',
+    'concurrentExports', 'queueLength', 'memoryLimitMb', 'retryAfterSeconds', 'downloadWaitSeconds', 'exportNice', 'downloadIdleSeconds', 'runningExportsPerToken',
     'paramLength', 'paramsPerRequest', 'filenameLength', 'bodyBytes', 'jobsPerToken', 'jobsPerReport', 'storageMbPerReport', 'requestsPerSecond',
   ], 'limits');
   const count = (key: string, fallback: number, max = 1_000_000_000): number =>
     optionalNumber(object, key, 'limits', { integer: true, min: 1, max }) ?? fallback;
+  const concurrentExports = optionalNumber(object, 'concurrentExports', 'limits', { integer: true, min: 1, max: 1024 }) ?? 2;
   return {
-    concurrentExports: optionalNumber(object, 'concurrentExports', 'limits', { integer: true, min: 1, max: 1024 }) ?? 2,
+    concurrentExports,
     queueLength: optionalNumber(object, 'queueLength', 'limits', { integer: true, min: 0 }) ?? 100,
     memoryLimitMb: optionalNumber(object, 'memoryLimitMb', 'limits', { above: 0 }) ?? defaultMemoryLimitMb,
     retryAfterSeconds: optionalNumber(object, 'retryAfterSeconds', 'limits', { integer: true, min: 1 }) ?? 5,
     downloadWaitSeconds: optionalNumber(object, 'downloadWaitSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
     exportNice: optionalNumber(object, 'exportNice', 'limits', { integer: true, min: 0, max: 19 }) ?? 10,
     downloadIdleSeconds: optionalNumber(object, 'downloadIdleSeconds', 'limits', { min: 0, max: 3600 }) ?? 30,
+    runningExportsPerToken: count('runningExportsPerToken', Math.max(1, Math.floor(concurrentExports / 2))),
     // The security defaults (docs/security.md): small enough that a flood of requests cannot fill memory or storage.
     paramLength: count('paramLength', 4096),
     paramsPerRequest: count('paramsPerRequest', 64),

@@ -39,7 +39,7 @@ function onFirstWrite(response: ServerResponse, onFirst: () => void): void {
 }
 
 export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  const { admission, slots, state, streams, metrics, downloads, queue, observability } = context;
+  const { admission, slots, owners, state, streams, metrics, downloads, queue, observability } = context;
 
   /** A free slot now, or after waiting behind the other waiting downloads; 429 when it may not wait or waited too long. */
   async function exportSlot(request: FastifyRequest, gone: AbortSignal): Promise<Release> {
@@ -85,7 +85,23 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
     });
     // Above the queue watermark a download waits for it to come down (it cannot wait in the job queue).
     await admitDownload(state, admission, config.limits.downloadWaitSeconds * 1000, controller.signal);
-    const release = await exportSlot(request, controller.signal);
+    // One token's downloads cannot take every slot (a client that reads nothing holds its slot until cut off).
+    if (!owners.mayStart(job.owner)) {
+      const owner = job.owner as string;
+      throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_TOKEN_BUSY', [owners.running(owner), owners.limitOf(owner)]);
+    }
+    const ownerRelease = owners.start(job.owner);
+    let slotRelease: Release;
+    try {
+      slotRelease = await exportSlot(request, controller.signal);
+    } catch (error) {
+      ownerRelease();
+      throw error;
+    }
+    const release = (): void => {
+      ownerRelease();
+      slotRelease();
+    };
     try {
       // Things may have changed while it waited.
       admitNewExport(state, () => admission.check(), false);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SheetpipeError, isSheetpipeError } from '../../errors.js';
 import type { JobQueue, QueueUsage } from './job-queue.js';
 import type { JobStore } from './job-store.js';
+import type { RunningPerOwner } from './owner-limit.js';
 import type { JobFiles } from './files.js';
 import type { ExportSlots, Release } from './slots.js';
 import type { JobRunner, ServiceLogger, StartGate } from './runner.js';
@@ -26,6 +27,8 @@ export interface LocalJobQueueOptions {
   readonly onFinished?: (job: JobRecord) => void;
   /** Minimum time between two progress events of one job. */
   readonly progressIntervalMs?: number;
+  /** Running exports per token; a job over its token's limit waits while later jobs of others start. */
+  readonly owners?: RunningPerOwner;
 }
 
 interface Running {
@@ -184,10 +187,20 @@ export class LocalJobQueue implements JobQueue {
   }
 
   #pump(): void {
+    const owners = this.#options.owners;
     while (!this.#closing && this.#waiting.length > 0 && this.#options.gate.mayStart()) {
+      // FIFO among the jobs whose token may start one more export.
+      const index = owners === undefined ? 0 : this.#waiting.findIndex((id) => owners.mayStart(this.#jobs.get(id)?.owner ?? null));
+      if (index < 0) return;
       const release = this.#options.slots.tryAcquire();
       if (!release) return;
-      this.#start(this.#waiting.shift() as string, release);
+      const [id] = this.#waiting.splice(index, 1) as [string];
+      const ownerRelease = owners?.start(this.#jobs.get(id)?.owner ?? null);
+      // The owner's count drops first: the slot's release pumps the queue, which must see it.
+      this.#start(id, () => {
+        ownerRelease?.();
+        release();
+      });
     }
   }
 
