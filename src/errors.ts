@@ -75,6 +75,12 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_TOO_LARGE: { message: 'the request body exceeds limits.bodyBytes (%s bytes)', status: 413 },
   SHEETPIPE_ERR_SERVICE_RATE_LIMITED: { message: 'this token sent more than limits.requestsPerSecond (%s) requests in a second; retry later', status: 429 },
   SHEETPIPE_ERR_SERVICE_QUOTA: { message: '%s keeps %s, limits.%s allows %s; delete finished exports or wait for retention', status: 429 },
+  SHEETPIPE_ERR_SERVICE_NOT_SUPPORTED: { message: '%s is not available with this job queue', status: 501 },
+  SHEETPIPE_ERR_SERVICE_LINK_EXPIRED: { message: 'this download link expired at %s; ask for a new one', status: 410 },
+  // delivery (webhooks, email): recorded on the job's delivery attempts, never the job's own error
+  SHEETPIPE_ERR_DELIVERY_WEBHOOK: { message: 'webhook %s: %s', status: 502 },
+  SHEETPIPE_ERR_DELIVERY_EMAIL: { message: 'email %s: %s', status: 502 },
+  SHEETPIPE_ERR_DELIVERY_JOB_GONE: { message: 'export %s was deleted before delivery %s could run', status: 410 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },

@@ -19,6 +19,7 @@ import { errorPlugin } from './http/errors.js';
 import { eventsRoute } from './http/events-route.js';
 import { exportsRoutes } from './http/exports-routes.js';
 import { fileRoute } from './http/file-route.js';
+import { listingRoutes } from './http/listing-routes.js';
 import { healthRoutes, metricsRoute } from './http/health-routes.js';
 import { withSafeRequestLog } from './http/log-safety.js';
 import { warnOpenMetrics } from './http/metrics-exposure.js';
@@ -128,6 +129,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     await api.register(eventsRoute, context);
     await api.register(fileRoute, context);
     await api.register(downloadRoute, context);
+    await api.register(listingRoutes, context);
   });
   return app;
 }
