@@ -40,6 +40,7 @@ import { createServiceObservability, traceLogFields } from './observability.js';
 import { SheetpipeError } from '../errors.js';
 import { createJobQueue } from './distributed/create-job-queue.js';
 import type { ServiceLogger } from './jobs/runner.js';
+import { createDelivery } from './delivery/plugin.js';
 
 /** What a custom JobQueue factory gets: the local runner and the shared limits. */
 export interface QueueParts {
@@ -91,8 +92,11 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   const downloads = inProcess
     ? inProcessDownloads(config, inProcess, observability?.asyncContext ?? false)
     : workerDownloads(config);
+  // Webhooks and email of finished jobs (delivery/); they read jobs back through the queue.
+  const delivery = createDelivery(app, config, files, (id) => (queue as JobQueue).get(id), app.log);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
+    delivery.manager?.onFinished(job);
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
     metrics.recordExport(job.status, durationMs, job.rows, job.bytes);
   };
@@ -113,6 +117,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     config, queue, admission, slots, files, metrics, downloads, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
+    ...(delivery.manager === undefined ? {} : { delivery: delivery.manager }),
   };
 
   await app.register(errorPlugin(config.limits.retryAfterSeconds, config.limits.bodyBytes));
@@ -121,6 +126,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   // Before the routes: the plugin learns them in onRoute.
   if (observability !== undefined) await app.register(observability.plugin);
   await app.register(lifecyclePlugin(context, () => store?.close()));
+  await app.register(delivery.plugin, context);
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
   await app.register(async (api) => {
