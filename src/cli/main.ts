@@ -51,6 +51,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { workerCommand } = await import('../service/distributed/worker-command.js');
         return await workerCommand(rest);
       }
+      case 'jobs': {
+        const { jobsCommand } = await import('./commands/jobs.js');
+        return await jobsCommand(rest);
+      }
       case 'latency-report':
         return await latencyReportCommand(rest);
       case 'check':
@@ -68,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(MAIN_HELP);
         return 2;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo, serve, worker, check, latency-report; see sheetpipe --help)`);
+        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo, serve, worker, check, jobs, latency-report; see sheetpipe --help)`);
     }
   } catch (error) {
     return report(error, verbose);
