@@ -245,3 +245,49 @@ test('a pending delivery survives a restart and is retried by the next process',
     await removeDir(dir);
   }
 });
+
+test('a failed export is delivered too (its error code, no link); a file above smtp.attachMaxMb is mailed as a signed link', { timeout: 120_000 }, async () => {
+  const dir = await makeTempDir();
+  const hook = await startWebhookReceiver();
+  const smtp = await startSmtpReceiver(dir);
+  try {
+    const raw = config(dir, hook, smtp, { smtp: undefined });
+    raw.smtp = { host: '127.0.0.1', port: smtp.port, caFile: smtp.caFile, user: SMTP_USER, passwordEnv: 'SHEETPIPE_TEST_SMTP_PASSWORD', from: 'Reports <sheetpipe@example.com>', attachMaxMb: 0.0001 };
+    // The table is dropped after config load: the query fails when the export runs.
+    (raw.reports as Record<string, unknown>).broken = { source: 'demo', query: 'select * from vanished order by 1', deliveries: ['hook', 'mail'] };
+    const server = await startServer(dir, raw);
+    try {
+      const failing = (await (await postExport(server.url, { report: 'broken', deliver: ['hook'] })).json()) as DeliveredJob;
+      const failedJob = await waitForDelivery(server.url, failing.id, (delivery) => delivery.status !== 'pending');
+      assert.equal(failedJob.status, 'failed');
+      assert.equal(failedJob.delivery.status, 'delivered');
+      const call = hook.received.find((received) => received.headers['sheetpipe-delivery'] === `${failing.id}:hook`);
+      assert.ok(call);
+      assert.equal(call.headers['sheetpipe-event'], 'export.failed');
+      const payload = JSON.parse(call.body.toString()) as { type: string; export: { status: string; error: { code: string }; downloadUrl: string | null } };
+      assert.equal(payload.type, 'export.failed');
+      assert.equal(payload.export.status, 'failed');
+      assert.equal(payload.export.error.code, failedJob.error?.code);
+      assert.equal(payload.export.downloadUrl, null);
+      assertNoInternals(payload);
+
+      const big = (await (await postExport(server.url, { report: 'orders', deliver: ['mail'] })).json()) as DeliveredJob;
+      const mailed = await waitForDelivery(server.url, big.id, (delivery) => delivery.status !== 'pending');
+      assert.equal(mailed.delivery.status, 'delivered');
+      assert.ok(mailed.bytes > 105, 'the file is above the attachment limit');
+      const mail = smtp.mails[smtp.mails.length - 1] as SmtpReceiver['mails'][number];
+      assert.deepEqual(attachmentsOf(mail.raw), [], 'nothing attached above the limit');
+      const link = /(http:\/\/127\.0\.0\.1:\d+\/v1\/links\/[A-Za-z0-9_.=-]+)/.exec(mail.raw.replace(/=\r\n/g, ''))?.[1];
+      assert.ok(link, 'the mail carries the signed link');
+      const download = await fetch(link);
+      assert.equal(download.status, 200);
+      const direct = await fetch(`${server.url}/v1/exports/${big.id}/file`, { headers: auth() });
+      assert.deepEqual(Buffer.from(await download.arrayBuffer()), Buffer.from(await direct.arrayBuffer()));
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await Promise.all([hook.close(), smtp.close()]);
+    await removeDir(dir);
+  }
+});
