@@ -35,19 +35,22 @@ function linkSecret(config: ServiceConfig): string {
 }
 
 export class LinkSigner {
-  readonly #secret: string;
+  /** Read (or created) on first use, so a service that never issues links leaves no key file behind. */
+  #secret: string | undefined;
+  readonly #config: ServiceConfig;
   readonly #baseUrl: () => string;
   readonly #ttlMs: number;
 
   /** `listening`: the address the service listens on, the base URL when `links.baseUrl` is not set. */
   constructor(config: ServiceConfig, listening: () => string | undefined = () => undefined) {
-    this.#secret = linkSecret(config);
+    this.#config = config;
     const configured = config.delivery.links.baseUrl;
     this.#baseUrl = () => configured ?? listening() ?? `http://${config.server.host}:${config.server.port}`;
     this.#ttlMs = config.delivery.links.ttlHours * 3_600_000;
   }
 
   #mac(payload: string): Buffer {
+    this.#secret ??= linkSecret(this.#config);
     return createHmac('sha256', this.#secret).update(payload).digest();
   }
 
