@@ -37,12 +37,18 @@ export function createDelivery(
   const plugin: FastifyPluginAsync<ServiceContext> = async (app, context) => {
     await app.register(linkRoute(signer), context);
     if (!manager || !store) return;
+    // Rows of jobs removed (DELETE, retention) are forgotten at start and then hourly: retention works in hours.
+    const prune = (): void => {
+      void manager.prune(async (id) => (await getJob(id)) !== undefined).catch((error: unknown) => log.warn({ err: error }, 'pruning deliveries failed'));
+    };
+    let pruner: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
       manager.start();
-      // Rows of jobs removed (DELETE, retention) since they were written are forgotten.
-      void manager.prune(async (id) => (await getJob(id)) !== undefined).catch((error: unknown) => log.warn({ err: error }, 'pruning deliveries failed'));
+      prune();
+      pruner = setInterval(prune, 3_600_000).unref();
     });
     app.addHook('onClose', async () => {
+      clearInterval(pruner);
       await manager.close();
       store.close();
     });
