@@ -106,10 +106,20 @@ test('a scheduled export is delivered by webhook and email at once; signatures a
       const link = await fetch(payload.export.downloadUrl as string);
       assert.equal(link.status, 200);
       assert.deepEqual(Buffer.from(await link.arrayBuffer()), attachment.content);
-      const forged = (payload.export.downloadUrl as string).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-      const refused = await fetch(forged);
-      assert.equal(refused.status, 404);
-      assert.equal((await errorOf(refused)).code, 'SHEETPIPE_ERR_SERVICE_NOT_FOUND');
+      const good = payload.export.downloadUrl as string;
+      const [, prefix, expiry, mac] = /^(.*\/v1\/links\/[0-9a-f-]{36}\.)(\d+)\.(.+)$/.exec(good) as unknown as [string, string, string, string];
+      const flip = (text: string, at: number): string => text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
+      const forgeries = [
+        `${prefix}${expiry}.${flip(mac, 20)}`, // a changed MAC
+        `${prefix}${expiry}.${flip(mac, mac.length - 1)}`, // the same MAC bytes in a non-canonical spelling
+        `${prefix}${Number(expiry) + 86_400}.${mac}`, // a longer life
+        good.replace(jobId, jobId.replace(/.$/, (c) => (c === '0' ? '1' : '0'))), // another job
+      ];
+      for (const forged of forgeries) {
+        const refused = await fetch(forged);
+        assert.equal(refused.status, 404, forged);
+        assert.equal((await errorOf(refused)).code, 'SHEETPIPE_ERR_SERVICE_NOT_FOUND');
+      }
 
       // The operator sees every attempt on the job and in the listing.
       const job = await waitForDelivery(server.url, jobId, (delivery) => delivery.status === 'delivered');

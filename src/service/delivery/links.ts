@@ -65,8 +65,9 @@ export class LinkSigner {
     const match = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return { ok: false };
     const [, jobId, expiry, mac] = match as unknown as [string, string, string, string];
-    const given = Buffer.from(mac, 'base64url');
-    const expected = this.#mac(`${jobId}.${expiry}`);
+    // Compared as text: base64url's last character carries spare bits, so decoding would accept variants of one MAC.
+    const given = Buffer.from(mac);
+    const expected = Buffer.from(this.#mac(`${jobId}.${expiry}`).toString('base64url'));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false };
     const expiresAt = Number(expiry) * 1000;
     return now > expiresAt ? { ok: false, expired: expiresAt } : { ok: true, jobId, expiresAt };
