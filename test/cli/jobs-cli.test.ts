@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { cliPath, finished as exited, repoRoot } from './run-cli.js';
 import { makeSqliteOrders } from '../service/helpers/data.js';
@@ -63,6 +64,14 @@ test('jobs list pages through the API with the token of the environment; show an
       const wrongToken = await jobs(['list'], { SHEETPIPE_URL: server.url, SHEETPIPE_TOKEN: 'nope' });
       assert.equal(wrongToken.code, 1);
       assert.match(wrongToken.stderr, /401.*SHEETPIPE_ERR_SERVICE_UNAUTHORIZED/);
+      // A port that was free a moment ago: nothing listens there.
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const closedPort = (probe.address() as AddressInfo).port;
+      await new Promise((resolve) => probe.close(resolve));
+      const unreachable = await jobs(['list'], { SHEETPIPE_URL: `http://127.0.0.1:${closedPort}`, SHEETPIPE_TOKEN: TOKEN });
+      assert.equal(unreachable.code, 1, 'an unreachable service is a runtime failure, not a usage error');
+      assert.match(unreachable.stderr, /cannot reach the service at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     } finally {
       await server.close();
     }

@@ -94,6 +94,7 @@ test('a scheduled export is delivered by webhook and email at once; signatures a
       const mail = smtp.mails[0] as SmtpReceiver['mails'][number];
       assert.deepEqual(mail.to.sort(), ['cfo@example.com', 'ops@example.com']);
       assert.equal(mail.from, 'sheetpipe@example.com');
+      assert.deepEqual([mail.secure, mail.user], [true, SMTP_USER], 'sent over STARTTLS (certificate checked against smtp.caFile), authenticated');
       const [attachment] = attachmentsOf(mail.raw);
       assert.ok(attachment, 'the mail carries an attachment');
       assert.equal(attachment.filename, `orders-${jobId}.xlsx`);

@@ -7,7 +7,6 @@
  * queue, and the operator's machine needs a token, not database or Redis credentials. The token is read
  * from an environment variable, never from the command line (where `ps` would show it).
  */
-import { SheetpipeError } from '../../errors.js';
 import { parseOptions, usageError } from '../args.js';
 
 export const JOBS_HELP = `Usage:
@@ -33,7 +32,9 @@ function client(url: string, token: string): Client {
       try {
         response = await fetch(`${url.replace(/\/+$/, '')}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
       } catch (error) {
-        throw new SheetpipeError('SHEETPIPE_ERR_CLI_USAGE', [`cannot reach the service at ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`], { cause: error });
+        // A runtime failure (exit 1), not a usage error.
+        const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+        throw new Error(`cannot reach the service at ${url}: ${cause}`, { cause: error });
       }
       const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
       if (!response.ok) {

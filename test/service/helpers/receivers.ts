@@ -48,6 +48,9 @@ export async function startWebhookReceiver(answers: number[] = [], fallback = 20
 }
 
 export interface Mail {
+  /** The session ran over TLS (STARTTLS) and authenticated as `user`. */
+  readonly secure: boolean;
+  readonly user: string | undefined;
   readonly from: string;
   readonly to: string[];
   readonly raw: string;
@@ -100,7 +103,7 @@ export async function startSmtpReceiver(dir: string): Promise<SmtpReceiver> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        mails.push({ from, to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw: Buffer.concat(chunks).toString('latin1') });
+        mails.push({ secure: session.secure, user: session.user as string | undefined, from, to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw: Buffer.concat(chunks).toString('latin1') });
         callback();
       });
     },
