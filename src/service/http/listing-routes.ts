@@ -105,8 +105,8 @@ export const listingRoutes: FastifyPluginAsync<ServiceContext> = async (app, con
     const principal = request.principal;
     const visible = config.schedules.filter((schedule) => principal?.mayUse(schedule.report) === true);
     const schedules = await Promise.all(visible.map(async (schedule) => {
-      // The schedule's newest job (scheduled jobs have no owner, so the report right is enough to see it).
-      const last = queue.list === undefined ? undefined : (await queue.list({ schedule: schedule.name, limit: 1, visible: () => true })).jobs[0];
+      // The schedule's newest job the token may see (all of them, for a genuine scheduled job: it has no owner).
+      const last = queue.list === undefined ? undefined : (await queue.list({ schedule: schedule.name, limit: 1, visible: (job) => maySee(principal, job) })).jobs[0];
       return {
         name: schedule.name,
         report: schedule.report,
