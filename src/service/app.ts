@@ -93,7 +93,7 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
     ? inProcessDownloads(config, inProcess, observability?.asyncContext ?? false)
     : workerDownloads(config);
   // Webhooks and email of finished jobs (delivery/); they read jobs back through the queue.
-  const delivery = createDelivery(app, config, files, (id) => (queue as JobQueue).get(id), app.log);
+  const delivery = createDelivery(app, config, files, (id) => (queue as JobQueue).get(id), app.log, metrics.registry);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
     delivery.manager?.onFinished(job);

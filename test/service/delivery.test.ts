@@ -183,6 +183,10 @@ test('faults: webhook 500 twice then 200 is three attempts; a refusing SMTP serv
       assert.equal(mailAttempts.length, 3);
       assert.ok(mailAttempts.every((attempt) => !attempt.ok && attempt.status === 550 && attempt.error?.code === 'SHEETPIPE_ERR_DELIVERY_EMAIL'));
       assert.ok(smtp.refusals >= 3);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /^sheetpipe_delivery_attempts_total\{type="webhook",outcome="retry"\} 2$/m);
+      assert.match(metrics, /^sheetpipe_delivery_attempts_total\{type="webhook",outcome="delivered"\} 1$/m);
+      assert.match(metrics, /^sheetpipe_delivery_attempts_total\{type="email",outcome="failed"\} 1$/m);
       assert.equal(smtp.mails.length, 0);
       assertNoInternals(refused);
     } finally {

@@ -26,6 +26,8 @@ export interface DeliveryManagerOptions {
   readonly getJob: (id: string) => Promise<JobRecord | undefined>;
   readonly send: Sender;
   readonly log: ServiceLogger;
+  /** Called after every attempt (metrics): `outcome` is delivered, retry (another attempt is planned) or failed. */
+  readonly onAttempt?: (type: DeliveryTarget['type'], outcome: 'delivered' | 'retry' | 'failed') => void;
   /** For tests of the backoff; Math.random by default. */
   readonly random?: () => number;
 }
@@ -150,6 +152,8 @@ export class DeliveryManager implements DeliveryStatusSource {
       this.#options.log.warn({ job: job.id, delivery: name, attempt: row.attempts.length + 1, err: error }, 'delivery attempt failed');
     }
     const attempts = [...row.attempts, attempt];
+    const outcome = attempt.ok ? 'delivered' : attempts.length >= target.maxAttempts ? 'failed' : 'retry';
+    this.#options.onAttempt?.(target.type, outcome);
     if (attempt.ok) return this.#save({ ...row, status: 'delivered', attempts, nextAt: null });
     if (attempts.length >= target.maxAttempts) {
       this.#options.log.error({ job: job.id, delivery: name, attempts: attempts.length }, 'delivery failed; no attempts left');

@@ -4,6 +4,7 @@
  * store, started after the job queue (it reads jobs) and stopped at close (pending deliveries stay stored).
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import type { ServiceConfig } from '../config/types.js';
 import type { ServiceContext } from '../context.js';
 import { linkRoute } from '../http/link-route.js';
@@ -30,10 +31,18 @@ function listeningUrl(app: FastifyInstance): string | undefined {
 
 export function createDelivery(
   app: FastifyInstance, config: ServiceConfig, files: JobFiles, getJob: (id: string) => Promise<JobRecord | undefined>, log: ServiceLogger,
+  registry: Registry,
 ): Delivery {
   const signer = new LinkSigner(config, () => listeningUrl(app));
   const store = config.delivery.targets.size > 0 ? new DeliveryStore(config.storage.dir) : undefined;
-  const manager = store && new DeliveryManager({ config, store, links: signer, getJob, send: createSender(config, files, signer), log });
+  const attempts = store && new Counter({
+    name: 'sheetpipe_delivery_attempts_total', help: 'Delivery attempts by target type and outcome (delivered, retry planned, failed for good)',
+    labelNames: ['type', 'outcome'] as const, registers: [registry],
+  });
+  const manager = store && new DeliveryManager({
+    config, store, links: signer, getJob, send: createSender(config, files, signer), log,
+    onAttempt: (type, outcome) => attempts?.inc({ type, outcome }),
+  });
   const plugin: FastifyPluginAsync<ServiceContext> = async (app, context) => {
     await app.register(linkRoute(signer), context);
     if (!manager || !store) return;
