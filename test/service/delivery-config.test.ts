@@ -1,6 +1,8 @@
 /** The deliveries, smtp and links sections: every mistake names its key; and the retry schedule's backoff and jitter. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/service/config/validate.js';
 import { DeliveryStore } from '../../src/service/delivery/delivery-store.js';
@@ -86,6 +88,50 @@ test('retries wait min(backoff · 2^(n−1), max) scaled by the jitter draw: exp
     assert.ok(none.reduce((a, b) => a + b, 0) < full.reduce((a, b) => a + b, 0) - 1000, `${none} vs ${full}`);
   } finally {
     await receiver.close();
+    await removeDir(dir);
+  }
+});
+
+test('at most 8 attempts run at once; the rest wait their turn and are all delivered', { timeout: 60_000 }, async () => {
+  const dir = await makeTempDir();
+  let open = 0;
+  let most = 0;
+  let served = 0;
+  // A slow receiver: each answer is held 200 ms, so overlapping attempts are visible.
+  const server = createServer((_request, response) => {
+    open++;
+    most = Math.max(most, open);
+    setTimeout(() => {
+      open--;
+      served++;
+      response.writeHead(204).end();
+    }, 200);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const config = load(base({ storage: { dir }, deliveries: { h: { ...hook, url } } }));
+    const store = new DeliveryStore(dir);
+    const links = new LinkSigner(config);
+    const jobs = Array.from({ length: 20 }, (_, index): JobRecord => ({
+      id: `00000000-0000-4000-8000-0000000000${String(index).padStart(2, '0')}`, report: 'orders', source: null, query: null, params: {},
+      format: 'csv', filename: null, origin: 'schedule', owner: null, trace: null, deliver: ['h'], status: 'succeeded', rows: 1, bytes: 1,
+      createdAt: Date.now(), startedAt: Date.now(), finishedAt: Date.now(), error: null,
+    }));
+    const manager = new DeliveryManager({
+      config, store, links, getJob: async (id) => jobs.find((job) => job.id === id), send: createSender(config, new JobFiles(dir), links),
+      log: { info() {}, warn() {}, error() {} } as never,
+    });
+    for (const job of jobs) manager.onFinished(job);
+    await until(() => jobs.every((job) => manager.statusOf(job)?.status === 'delivered'), 30_000, 'all 20 deliveries');
+    await manager.close();
+    store.close();
+    assert.equal(served, 20);
+    assert.ok(most <= 8, `${most} attempts overlapped`);
+    assert.ok(most >= 2, `attempts do run in parallel (${most})`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
     await removeDir(dir);
   }
 });

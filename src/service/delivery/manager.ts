@@ -34,11 +34,16 @@ export interface DeliveryManagerOptions {
 
 const key = (jobId: string, target: string): string => `${jobId}\u0000${target}`;
 
+/** Attempts in flight at once: 200 schedules ending at 03:00 must not open 400 connections at the same moment. */
+const MAX_IN_FLIGHT = 8;
+
 export class DeliveryManager implements DeliveryStatusSource {
   readonly #options: DeliveryManagerOptions;
   readonly #rows = new Map<string, DeliveryRow>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Due attempts waiting for one of the MAX_IN_FLIGHT places, in the order they became due. */
+  readonly #due: { readonly jobId: string; readonly target: string }[] = [];
   #closed = false;
 
   constructor(options: DeliveryManagerOptions) {
@@ -115,12 +120,23 @@ export class DeliveryManager implements DeliveryStatusSource {
     const id = key(row.jobId, row.target);
     const timer = setTimeout(() => {
       this.#timers.delete(id);
-      const attempt = this.#attempt(row.jobId, row.target).catch((error: unknown) => this.#options.log.error({ err: error, job: row.jobId }, 'delivery attempt crashed'));
-      this.#inFlight.add(attempt);
-      void attempt.finally(() => this.#inFlight.delete(attempt));
+      this.#due.push({ jobId: row.jobId, target: row.target });
+      this.#drain();
     }, delayMs);
     timer.unref();
     this.#timers.set(id, timer);
+  }
+
+  #drain(): void {
+    while (!this.#closed && this.#inFlight.size < MAX_IN_FLIGHT && this.#due.length > 0) {
+      const { jobId, target } = this.#due.shift() as { jobId: string; target: string };
+      const attempt = this.#attempt(jobId, target).catch((error: unknown) => this.#options.log.error({ err: error, job: jobId }, 'delivery attempt crashed'));
+      this.#inFlight.add(attempt);
+      void attempt.finally(() => {
+        this.#inFlight.delete(attempt);
+        this.#drain();
+      });
+    }
   }
 
   async #attempt(jobId: string, name: string): Promise<void> {
