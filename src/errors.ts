@@ -81,6 +81,12 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_STORAGE_WRITE: { message: 'cannot write to the storage (%s): %s', status: 507 },
   SHEETPIPE_ERR_SERVICE_DOWNLOAD_IDLE: { message: 'the client has not read the download for %s seconds', status: 408 },
   SHEETPIPE_ERR_SERVICE_RELOAD_REJECTED: { message: 'configuration reload rejected: %s; the running configuration stays', status: 409 },
+  SHEETPIPE_ERR_SERVICE_NOT_SUPPORTED: { message: '%s is not available with this job queue', status: 501 },
+  SHEETPIPE_ERR_SERVICE_LINK_EXPIRED: { message: 'this download link expired at %s; ask for a new one', status: 410 },
+  // delivery (webhooks, email): recorded on the job's delivery attempts, never the job's own error
+  SHEETPIPE_ERR_DELIVERY_WEBHOOK: { message: 'webhook %s: %s', status: 502 },
+  SHEETPIPE_ERR_DELIVERY_EMAIL: { message: 'email %s: %s', status: 502 },
+  SHEETPIPE_ERR_DELIVERY_JOB_GONE: { message: 'export %s was deleted before delivery %s could run', status: 410 },
   // observability
   SHEETPIPE_ERR_OBSERVABILITY_OPTION: { message: 'invalid observability option %s: %s', status: 500, exitCode: 2 },
   SHEETPIPE_ERR_OBSERVABILITY_FORBIDDEN: { message: 'this token may not read %s (it needs a token whose reports include "*")', status: 403 },

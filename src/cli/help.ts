@@ -14,6 +14,9 @@ Usage:
   sheetpipe worker --config <FILE>   run export workers for the distributed (Redis) queue
   sheetpipe check --config <FILE>    connect to every configured source, print its version, and warn
                                      when its account can do more than read (exit 1 on warnings)
+  sheetpipe jobs list|show <ID>|schedules [--url <URL>] [options]
+                                     list a service's jobs and schedules through its API
+                                     (token in $SHEETPIPE_TOKEN; see sheetpipe jobs --help)
   sheetpipe latency-report <FILE> [--json]
                                      percentiles and spike causes from a flushed latency log
   sheetpipe --help | sheetpipe <command> --help | sheetpipe --version

@@ -55,6 +55,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { reloadCommand } = await import('./commands/reload.js');
         return await reloadCommand(rest);
       }
+      case 'jobs': {
+        const { jobsCommand } = await import('./commands/jobs.js');
+        return await jobsCommand(rest);
+      }
       case 'latency-report':
         return await latencyReportCommand(rest);
       case 'check':
@@ -72,7 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(MAIN_HELP);
         return 2;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo, serve, reload, worker, check, latency-report; see sheetpipe --help)`);
+        throw usageError(`unknown command ${JSON.stringify(command)} (commands: export, demo, serve, reload, worker, check, jobs, latency-report; see sheetpipe --help)`);
     }
   } catch (error) {
     return report(error, verbose);

@@ -22,6 +22,7 @@ import { errorPlugin } from './http/errors.js';
 import { eventsRoute } from './http/events-route.js';
 import { exportsRoutes } from './http/exports-routes.js';
 import { fileRoute } from './http/file-route.js';
+import { listingRoutes } from './http/listing-routes.js';
 import { healthRoutes, metricsRoute } from './http/health-routes.js';
 import { withSafeRequestLog } from './http/log-safety.js';
 import { warnOpenMetrics } from './http/metrics-exposure.js';
@@ -44,6 +45,7 @@ import { SheetpipeError } from '../errors.js';
 import { createJobQueue } from './distributed/create-job-queue.js';
 import { StorageLock } from './storage-lock.js';
 import type { ServiceLogger } from './jobs/runner.js';
+import { createDelivery, type Delivery } from './delivery/plugin.js';
 
 /** What a custom JobQueue factory gets: the local runner and the shared limits. */
 export interface QueueParts {
@@ -141,8 +143,11 @@ async function assemble(
   const downloads = inProcess
     ? inProcessDownloads(inProcess, observability?.asyncContext ?? false)
     : workerDownloads(admission.pressure);
+  // Webhooks and email of finished jobs (delivery/); they read jobs back through the queue.
+  const delivery = createDelivery(app, config, files, (id) => (queue as JobQueue).get(id), app.log, metrics.registry);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
+    delivery.manager?.onFinished(job);
     const durationMs = job.startedAt === null ? 0 : (job.finishedAt ?? Date.now()) - job.startedAt;
     metrics.recordExport(job.status, durationMs, job.rows, job.bytes);
   };
@@ -162,12 +167,13 @@ async function assemble(
     configs, queue, admission, slots, owners, files, metrics, downloads, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
+    ...(delivery.manager === undefined ? {} : { delivery: delivery.manager }),
   };
 
   const reloader = new ConfigReloader(configs, { log: app.log, registry: metrics.registry });
   app.decorate('reloadConfig', (trigger: ReloadTrigger) => reloader.reload(trigger));
   try {
-    await registerPlugins(app, context, reloader, () => {
+    await registerPlugins(app, context, reloader, delivery, () => {
       store?.close();
       return lock?.release();
     });
@@ -182,6 +188,7 @@ async function registerPlugins(
   app: FastifyInstance,
   context: ServiceContext,
   reloader: ConfigReloader,
+  delivery: Delivery,
   closeStorage: () => Promise<void> | undefined,
 ): Promise<void> {
   // Start-up values (error answers, the metrics warning); routes read context.config per request.
@@ -193,6 +200,7 @@ async function registerPlugins(
   // Before the routes: the plugin learns them in onRoute.
   if (observability !== undefined) await app.register(observability.plugin);
   await app.register(lifecyclePlugin(context, closeStorage));
+  await app.register(delivery.plugin, context);
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
   await app.register(async (api) => {
@@ -202,5 +210,6 @@ async function registerPlugins(
     await api.register(fileRoute, context);
     await api.register(downloadRoute, context);
     await api.register(adminRoutes(reloader));
+    await api.register(listingRoutes, context);
   });
 }

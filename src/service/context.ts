@@ -10,6 +10,7 @@ import type { ServiceLogger } from './jobs/runner.js';
 import type { RunningPerOwner } from './jobs/owner-limit.js';
 import type { ExportSlots } from './jobs/slots.js';
 import type { ServiceMetrics } from './metrics.js';
+import type { DeliveryStatusSource } from './delivery/status.js';
 
 /** Long-lived responses (SSE streams, direct downloads) that shutdown must end. */
 export interface OpenStreams {
@@ -43,4 +44,6 @@ export interface ServiceContext {
   readonly log: ServiceLogger;
   /** The latency ring, runtime monitor and coloring counters; undefined while observability is off. */
   readonly observability: Observability | undefined;
+  /** Deliveries of finished jobs (webhooks, email); undefined when none are configured. */
+  readonly delivery?: DeliveryStatusSource;
 }

@@ -50,10 +50,11 @@ class ScheduledReport {
 
   async #submit(): Promise<void> {
     this.#timer = undefined;
-    const { report, params, format, filename } = this.#schedule;
+    const { report, params, format, filename, name, deliver } = this.#schedule;
     try {
       const job = await this.#options.submit({
         report, source: null, query: null, params, format, filename: filename ?? null, origin: 'schedule', owner: null, trace: null,
+        schedule: name, ...(deliver.length > 0 ? { deliver } : {}),
       });
       this.#options.onRun?.(report, 'enqueued');
       this.#options.log.info({ report, job: job.id }, 'scheduled export enqueued');

@@ -13,7 +13,7 @@ import { until } from './helpers/data.js';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function schedule(report: string, cron: string, jitterSeconds: number, params: Record<string, number> = {}): ScheduleConfig {
-  return { cron, report, params, format: 'csv', jitterSeconds };
+  return { cron, report, params, format: 'csv', jitterSeconds, name: `${report}#${cron}`, deliver: [] };
 }
 
 test('an unchanged schedule survives frequent updates with its jittered runs; changed and removed ones are replaced and stopped', { timeout: 30_000 }, async () => {

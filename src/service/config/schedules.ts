@@ -4,7 +4,7 @@ import { Cron } from 'croner';
 import { isSheetpipeError } from '../../errors.js';
 import { resolveReportParams } from '../params.js';
 import type { ReportConfig, ScheduleConfig } from './types.js';
-import { isTimeZone } from './sources-reports.js';
+import { isTimeZone, readNameList } from './sources-reports.js';
 import {
   childPath, configError, expectArray, expectObject, optionalNumber, optionalString, rejectUnknownKeys, requiredString,
 } from './fields.js';
@@ -22,10 +22,10 @@ function checkCron(pattern: string, timeZone: string | undefined, path: string):
 
 export function readSchedules(raw: unknown, reports: ReadonlyMap<string, ReportConfig>): ScheduleConfig[] {
   if (raw === undefined) return [];
-  return expectArray(raw, 'schedules').map((value, index) => {
+  return expectArray(raw, 'schedules').map((value, index): ScheduleConfig => {
     const path = childPath('schedules', index);
     const object = expectObject(value, path);
-    rejectUnknownKeys(object, ['cron', 'report', 'params', 'format', 'filename', 'jitterSeconds', 'timeZone'], path);
+    rejectUnknownKeys(object, ['cron', 'report', 'params', 'format', 'filename', 'jitterSeconds', 'timeZone', 'name', 'deliver'], path);
     const timeZone = optionalString(object, 'timeZone', path);
     if (timeZone !== undefined && !isTimeZone(timeZone)) throw configError(childPath(path, 'timeZone'), `unknown IANA time zone ${timeZone}`);
     const cron = requiredString(object, 'cron', path);
@@ -52,6 +52,8 @@ export function readSchedules(raw: unknown, reports: ReadonlyMap<string, ReportC
     }
     return {
       cron,
+      name: optionalString(object, 'name', path) ?? `${reportName}#${index}`,
+      deliver: readNameList(object.deliver, childPath(path, 'deliver')),
       report: reportName,
       params,
       format,
@@ -59,5 +61,10 @@ export function readSchedules(raw: unknown, reports: ReadonlyMap<string, ReportC
       ...(filename === undefined ? {} : { filename }),
       ...(timeZone === undefined ? {} : { timeZone }),
     };
+  }).map((schedule, index, all) => {
+    if (all.findIndex((other) => other.name === schedule.name) !== index) {
+      throw configError(childPath(childPath('schedules', index), 'name'), `the name ${JSON.stringify(schedule.name)} is used by another schedule`);
+    }
+    return schedule;
   });
 }

@@ -6,7 +6,7 @@ import { readOnlyProblem } from '../../sources/read-only-sql.js';
 import { coerceParamValue } from '../params.js';
 import { PARAM_TYPES, type ParamDeclaration, type ParamType, type ReportConfig, type SourceConfig } from './types.js';
 import {
-  childPath, configError, expectObject, optionalBoolean, optionalNumber, optionalString,
+  childPath, configError, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString,
   rejectUnknownKeys, requiredString, type Json,
 } from './fields.js';
 
@@ -56,11 +56,11 @@ function readParamDeclaration(value: unknown, path: string): ParamDeclaration {
   if (!PARAM_TYPES.includes(type as ParamType)) {
     throw configError(childPath(path, 'type'), `unknown type ${JSON.stringify(type)} (expected ${PARAM_TYPES.join(', ')})`);
   }
-  optionalString(object, 'description', path);
-  if (object.default === undefined) return { type: type as ParamType };
+  const description = optionalEntry('description', optionalString(object, 'description', path));
+  if (object.default === undefined) return { type: type as ParamType, ...description };
   const coerced = coerceParamValue(type as ParamType, object.default, 'json');
   if ('problem' in coerced) throw configError(childPath(path, 'default'), coerced.problem);
-  return { type: type as ParamType, default: coerced.value };
+  return { type: type as ParamType, default: coerced.value, ...description };
 }
 
 function readParams(raw: unknown, path: string): Map<string, ParamDeclaration> {
@@ -110,13 +110,13 @@ function checkReadOnly(query: string | undefined, source: SourceConfig, path: st
 function readReport(name: string, value: unknown, sources: ReadonlyMap<string, SourceConfig>): ReportConfig {
   const path = childPath('reports', name);
   const object: Json = expectObject(value, path);
-  rejectUnknownKeys(object, ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description', 'csv'], path);
+  rejectUnknownKeys(object, ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description', 'csv', 'deliveries'], path);
   const source = requiredString(object, 'source', path);
   if (!sources.has(source)) throw configError(childPath(path, 'source'), `no source named ${JSON.stringify(source)} in sources`);
   const query = optionalString(object, 'query', path);
   const table = optionalString(object, 'table', path);
   if ((query === undefined) === (table === undefined)) throw configError(path, 'give exactly one of query and table');
-  optionalString(object, 'description', path);
+  const description = optionalString(object, 'description', path);
   const timeZone = optionalString(object, 'timeZone', path);
   if (timeZone !== undefined && !isTimeZone(timeZone)) throw configError(childPath(path, 'timeZone'), `unknown IANA time zone ${timeZone}`);
   const params = readParams(object.params, childPath(path, 'params'));
@@ -133,6 +133,8 @@ function readReport(name: string, value: unknown, sources: ReadonlyMap<string, S
     ...optionalEntry('timeoutSeconds', optionalNumber(object, 'timeoutSeconds', path, { above: 0 })),
     ...optionalEntry('threads', optionalNumber(object, 'threads', path, { integer: true, min: MIN_THREADS, max: MAX_THREADS })),
     ...optionalEntry('csvRaw', readCsvOptions(object.csv, childPath(path, 'csv'))),
+    ...optionalEntry('description', description),
+    deliveries: readNameList(object.deliveries, childPath(path, 'deliveries')),
   };
 }
 
@@ -150,6 +152,15 @@ export function readReports(raw: unknown, sources: ReadonlyMap<string, SourceCon
     reports.set(name, readReport(name, value, sources));
   }
   return reports;
+}
+
+/** A list of delivery names (checked against `deliveries` once that section is read: delivery/config.ts). */
+export function readNameList(raw: unknown, path: string): string[] {
+  if (raw === undefined) return [];
+  return expectArray(raw, path).map((name, index) => {
+    if (typeof name !== 'string' || name === '') throw configError(childPath(path, index), 'expected a delivery name');
+    return name;
+  });
 }
 
 export function isTimeZone(zone: string): boolean {

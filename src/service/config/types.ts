@@ -1,6 +1,7 @@
 /** The validated, resolved service configuration (paths absolute, `${ENV}` expanded, defaults applied). */
 import type { ExportFormat } from '../../pipeline/types.js';
 import type { QueueConfig } from '../distributed/queue-config.js';
+import type { DeliveryConfig } from '../delivery/config.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 export const PARAM_TYPES: readonly ParamType[] = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'];
@@ -12,6 +13,8 @@ export interface ParamDeclaration {
   readonly type: ParamType;
   /** When present the parameter is optional. */
   readonly default?: ParamValue;
+  /** Shown by `GET /v1/reports` so a client can build a form. */
+  readonly description?: string;
 }
 
 export interface SourceConfig {
@@ -34,6 +37,9 @@ export interface ReportConfig {
   readonly threads?: number;
   /** `csv: { raw: true }`: CSV text as stored, formula-like cells not neutralised (for machine consumers). */
   readonly csvRaw?: boolean;
+  readonly description?: string;
+  /** Names of `deliveries` an API request for this report may pick (`"deliver": [...]`); clients never send URLs or addresses. */
+  readonly deliveries?: readonly string[];
 }
 
 export interface TokenConfig {
@@ -127,6 +133,10 @@ export interface ScheduleConfig {
   readonly jitterSeconds: number;
   /** IANA zone the cron expression is read in (default UTC). */
   readonly timeZone?: string;
+  /** Stable id of the schedule (config `name`, default `<report>#<index>`): jobs record it, `GET /v1/schedules` lists it. */
+  readonly name: string;
+  /** Names of `deliveries` each run is delivered to. */
+  readonly deliver: readonly string[];
 }
 
 export interface ServerConfig {
@@ -176,4 +186,6 @@ export interface ServiceConfig {
   readonly queue: QueueConfig;
   /** When set, `/metrics` needs this bearer token. */
   readonly metricsToken?: string;
+  /** Named delivery targets (webhooks, email) and the SMTP and link settings they use (delivery/config.ts). */
+  readonly delivery: DeliveryConfig;
 }

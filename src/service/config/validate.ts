@@ -10,6 +10,7 @@ import type {
 import { readReports, readSources } from './sources-reports.js';
 import { readSchedules } from './schedules.js';
 import { readQueueConfig } from '../distributed/queue-config.js';
+import { readDeliveryConfig } from '../delivery/config.js';
 import {
   childPath, configError, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, type Json,
 } from './fields.js';
@@ -23,7 +24,7 @@ export interface ValidateOptions {
   readonly file?: string;
 }
 
-const TOP_LEVEL = ['sources', 'reports', 'tokens', 'limits', 'admission', 'storage', 'schedules', 'server', 'metrics', 'observability', 'queue'];
+const TOP_LEVEL = ['sources', 'reports', 'tokens', 'limits', 'admission', 'storage', 'schedules', 'server', 'metrics', 'observability', 'queue', 'deliveries', 'smtp', 'links'];
 
 /** Reads `{ token }` or `{ tokenEnv }` at `path` (the secret itself never appears in an error). */
 function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -189,6 +190,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): ServiceC
   const reports = readReports(root.reports, sources);
   const metricsToken = readMetricsToken(root.metrics, env);
   const storage = readStorage(root.storage, options.baseDir);
+  const schedules = readSchedules(root.schedules, reports);
   return {
     ...(options.file === undefined ? {} : { file: options.file }),
     sources,
@@ -198,7 +200,8 @@ export function validateConfig(raw: unknown, options: ValidateOptions): ServiceC
     admission: readAdmission(root.admission),
     storage,
     observability: readObservability(root.observability, options.baseDir, storage),
-    schedules: readSchedules(root.schedules, reports),
+    schedules,
+    delivery: readDeliveryConfig(root, reports, schedules, env, options.baseDir),
     server: readServer(root.server),
     queue: readQueueConfig(root.queue, env, options.baseDir),
     ...(metricsToken === undefined ? {} : { metricsToken }),

@@ -42,6 +42,11 @@ function problemOf(record: JobRecord, id: string): string | undefined {
   if (!isParams(record.params)) return 'its params are not a flat object';
   if (record.filename !== null && filenameProblem(record.filename, record.format, MAX_FILENAME) !== undefined) return 'its filename is not a plain file name';
   if (record.origin !== 'api' && record.origin !== 'schedule') return 'its origin is unknown';
+  if (record.schedule !== undefined && !isNameOrNull(record.schedule)) return 'its schedule is not a name';
+  // Delivery names only pick configured targets (an unknown one is recorded failed), but must be short names.
+  if (record.deliver !== undefined && (!Array.isArray(record.deliver) || record.deliver.length > 64 || !record.deliver.every((name) => isNameOrNull(name) && name !== null))) {
+    return 'its deliveries are not a list of names';
+  }
   if (record.error !== null && (typeof record.error !== 'object' || !Object.hasOwn(ERRORS, record.error.code) || typeof record.error.message !== 'string')) {
     return 'its error is not a catalogue error';
   }

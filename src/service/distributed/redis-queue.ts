@@ -20,6 +20,8 @@ import { checkedRecord } from './record-check.js';
 import { QUEUE_NAME, connectionOptions, redisError, redisNames, type RedisNames } from './redis-names.js';
 import { outputKey, type Storage } from './storage.js';
 import { UsageIndex } from './usage-index.js';
+import { listRedisJobs } from './list-jobs.js';
+import type { JobListQuery, JobPage } from '../jobs/job-list.js';
 
 export interface RedisJobQueueOptions {
   readonly config: RedisQueueConfig;
@@ -120,6 +122,11 @@ export class RedisJobQueue implements JobQueue {
       if (!found) return this.#tombstone(id);
       return recordOf(found.job, found.state);
     });
+  }
+
+  /** `GET /v1/exports` (list-jobs.ts). */
+  async list(query: JobListQuery): Promise<JobPage> {
+    return this.#redis(() => listRedisJobs(this.#queue, query, this.#options.log));
   }
 
   /**

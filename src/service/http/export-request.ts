@@ -11,7 +11,7 @@ import type { JobRequest, JobTrace } from '../jobs/types.js';
 import { serializeTrace } from '../../observability/index.js';
 import { requireAllReports, requireReport } from './auth.js';
 
-const BODY_KEYS = ['report', 'source', 'query', 'params', 'format', 'filename'];
+const BODY_KEYS = ['report', 'source', 'query', 'params', 'format', 'filename', 'deliver'];
 
 function badRequest(message: string): SheetpipeError {
   return new SheetpipeError('SHEETPIPE_ERR_SERVICE_BAD_REQUEST', [message]);
@@ -41,6 +41,24 @@ function checkParamSizes(limits: InputLimitsConfig, params: Readonly<Record<stri
       throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_LIMIT', [`parameter ${shown}`, 'paramLength', limits.paramLength], { details: { param: shown } });
     }
   }
+}
+
+/**
+ * `deliver`: names from the report's configured `deliveries`. A client picks a destination, never names
+ * one: URLs and recipients live in the config (no SSRF, no mail to arbitrary addresses).
+ */
+function readDeliver(value: unknown, report: ReportConfig): string[] {
+  if (value === undefined) return [];
+  const allowed = report.deliveries ?? [];
+  if (!Array.isArray(value) || value.some((name) => typeof name !== 'string')) throw badRequest('deliver must be an array of delivery names');
+  const names = [...new Set(value as string[])];
+  const refused = names.find((name) => !allowed.includes(name));
+  if (refused !== undefined) {
+    // Echoed only when it looks like a name: a URL or an address is exactly what a client may not send.
+    const shown = /^[A-Za-z0-9_.-]{1,64}$/.test(refused) ? JSON.stringify(refused) : '(not a configured name)';
+    throw badRequest(`deliver: report ${report.name} has no delivery named ${shown} (allowed: ${allowed.join(', ') || 'none'})`);
+  }
+  return names;
 }
 
 /** The request's trace context (set by the observability plugin; null when it is off). */
@@ -74,10 +92,15 @@ export function readExportBody(config: ServiceConfig, request: FastifyRequest): 
     const report = findReport(config, request, fields.report);
     request.sheetpipeSource = report.source;
     const resolved = resolveReportParams(report, params as Record<string, unknown>, 'json');
-    return { report: report.name, source: null, query: null, params: resolved, format, filename, origin: 'api', owner, trace: traceOf(request) };
+    const deliver = readDeliver(fields.deliver, report);
+    return {
+      report: report.name, source: null, query: null, params: resolved, format, filename, origin: 'api', owner, trace: traceOf(request),
+      ...(deliver.length > 0 ? { deliver } : {}),
+    };
   }
   if (fields.report === undefined && typeof fields.source === 'string' && typeof fields.query === 'string' && fields.query.trim() !== '') {
     requireAllReports(request, 'ad-hoc SQL');
+    if (fields.deliver !== undefined) throw badRequest('deliver needs a report: ad-hoc exports have no configured deliveries');
     const source = config.sources.get(fields.source);
     if (!source) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['source', fields.source]);
     if (!source.adHocSql) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_AD_HOC_SQL', [source.name]);

@@ -7,6 +7,7 @@ import { readExportBody } from './export-request.js';
 import { admitNewExport, findJob, maySeeParams } from './job-access.js';
 import { publicJobView } from './job-view.js';
 import { checkJobQuota } from './quota.js';
+import { hasDeliveries, withDelivery } from '../delivery/view.js';
 
 interface IdParams {
   readonly id: string;
@@ -25,7 +26,7 @@ export const exportsRoutes: FastifyPluginAsync<ServiceContext> = async (app, con
     await checkJobQuota(queue, config.limits, job);
     const accepted = await queue.enqueue(job);
     noteDbWaitSince(request, started);
-    const view = publicJobView(accepted, config, request.principal);
+    const view = withDelivery(context, accepted, publicJobView(accepted, config, request.principal));
     return reply.code(202).header('location', `/v1/exports/${accepted.id}`).header('x-export-id', accepted.id).send(view);
   });
 
@@ -39,8 +40,9 @@ export const exportsRoutes: FastifyPluginAsync<ServiceContext> = async (app, con
     const cache = finishedBodies[(maySeeParams(request.principal, job) ? 1 : 0) + (request.principal?.allReports === true ? 2 : 0)] as WeakMap<JobRecord, string>;
     let body = cache.get(job);
     if (body === undefined) {
-      body = JSON.stringify(publicJobView(job, config, request.principal));
-      if (isFinished(job.status)) cache.set(job, body);
+      body = JSON.stringify(withDelivery(context, job, publicJobView(job, config, request.principal)));
+      // A job with deliveries changes after it finished (its attempts): not cached.
+      if (isFinished(job.status) && !hasDeliveries(job)) cache.set(job, body);
     }
     return reply.type('application/json; charset=utf-8').send(body);
   });

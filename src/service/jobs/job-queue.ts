@@ -5,6 +5,7 @@
  * because /metrics and /readyz read it on every scrape.
  */
 import type { JobListener, JobRecord, JobRequest, QueueCounts } from './types.js';
+import type { JobListQuery, JobPage } from './job-list.js';
 
 export interface QueueUsage {
   /** Jobs of the owner (0 for owner null). */
@@ -39,6 +40,8 @@ export interface JobQueue {
    * the per-token and per-report limits (http/quota.ts). Queues without it are not limited there.
    */
   usage?(owner: string | null, report: string | null): Promise<QueueUsage>;
+  /** Optional: one page of jobs, newest first (job-list.ts). Queues without it answer `GET /v1/exports` with 501. */
+  list?(query: JobListQuery): Promise<JobPage>;
   /** Stops dispatching; running jobs get `graceMs` to finish, then are cancelled. Waiting jobs stay queued. */
   close(graceMs: number): Promise<void>;
 }

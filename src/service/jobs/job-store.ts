@@ -33,12 +33,17 @@ create index if not exists jobs_status on jobs(status);
 
 /** Added for job ownership (docs/security.md); stores from before it get the column, their jobs no owner. */
 const OWNER_COLUMN = 'alter table jobs add column owner text';
+/** Added for listing by schedule and for deliveries (docs/delivery.md); older jobs have neither. */
+const LATER_COLUMNS: Record<string, string> = {
+  schedule: 'alter table jobs add column schedule text',
+  deliver: 'alter table jobs add column deliver text',
+};
 
 interface Row {
   id: string; report: string | null; source: string | null; query: string | null; params: string; format: string;
   filename: string | null; origin: string; trace: string | null; status: string; rows: number; bytes: number; created_at: number;
   started_at: number | null; finished_at: number | null; error_code: string | null; error_message: string | null;
-  owner: string | null;
+  owner: string | null; schedule?: string | null; deliver?: string | null;
 }
 
 function toRecord(row: Row): JobRecord {
@@ -52,6 +57,8 @@ function toRecord(row: Row): JobRecord {
     filename: row.filename,
     origin: row.origin as JobRecord['origin'],
     owner: row.owner ?? null,
+    schedule: row.schedule ?? null,
+    ...(row.deliver ? { deliver: JSON.parse(row.deliver) as string[] } : {}),
     trace: row.trace === null ? null : (JSON.parse(row.trace) as JobRecord['trace']),
     status: row.status as JobStatus,
     rows: row.rows,
@@ -87,9 +94,10 @@ export class JobStore {
     this.#db.exec(SCHEMA);
     const columns = this.#db.prepare('pragma table_info(jobs)').all() as { name: string }[];
     if (!columns.some((column) => column.name === 'owner')) this.#db.exec(OWNER_COLUMN);
+    for (const [name, ddl] of Object.entries(LATER_COLUMNS)) if (!columns.some((column) => column.name === name)) this.#db.exec(ddl);
     this.#insert = this.#db.prepare(`insert into jobs
-      (id, report, source, query, params, format, filename, origin, trace, status, rows, bytes, created_at, started_at, finished_at, error_code, error_message, owner)
-      values (@id, @report, @source, @query, @params, @format, @filename, @origin, @trace, @status, @rows, @bytes, @createdAt, @startedAt, @finishedAt, @errorCode, @errorMessage, @owner)`);
+      (id, report, source, query, params, format, filename, origin, trace, status, rows, bytes, created_at, started_at, finished_at, error_code, error_message, owner, schedule, deliver)
+      values (@id, @report, @source, @query, @params, @format, @filename, @origin, @trace, @status, @rows, @bytes, @createdAt, @startedAt, @finishedAt, @errorCode, @errorMessage, @owner, @schedule, @deliver)`);
     this.#update = this.#db.prepare(`update jobs set status = @status, rows = @rows, bytes = @bytes,
       started_at = @startedAt, finished_at = @finishedAt, error_code = @errorCode, error_message = @errorMessage where id = @id`);
     this.#delete = this.#db.prepare('delete from jobs where id = ?');
@@ -99,6 +107,7 @@ export class JobStore {
     this.#insert.run({
       ...stateOf(job), report: job.report, source: job.source, query: job.query, params: JSON.stringify(job.params),
       format: job.format, filename: job.filename, origin: job.origin, createdAt: job.createdAt, owner: job.owner,
+      schedule: job.schedule ?? null, deliver: job.deliver && job.deliver.length > 0 ? JSON.stringify(job.deliver) : null,
       trace: job.trace === null ? null : JSON.stringify(job.trace),
     });
   }

@@ -13,6 +13,7 @@ import type { ExportSlots, Release } from './slots.js';
 import type { JobRunner, ServiceLogger, StartGate } from './runner.js';
 import { isFinished, jobLogFields, type JobError, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from './types.js';
 import { RetentionSweeper } from './retention.js';
+import { listJobs, type JobListQuery, type JobPage } from './job-list.js';
 
 export interface LocalJobQueueOptions {
   readonly store: JobStore;
@@ -164,6 +165,11 @@ export class LocalJobQueue implements JobQueue {
       }
     }
     return { ownerJobs, reportJobs, reportBytes };
+  }
+
+  /** `GET /v1/exports`: a scan of the records in memory (running ones with their live counts). */
+  async list(query: JobListQuery): Promise<JobPage> {
+    return listJobs([...this.#jobs.keys()].map((id) => this.#snapshot(id) as JobRecord), query);
   }
 
   async close(graceMs: number): Promise<void> {

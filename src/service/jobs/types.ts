@@ -46,6 +46,10 @@ export interface JobRequest {
   readonly owner: string | null;
   /** Present when the request came with (or was given) a trace context. */
   readonly trace: JobTrace | null;
+  /** The schedule's name for scheduled jobs (absent or null otherwise). */
+  readonly schedule?: string | null;
+  /** Names of configured deliveries to run when the job ends (delivery/manager.ts). */
+  readonly deliver?: readonly string[];
 }
 
 export interface JobError {
@@ -99,6 +103,7 @@ export function jobView(job: JobRecord): Record<string, unknown> {
     finishedAt: iso(job.finishedAt),
     error: job.error,
     origin: job.origin,
+    schedule: job.schedule ?? null,
     owner: job.owner,
     ...(job.worker === undefined ? {} : { worker: job.worker }),
     traceId: job.trace?.traceId ?? null,
