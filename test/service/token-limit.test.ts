@@ -18,12 +18,12 @@ test('a token over limits.runningExportsPerToken waits (jobs) or gets 429 (downl
       { name: 'bob', token: BOB, reports: ['sleep'] },
       { name: 'ops', token: ADMIN, reports: ['*'] },
     ],
-    limits: { concurrentExports: 4, runningExportsPerToken: 1, requestsPerSecond: 10_000 },
+    limits: { concurrentExports: 4, runningExportsPerToken: 1, requestsPerSecond: 10_000, downloadWaitSeconds: 5 },
   });
   const waitAs = (token: string, id: string, done: (job: JobJson) => boolean): Promise<JobJson> =>
     waitForJobAs(server.url, token, id, done);
   try {
-    const long = (await (await postExport(server.url, { report: 'sleep', params: { seconds: 4 } }, ALICE)).json()) as JobJson;
+    const long = (await (await postExport(server.url, { report: 'sleep', params: { seconds: 12 } }, ALICE)).json()) as JobJson;
     await waitAs(ALICE, long.id, (job) => job.status === 'running');
     const next = (await (await postExport(server.url, { report: 'sleep', params: { seconds: 0 } }, ALICE)).json()) as JobJson;
 
@@ -32,6 +32,7 @@ test('a token over limits.runningExportsPerToken waits (jobs) or gets 429 (downl
     assert.equal((await waitAs(BOB, bobs.id, finished)).status, 'succeeded');
     assert.equal((await getJob(server.url, ALICE, next.id)).status, 'queued', 'Alice\'s second job waits for her first');
 
+    // Her download waits for her running export, as long as a download may wait (5 s here), then 429.
     const download = await fetch(`${server.url}/v1/reports/sleep/download?seconds=0`, { headers: auth(ALICE) });
     assert.equal(download.status, 429);
     const error = await errorOf(download);
@@ -50,6 +51,12 @@ test('a token over limits.runningExportsPerToken waits (jobs) or gets 429 (downl
     const after = await fetch(`${server.url}/v1/reports/sleep/download?seconds=0`, { headers: auth(ALICE) });
     assert.equal(after.status, 200, 'with nothing running, Alice downloads again');
     await after.text();
+    // A download that waits for her own running export starts when it ends.
+    const running = (await (await postExport(server.url, { report: 'sleep', params: { seconds: 0.2 } }, ALICE)).json()) as JobJson;
+    await waitAs(ALICE, running.id, (job) => job.status === 'running');
+    const waited = await fetch(`${server.url}/v1/reports/sleep/download?seconds=0`, { headers: auth(ALICE) });
+    assert.equal(waited.status, 200, 'it waited for her export, then ran');
+    await waited.text();
   } finally {
     await server.close();
     await removeDir(dir);

@@ -85,8 +85,13 @@ export const downloadRoute: FastifyPluginAsync<ServiceContext> = async (app, con
     });
     // Above the queue watermark a download waits for it to come down (it cannot wait in the job queue).
     await admitDownload(state, admission, config.limits.downloadWaitSeconds * 1000, controller.signal);
-    // One token's downloads cannot take every slot (a client that reads nothing holds its slot until cut off).
-    if (!owners.mayStart(job.owner)) {
+    // One token's downloads cannot take every slot: over its limit a download waits for one of its own exports to
+    // end, as long as it may wait for a slot, then 429.
+    const ownerWait = AbortSignal.timeout(config.limits.downloadWaitSeconds * 1000);
+    try {
+      await owners.whenFree(job.owner, AbortSignal.any([controller.signal, ownerWait]));
+    } catch (error) {
+      if (!ownerWait.aborted) throw error;
       const owner = job.owner as string;
       throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_TOKEN_BUSY', [owners.running(owner), owners.limitOf(owner)]);
     }
