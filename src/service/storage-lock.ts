@@ -15,6 +15,7 @@ import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SheetpipeError } from '../errors.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 export const LOCK_NAME = 'sheetpipe.lock';
 
@@ -38,15 +39,6 @@ function bootId(): string {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function parseOwner(text: string): LockOwner | undefined {
   try {
@@ -103,7 +95,7 @@ export class StorageLock {
         const other = parseOwner(text);
         // An unreadable lock (a crash between create and write cannot happen with link, so: a foreign file) is not ours to remove.
         if (!other) throw locked({ pid: NaN, host: '?', startedAt: '?', bootId: '' });
-        if (!isStale(other, { host: owner.host, bootId: owner.bootId, pid: process.pid }, isAlive)) throw locked(other);
+        if (!isStale(other, { host: owner.host, bootId: owner.bootId, pid: process.pid }, isProcessAlive)) throw locked(other);
         await rm(path, { force: true });
       }
       const other = parseOwner(await readFile(path, 'utf8').catch(() => '')) ?? { pid: NaN, host: '?', startedAt: '?', bootId: '' };

@@ -14,6 +14,7 @@ import { finished } from 'node:stream/promises';
 import { SheetpipeError } from '../../errors.js';
 import { storagePath } from '../jobs/storage-path.js';
 import type { Storage, StorageUpload } from './storage.js';
+import { isProcessAlive } from '../../util/process-alive.js';
 
 function outputError(target: string, error: unknown): SheetpipeError {
   return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [target, (error as Error).message ?? String(error)], { cause: error });
@@ -57,14 +58,6 @@ class DirectoryUpload implements StorageUpload {
 
 const safe = (text: string): string => text.replace(/[^A-Za-z0-9_-]/g, '_');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether a temp file's writer (`<host>-<pid>`, as in its name) is gone, so its file may be removed: this very
@@ -74,7 +67,7 @@ function isAlive(pid: number): boolean {
 export function isAbandoned(
   writer: string,
   here: { writer: string; host: string; ageMs: number; staleMs: number },
-  alive: (pid: number) => boolean = isAlive,
+  alive: (pid: number) => boolean = isProcessAlive,
 ): boolean {
   if (writer === here.writer) return true;
   const match = /^(.*)-(\d+)$/.exec(writer);
