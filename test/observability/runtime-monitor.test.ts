@@ -65,9 +65,11 @@ test('GC pauses are remembered with their time, and exported as metrics with the
     const text = await registry.metrics();
     assert.match(text, /sheetpipe_gc_pause_seconds_count\{kind="major"\} [1-9]/);
     assert.match(text, /sheetpipe_event_loop_delay_seconds\{quantile="0.99"\} 0\.\d+/);
-    // At least the 20 ms block; GC pauses on a loaded machine may make the max larger still.
+    // The 20 ms block, less the part of the sampler's 10 ms interval it fell into: the sampler measures from its last
+    // run, and the reading is net of its own interval (loop-delay.ts), so at least 10 ms. GC pauses on a loaded
+    // machine may make it larger.
     const max = /sheetpipe_event_loop_delay_seconds\{quantile="1"\} ([\d.e-]+)/.exec(text);
-    assert.ok(max && Number(max[1]) >= 0.015, `the 20 ms block shows in the max: ${max?.[1]}`);
+    assert.ok(max && Number(max[1]) >= 0.0095, `the 20 ms block shows in the max: ${max?.[1]}`);
     const elu = /sheetpipe_event_loop_utilization ([\d.e-]+)/.exec(text);
     assert.ok(elu && Number(elu[1]) > 0 && Number(elu[1]) <= 1, text);
     assert.equal(retained.length, 200_000);
