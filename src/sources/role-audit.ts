@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { SheetpipeError } from '../errors.js';
 import { redactUrl } from './driver-errors.js';
 import { sqlitePath } from './sqlite.js';
+import { sourceKindOf } from './kind.js';
 
 export interface SourceAudit {
   /** The server's version string (`PostgreSQL 15.2 …`, `10.11.6-MariaDB`, `SQLite 3.45.0`). */
@@ -24,13 +25,10 @@ export interface SourceAudit {
  * @example const { version, warnings } = await auditSource('postgres://reader@db/shop');
  */
 export async function auditSource(url: string): Promise<SourceAudit> {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  switch (scheme) {
+  switch (sourceKindOf(url)) {
     case 'postgres':
-    case 'postgresql':
       return (await import('./role-audit-postgres.js')).auditPostgres(url);
     case 'mysql':
-    case 'mariadb':
       return (await import('./role-audit-mysql.js')).auditMysql(url.replace(/^mariadb:/, 'mysql:'));
     case 'sqlite':
       return auditSqlite(sqlitePath(url));

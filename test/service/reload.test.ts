@@ -56,6 +56,13 @@ async function healthzRecords(url: string): Promise<number> {
 }
 
 /** Signals the child and waits until the reload counter for `result` reaches `count`. */
+/** A server still running after a failed test is killed, so the file's process can exit. */
+async function killIfRunning(server: ChildServer | undefined): Promise<void> {
+  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
+
 async function hangUp(server: ChildServer, result: 'applied' | 'rejected', count: number): Promise<void> {
   server.child.kill('SIGHUP');
   await until(async () => (await metric(server.url, 'sheetpipe_config_reloads_total', `{result="${result}"}`)) >= count, 20_000, `reload ${result} #${count}`);
@@ -151,10 +158,7 @@ test('SIGHUP applies a new config to new requests while a running job finishes u
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0, server.output());
   } finally {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
+    await killIfRunning(server);
     await lock.end();
     await removeDir(dir);
   }
@@ -197,10 +201,7 @@ test('the admin reload endpoint needs a "*" token and never echoes the file\'s t
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0, server.output());
   } finally {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
+    await killIfRunning(server);
     await removeDir(dir);
   }
 });

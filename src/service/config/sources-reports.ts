@@ -1,6 +1,7 @@
 /** Validates the `sources` and `reports` sections: URLs, ad-hoc switch, queries and parameter declarations. */
 import { isAbsolute, resolve } from 'node:path';
 import { MAX_THREADS, MIN_THREADS } from '../../xlsx/threads.js';
+import { sourceKindOf } from '../../sources/kind.js';
 import { findParams, type SqlDialect } from '../../sources/params.js';
 import { readOnlyProblem } from '../../sources/read-only-sql.js';
 import { coerceParamValue } from '../params.js';
@@ -77,10 +78,8 @@ function readParams(raw: unknown, path: string): Map<string, ParamDeclaration> {
 
 /** The SQL dialect of a source URL (undefined: CSV, which takes no query parameters). */
 export function dialectOf(url: string): SqlDialect | undefined {
-  if (url.startsWith('sqlite:')) return 'sqlite';
-  if (/^postgres(ql)?:/.test(url)) return 'postgres';
-  if (/^(mysql|mariadb):/.test(url)) return 'mysql';
-  return undefined;
+  const kind = sourceKindOf(url);
+  return kind === 'csv' ? undefined : kind;
 }
 
 /** Every `:name` in the query must be declared, and every declaration used (a typo would otherwise go unnoticed). */

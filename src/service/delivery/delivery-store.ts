@@ -4,10 +4,9 @@
  * retries them (at-least-once: an attempt in flight when the process died is made again, with the same
  * `Sheetpipe-Delivery` id for the receiver to de-duplicate).
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { DeliveryAttempt, DeliveryState } from './status.js';
+import { openStoreDatabase } from '../../util/sqlite-store.js';
 
 export interface DeliveryRow {
   readonly jobId: string;
@@ -26,11 +25,7 @@ export class DeliveryStore {
   readonly #upsert: Database.Statement;
 
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.#db = new Database(join(dir, 'deliveries.db'));
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
+    this.#db = openStoreDatabase(dir, 'deliveries.db');
     this.#db.exec(`create table if not exists deliveries (
       job_id text not null, target text not null, type text not null, status text not null,
       attempts text not null, next_at integer, primary key (job_id, target))`);

@@ -4,10 +4,9 @@
  * survives a process crash; only a power loss may lose the last commits. Written on state
  * changes only (accept, start, finish, delete), never per progress tick.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { JobError, JobRecord, JobStatus } from './types.js';
+import { openStoreDatabase } from '../../util/sqlite-store.js';
 
 const SCHEMA = `
 create table if not exists jobs (
@@ -86,11 +85,7 @@ export class JobStore {
 
   /** Opens (creating) `<dir>/jobs.db`; done once at start-up, so the sync calls are fine here. */
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.#db = new Database(join(dir, 'jobs.db'));
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
+    this.#db = openStoreDatabase(dir, 'jobs.db');
     this.#db.exec(SCHEMA);
     const columns = this.#db.prepare('pragma table_info(jobs)').all() as { name: string }[];
     if (!columns.some((column) => column.name === 'owner')) this.#db.exec(OWNER_COLUMN);
