@@ -1,6 +1,6 @@
 import type { ExportFormat } from '../pipeline/types.js';
 import { sourceKindOf, type SourceKind } from '../sources/kind.js';
-import { findParams } from '../sources/params.js';
+import { findParams } from '../sources/sql-params.js';
 import { validateSheetName } from '../xlsx/sheet-names.js';
 import { MAX_THREADS } from '../xlsx/threads.js';
 import {

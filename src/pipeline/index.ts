@@ -14,12 +14,14 @@ import { SheetpipeError } from '../errors.js';
 import { isSource, openSource } from '../sources/index.js';
 import type { QueryCursor, Source } from '../sources/types.js';
 import { createExportAbort, whenAborted } from './abort.js';
+import { blockWritten, exportEnd, querySent, rowsFirst } from './diagnostics.js';
 import { CsvWriter } from './csv-writer.js';
 import { planExport, sheetColumns } from './plan.js';
 import { startProgressTicker } from './progress-ticker.js';
 import { pump } from './pump.js';
 import type { RowWriter } from './row-writer.js';
-import { openSink, type Sink } from './sinks/index.js';
+import type { Output } from '../util/output.js';
+import { openSink } from './sinks/index.js';
 import type { ExportOptions, ExportResult } from './types.js';
 import { createXlsxRowWriter } from './xlsx-row-writer.js';
 
@@ -55,14 +57,19 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const counters = { rows: 0 };
   let source: Source | undefined;
   let cursor: QueryCursor | undefined;
-  let sink: Sink | undefined;
+  let sink: Output | undefined;
   let writer: RowWriter | undefined;
   let ticker: { stop(final: boolean): void } | undefined;
   try {
     source = typeof options.source === 'string' ? await unlessAborted(openSource(options.source), aborted, (s) => s.close()) : options.source;
     const sql = plan.sql(source.kind);
     const request = { sql, params: options.params, signal, comment: options.sqlComment, timeZone: options.timeZone };
+    // Only an SQL source's statement carries the comment to a database.
+    const sent = { export: options, kind: source.kind, commented: source.kind !== 'csv' && options.sqlComment !== undefined && options.sqlComment !== '' };
+    const sentAt = performance.now();
+    if (querySent.hasSubscribers) querySent.publish(sent);
     cursor = await unlessAborted(source.query(request), aborted, (c) => c.close());
+    if (rowsFirst.hasSubscribers) rowsFirst.publish({ ...sent, waitMs: performance.now() - sentAt });
     const openCursor = cursor;
     // The output is opened only once the query is running, so a bad query creates no file at all.
     sink = await unlessAborted(openSink(options.out), aborted, (s) => s.discard());
@@ -90,10 +97,12 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       totalRows: openCursor.estimatedRows,
       elapsedMs: performance.now() - started,
     }));
-    await unlessAborted(pump(cursor, writer, counters, signal), aborted, ignore);
+    const onBlock = blockWritten.hasSubscribers ? (rows: number) => blockWritten.publish({ export: options, rows }) : undefined;
+    await unlessAborted(pump(cursor, writer, counters, signal, onBlock), aborted, ignore);
     await unlessAborted(openWriter.close(), aborted, ignore);
     const path = await sink.commit();
     ticker.stop(true);
+    if (exportEnd.hasSubscribers) exportEnd.publish({ export: options, rows: counters.rows, bytes: sink.bytes, format: plan.format });
     return {
       rows: counters.rows,
       bytes: sink.bytes,
@@ -108,6 +117,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     ticker?.stop(false);
     await writer?.abort(reason).catch(ignore);
     await sink?.discard().catch(ignore);
+    if (exportEnd.hasSubscribers) exportEnd.publish({ export: options, rows: counters.rows, bytes: sink?.bytes ?? 0, format: plan.format, error: reason });
     throw reason;
   } finally {
     control.dispose();

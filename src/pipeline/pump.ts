@@ -15,7 +15,8 @@ export interface PumpCounters {
   rows: number;
 }
 
-export async function pump(cursor: QueryCursor, writer: RowWriter, counters: PumpCounters, signal: AbortSignal): Promise<void> {
+/** `onBlock` hears of every batch the writer took (the diagnostics channel, when someone listens). */
+export async function pump(cursor: QueryCursor, writer: RowWriter, counters: PumpCounters, signal: AbortSignal, onBlock?: (rows: number) => void): Promise<void> {
   const queue = new BatchQueue<CellValue[][]>(QUEUE_BATCHES);
   const producer = (async () => {
     try {
@@ -36,6 +37,7 @@ export async function pump(cursor: QueryCursor, writer: RowWriter, counters: Pum
     for (let batch = await queue.shift(); batch !== undefined; batch = await queue.shift()) {
       await writer.addBatch(batch);
       counters.rows += batch.length;
+      onBlock?.(batch.length);
     }
   } catch (error) {
     queue.close();

@@ -31,30 +31,25 @@ import { JobFiles } from './jobs/files.js';
 import { isJobQueue, type JobQueue } from './jobs/job-queue.js';
 import { JobStore } from './jobs/job-store.js';
 import { LocalJobQueue } from './jobs/local-queue.js';
-import { PipelineRunner, type RunExport } from './jobs/pipeline-runner.js';
 import type { JobRunner } from './jobs/runner.js';
-import { WorkerRunner, workerDownloads } from './jobs/worker-runner.js';
-import { inProcessDownloads } from './jobs/download-runner.js';
+import { FileJobRunner } from './jobs/file-runner.js';
+import { executorDownloads } from './jobs/download-runner.js';
+import { createExecutor } from './exec/executor.js';
+import type { RunExport } from './exec/run-here.js';
+import type { ColorHop } from '../observability/coloring.js';
 import { RunningPerOwner } from './jobs/owner-limit.js';
 import { ExportSlots } from './jobs/slots.js';
-import type { JobRecord } from './jobs/types.js';
+import { jobHops, type JobRecord, type JobRequest } from './jobs/types.js';
+import type { QueueParts } from './jobs/queue-parts.js';
 import { lifecyclePlugin } from './lifecycle.js';
 import { ServiceMetrics } from './metrics.js';
 import { createServiceObservability, traceLogFields } from './observability.js';
 import { SheetpipeError } from '../errors.js';
 import { createJobQueue } from './distributed/create-job-queue.js';
 import { StorageLock } from './storage-lock.js';
-import type { ServiceLogger } from './jobs/runner.js';
 import { createDelivery, type Delivery } from './delivery/plugin.js';
 
-/** What a custom JobQueue factory gets: the local runner and the shared limits. */
-export interface QueueParts {
-  readonly config: ServiceConfig;
-  readonly runner: JobRunner;
-  readonly slots: ExportSlots;
-  readonly onFinished: (job: JobRecord) => void;
-  readonly log: ServiceLogger;
-}
+export type { QueueParts } from './jobs/queue-parts.js';
 
 export interface BuildAppOptions {
   /** fastify/pino logger options; default off (serve turns it on). */
@@ -83,7 +78,7 @@ function withTraceFields(logger: FastifyServerOptions['logger']): FastifyServerO
 
 export async function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   // A caller's factory, else the `queue` config key's (Redis/BullMQ); undefined means the embedded queue.
-  const createQueue = options.createQueue ?? createJobQueue(config);
+  const createQueue = options.createQueue ?? (await createJobQueue(config));
   // The embedded queue owns storage.dir: locked before anything there is touched (job database, latency log,
   // start-up cleanup), so a second instance cannot harm the first one's jobs. Distributed storage is shared.
   const lock = createQueue ? undefined : await StorageLock.acquire(config.storage.dir);
@@ -136,13 +131,15 @@ async function assemble(
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks, diskFree: () => admission.sample().diskFreeBytes });
   const observability = observed ? createServiceObservability(configs, metrics.registry, app.log) : undefined;
   // Exports run in worker threads unless the caller supplies its own export function (then in-process).
-  const inProcess = options.runExport;
-  const runner: JobRunner = inProcess
-    ? new PipelineRunner(current, files, inProcess, observability)
-    : new WorkerRunner(current, files, observability?.coloring, admission.pressure);
-  const downloads = inProcess
-    ? inProcessDownloads(inProcess, observability?.asyncContext ?? false)
-    : workerDownloads(admission.pressure);
+  const executor = createExecutor(options.runExport === undefined
+    ? { type: 'thread' }
+    : { type: 'in-process', runExport: options.runExport, asyncContext: observability?.asyncContext ?? false });
+  const runner: JobRunner = new FileJobRunner({ config: current, files, executor, coloring: observability?.coloring, pressure: admission.pressure });
+  const downloads = executorDownloads(executor, admission.pressure);
+  const onHops = (job: JobRequest, hops: readonly ColorHop[]): void => {
+    const counted = jobHops(job);
+    for (const hop of hops) observability?.coloring.hop(counted, hop);
+  };
   // Webhooks and email of finished jobs (delivery/); they read jobs back through the queue.
   const delivery = createDelivery(app, config, files, (id) => (queue as JobQueue).get(id), app.log, metrics.registry);
   const onFinished = (job: JobRecord): void => {
@@ -152,7 +149,7 @@ async function assemble(
     metrics.recordExport(job.status, durationMs, job.rows, job.bytes);
   };
   if (createQueue) {
-    queue = createQueue({ config, runner, slots, onFinished, log: app.log });
+    queue = createQueue({ config, runner, slots, onFinished, onHops, log: app.log });
     if (!isJobQueue(queue)) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_CONFIG', ['createQueue', 'did not return a JobQueue']);
   } else {
     store = new JobStore(config.storage.dir);

@@ -2,33 +2,15 @@
 import { SheetpipeError } from '../errors.js';
 import type { ExportOptions } from '../pipeline/types.js';
 import type { ServiceConfig } from './config/types.js';
-import { fileProperties, restoreTrace, sqlComment } from '../observability/index.js';
 import type { JobRequest } from './jobs/types.js';
 import { withExtension } from './http/filename.js';
 
 export type PlannedExport = Omit<ExportOptions, 'out' | 'signal' | 'onProgress'>;
 
 /**
- * The export of a job with its trace already in it (sqlcommenter comment, custom properties), for a
- * runner that does not run it under the trace itself.
+ * The export of a job, without its trace (the executor applies the trace where the export runs: exec/run-here.ts).
  * @throws SheetpipeError SHEETPIPE_ERR_SERVICE_NOT_FOUND when the report or source is no longer
  *   configured (a job restored after the config changed).
- */
-export function planJobExport(config: ServiceConfig, request: JobRequest): PlannedExport {
-  return { ...planJobQuery(config, request), ...traceOptions(request) };
-}
-
-/** The trace goes into the SQL as a sqlcommenter comment and into the file as custom properties. */
-function traceOptions(request: JobRequest): Pick<PlannedExport, 'sqlComment' | 'customProperties'> {
-  if (request.trace === null) return {};
-  const context = restoreTrace(request.trace, 'sheetpipe.export');
-  context.end();
-  return { sqlComment: sqlComment(context), customProperties: fileProperties(context) };
-}
-
-/**
- * The export of a job without its trace: for runners that run it under the trace (jobs/traced-export.ts).
- * @throws SheetpipeError as planJobExport.
  */
 export function planJobQuery(config: ServiceConfig, request: JobRequest): PlannedExport {
   if (request.report !== null) {

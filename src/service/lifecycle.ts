@@ -9,7 +9,7 @@ import { SheetpipeError } from '../errors.js';
 import type { ServiceContext } from './context.js';
 import { admitNewExport } from './http/job-access.js';
 import { skipOverride } from './http/errors.js';
-import { Scheduler } from './schedules.js';
+import { Scheduler } from './scheduler.js';
 
 async function drainDownloads(context: ServiceContext, graceMs: number): Promise<void> {
   const all = (): Promise<unknown> => Promise.all([...context.streams.downloads].map((download) => download.done));

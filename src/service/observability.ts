@@ -13,7 +13,7 @@ import { createObservability, type Observability, type ObservabilityRules } from
 import { currentTrace, logBindings } from '../observability/trace-context.js';
 import type { ConfigHolder } from './config/holder.js';
 import type { ServiceConfig } from './config/types.js';
-import { tokenVerifier } from './http/auth.js';
+import { tokenVerifier } from './http/token-verifier.js';
 import type { ServiceLogger } from './jobs/runner.js';
 
 /** The plugin's sampling and coloring options from a config snapshot (undefined: the plugin's default). */

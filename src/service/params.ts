@@ -1,10 +1,10 @@
 /**
  * Report parameters: checks what a client (JSON body or query string) or a schedule sends
  * against the report's declarations, applies defaults and coerces query-string text by type.
- * Values are then bound by the driver (src/sources/params.ts), never interpolated.
+ * Values are then bound by the driver (src/sources/sql-params.ts), never interpolated.
  */
 import { SheetpipeError } from '../errors.js';
-import { findParams, type SqlDialect } from '../sources/params.js';
+import { findParams, type SqlDialect } from '../sources/sql-params.js';
 import type { ParamDeclaration, ParamType, ParamValue, ReportConfig } from './config/types.js';
 
 /** JSON values keep their JSON type; query-string values are text and are parsed by the declared type. */

@@ -8,7 +8,7 @@
 import { isSheetpipeError } from '../errors.js';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/load.js';
-import { runWorker, type WorkerHandle } from './distributed/worker.js';
+import type { WorkerHandle } from './distributed/queue-worker.js';
 import { auditSources, logFindings } from './source-audit.js';
 
 export const SERVE_USAGE = 'usage: sheetpipe serve --config <FILE> [--port <N>] [--host <H>] [--with-worker]';
@@ -73,7 +73,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     app = await buildApp(config, { logger: { level: process.env.SHEETPIPE_LOG_LEVEL ?? 'info' } });
     address = await app.listen({ port: args.port ?? config.server.port, host: args.host ?? config.server.host });
     // With the embedded queue runWorker refuses (a config error): exports already run in this process.
-    worker = args.withWorker ? await runWorker(config, { log: app.log }) : undefined;
+    // Loaded only with --with-worker: the embedded service never loads BullMQ and ioredis.
+    worker = args.withWorker ? await (await import('./distributed/queue-worker.js')).runWorker(config, { log: app.log }) : undefined;
     // The same checks as `sheetpipe check`, as log warnings; in the background, so a slow source does not delay start.
     const log = app.log;
     void auditSources(config.sources).then((findings) => logFindings(log, findings), (error: unknown) => log.warn({ error: String(error) }, 'source check failed'));

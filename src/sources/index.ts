@@ -19,15 +19,10 @@ import { sourceKindOf } from './kind.js';
 import type { Source } from './types.js';
 
 export type { ColumnKind, QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
-export { bindParams, findParams, type BoundQuery, type ParamRef, type SqlDialect } from './params.js';
+export { bindParams, findParams, type BoundQuery, type ParamRef, type SqlDialect } from './sql-params.js';
 export { tableQuery, withComment } from './statement.js';
 export { BATCH_ROWS } from './cursor.js';
 export { sourceKindOf, type SourceKind } from './kind.js';
-
-export interface OpenSourceOptions {
-  /** Every source is opened read-only; the option exists to say so at the call site. */
-  readonly readOnly?: true;
-}
 
 /**
  * Opens a source and checks it is reachable (file exists, server accepts the credentials).
@@ -39,7 +34,7 @@ export interface OpenSourceOptions {
  *   a server that cannot be reached or refuses the credentials; SHEETPIPE_ERR_SOURCE_URL for a
  *   malformed URL.
  */
-export async function openSource(url: string, _options: OpenSourceOptions = {}): Promise<Source> {
+export async function openSource(url: string): Promise<Source> {
   switch (sourceKindOf(url)) {
     case 'sqlite':
       return SqliteSource.open(sqlitePath(url));

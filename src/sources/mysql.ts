@@ -15,7 +15,7 @@ import { instantMapper, type InstantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { mysqlColumn } from './mysql-types.js';
 import { OpenCursors } from './open-cursors.js';
-import { bindParams } from './params.js';
+import { bindParams } from './sql-params.js';
 import { requireResultColumns } from './mysql-describe.js';
 import { assertReadOnlySql } from './read-only-sql.js';
 import { withComment } from './statement.js';

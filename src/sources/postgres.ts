@@ -14,7 +14,7 @@ import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
-import { bindParams } from './params.js';
+import { bindParams } from './sql-params.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
 import { withComment } from './statement.js';
 import { requireRowDescription } from './pg-describe.js';

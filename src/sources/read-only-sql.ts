@@ -8,7 +8,7 @@
  * identifier, drop a comment) and run.
  */
 import { SheetpipeError } from '../errors.js';
-import type { SqlDialect } from './params.js';
+import type { SqlDialect } from './sql-params.js';
 import { LexRefusal, lexSql, type Token } from './sql-lexer.js';
 
 /** Verbs a statement may start with (after any opening parentheses). */

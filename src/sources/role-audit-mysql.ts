@@ -5,7 +5,7 @@
  */
 import mysql from 'mysql2/promise';
 import { mysqlOptions } from './mysql.js';
-import type { SourceAudit } from './role-audit.js';
+import type { SourceAudit } from './audit-types.js';
 
 const READ_PRIVILEGES = new Set(['SELECT', 'SHOW VIEW', 'USAGE']);
 

@@ -5,7 +5,7 @@
  * only a role without those powers does (docs/security-databases.md).
  */
 import pg from 'pg';
-import type { SourceAudit } from './role-audit.js';
+import type { SourceAudit } from './audit-types.js';
 
 /** Predefined roles whose members reach outside the database. */
 const SERVER_ROLES: Readonly<Record<string, string>> = {

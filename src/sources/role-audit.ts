@@ -9,15 +9,9 @@ import { SheetpipeError } from '../errors.js';
 import { redactUrl } from './driver-errors.js';
 import { sqlitePath } from './sqlite.js';
 import { sourceKindOf } from './kind.js';
+import type { SourceAudit } from './audit-types.js';
 
-export interface SourceAudit {
-  /** The server's version string (`PostgreSQL 15.2 …`, `10.11.6-MariaDB`, `SQLite 3.45.0`). */
-  readonly version: string;
-  /** The account the source connects as, when the database has accounts. */
-  readonly user?: string;
-  /** What the account could do beyond reading; empty when it is read-only. */
-  readonly warnings: readonly string[];
-}
+export type { SourceAudit } from './audit-types.js';
 
 /**
  * Audits the source at `url`.

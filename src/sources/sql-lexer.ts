@@ -12,7 +12,7 @@
  * Backslashes inside strings depend on server settings (NO_BACKSLASH_ESCAPES,
  * standard_conforming_strings): the caller lexes both ways and accepts only if both agree.
  */
-import type { SqlDialect } from './params.js';
+import type { SqlDialect } from './sql-params.js';
 
 export interface LexOptions {
   readonly dialect: SqlDialect;

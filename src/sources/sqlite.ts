@@ -12,7 +12,7 @@ import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { connectError, queryError } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
-import { bindParams } from './params.js';
+import { bindParams } from './sql-params.js';
 import { sqliteColumn } from './sqlite-types.js';
 import { assertReadOnlySql, notReadOnly } from './read-only-sql.js';
 import { tableOfQuery, withComment } from './statement.js';

@@ -11,31 +11,37 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { SheetpipeError } from '../errors.js';
 import { finishStream } from './finish-stream.js';
+import type { Output } from './output.js';
 
-export interface AtomicFile {
+/** An Output (util/output.ts) that is a file appearing whole or not at all. */
+export interface AtomicFile extends Output {
   /** Opens the temp file on construction; a failure to open destroys it with the output error. */
   readonly stream: Writable;
   /** The absolute target path. */
   readonly path: string;
-  /** Bytes written to the temp file so far. */
-  readonly bytes: number;
   /** Settles once the temp file is open: rejects with SHEETPIPE_ERR_PIPELINE_OUTPUT naming the directory or target. */
   readonly opened: Promise<void>;
-  /** Called with the first error of the file (disk full, unwritable), to stop an export early. */
-  onFailure(listener: (error: Error) => void): void;
   /** Ends the stream (unless its writer did), fsyncs, and renames the temp file over the target; answers the path. */
   commit(): Promise<string>;
-  /** Drops the temp file. */
-  discard(): Promise<void>;
 }
 
-function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+export interface AtomicFileOptions {
+  /**
+   * The temp file's name in the target's directory (default `.<name>.<random>.tmp`); a shared
+   * directory names its writer in it (distributed/directory-storage.ts).
+   */
+  readonly tempName?: string;
+  /** The stream's buffer (default 1 MiB). */
+  readonly highWaterMark?: number;
+}
+
+function tempPathFor(path: string, tempName: string | undefined): string {
+  return join(dirname(path), tempName ?? `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Starts writing `path` atomically; nothing is opened before the stream's construct step runs. */
-export function createAtomicFile(path: string): AtomicFile {
-  return new TempFile(resolve(path));
+export function createAtomicFile(path: string, options: AtomicFileOptions = {}): AtomicFile {
+  return new TempFile(resolve(path), options);
 }
 
 class TempFile implements AtomicFile {
@@ -48,14 +54,14 @@ class TempFile implements AtomicFile {
   #handle: FileHandle | undefined;
   readonly #tempPath: string;
 
-  constructor(path: string) {
+  constructor(path: string, options: AtomicFileOptions) {
     this.path = path;
-    this.#tempPath = tempPathFor(path);
+    this.#tempPath = tempPathFor(path, options.tempName);
     this.opened = this.#open();
     // Observed here and through `stream`: an unread rejection must not crash the process.
     this.opened.catch(() => undefined);
     this.stream = new Writable({
-      highWaterMark: 1 << 20,
+      highWaterMark: options.highWaterMark ?? 1 << 20,
       construct: (callback) => {
         this.opened.then(() => callback(), callback);
       },
@@ -160,6 +166,11 @@ function describe(error: unknown): string {
     default:
       return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** SHEETPIPE_ERR_PIPELINE_OUTPUT for `target`, caused by `error`, its reason said plainly (`is not writable`) where the errno allows. */
+export function outputErrorOf(target: string, error: unknown): SheetpipeError {
+  return outputError(target, describe(error), error);
 }
 
 function outputError(target: string, reason: string, cause?: unknown): SheetpipeError {

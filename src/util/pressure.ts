@@ -2,7 +2,7 @@
  * Memory pressure as a running export sees it: `degraded` while its process is above the service's first memory
  * level, so the export gives memory back (fewer chunks in flight, one render thread) instead of the process dying.
  * One object per process side: the service's admission sets it, exports in this thread read it; an export thread
- * gets its own copy, kept in step by a message (jobs/worker-runner.ts).
+ * gets its own copy, kept in step by a message (service/exec/thread-runner.ts).
  */
 export class Pressure {
   #degraded: boolean;

@@ -14,8 +14,3 @@ export function columnLetters(index: number): string {
   }
   return letters;
 }
-
-/** `A1`-style reference, 0-based column, 1-based row. */
-export function cellRef(column: number, row: number): string {
-  return `${columnLetters(column)}${row}`;
-}

@@ -1,6 +1,5 @@
 import type { ChunkTask } from './chunk-task.js';
 import type { SharedStrings } from './shared-strings.js';
-import type { SheetWriter } from './sheet-writer.js';
 import type { StyleRegistry } from './styles.js';
 
 /** Options after defaults, validated once. */
@@ -16,6 +15,12 @@ export interface ResolvedOptions {
   readonly expectedRows: number | undefined;
 }
 
+/** What the workbook knows of a sheet (its SheetWriter), structurally: the writer imports this module. */
+export interface SheetHandle {
+  readonly name: string;
+  readonly ended: boolean;
+}
+
 /** What a sheet needs from its workbook: shared tables, part bookkeeping and the ordered chunk queue. */
 export interface WorkbookContext {
   readonly options: ResolvedOptions;
@@ -23,9 +28,9 @@ export interface WorkbookContext {
   readonly sharedStrings: SharedStrings;
   readonly defaultDateStyle: string;
   nextLayoutKey(): number;
-  addPart(name: string, sheet: SheetWriter): { index: number; path: string };
+  addPart(name: string, sheet: SheetHandle): { index: number; path: string };
   finishPart(index: number, filterRange: string | undefined): void;
   nextRolloverName(base: string, n: number): string;
-  assertWritable(sheet: SheetWriter): void;
+  assertWritable(sheet: SheetHandle): void;
   submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { BlockSequencer, type BlockEntry, type DeflateBlock } from '../zip/block
 import { openOutputTarget, type OutputTarget } from '../zip/output-target.js';
 import { ZipWriter } from '../zip/zip-writer.js';
 import { MAX_ROWS } from './cell-ref.js';
-import { ChunkPool } from './chunk-pool.js';
+import { RenderPool } from './render-pool.js';
 import { usableCpus } from '../util/cpu-quota.js';
 import type { ChunkTask } from './chunk-task.js';
 import { contentTypesXml } from './content-types.js';
@@ -84,7 +84,7 @@ export class XlsxWriter {
   readonly #parts: PartRecord[] = [];
   readonly #created: Date;
   readonly #defaultDateStyle: string;
-  #pool: ChunkPool | undefined;
+  #pool: RenderPool | undefined;
   #current: SheetWriter | undefined;
   #pendingEnd: Promise<void> = Promise.resolve();
   #state: 'open' | 'closing' | 'closed' | 'failed' = 'open';
@@ -234,7 +234,7 @@ export class XlsxWriter {
   #submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void> {
     // A chunk that comes after a failure (its producer resumed from a wait) must not start a pool nobody destroys.
     if (this.#state === 'failed') return Promise.reject(this.#failure);
-    this.#pool ??= new ChunkPool(this.#options.threads, this.#options.niceIncrement);
+    this.#pool ??= new RenderPool(this.#options.threads, this.#options.niceIncrement);
     const block = this.#pool.run(task).then((result) => {
       if (result.usedFormula) this.#usedFormula = true;
       return result as DeflateBlock;

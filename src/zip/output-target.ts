@@ -1,34 +1,24 @@
 import type { Writable } from 'node:stream';
 import { createAtomicFile } from '../util/atomic-file.js';
+import type { Output } from '../util/output.js';
 import { endSink } from './sink.js';
 
 /**
- * Where bytes go. A path is an atomic file (util/atomic-file.ts): a temp file beside the target, fsynced and
- * renamed only on success, removed on failure. A caller's Writable is ended on success and destroyed on failure.
+ * Where the engine's bytes go: the part of an Output (util/output.ts) it uses. A path is the atomic file
+ * itself (util/atomic-file.ts): a temp file beside the target, fsynced and renamed only on success, removed on
+ * failure. A caller's Writable is ended on success and destroyed on failure (the engine owns no listener on it).
  */
-export interface OutputTarget {
-  readonly stream: Writable;
+export interface OutputTarget extends Pick<Output, 'stream' | 'commit'> {
   /** Final path, for path targets. */
   readonly path: string | undefined;
-  commit(): Promise<void>;
   discard(reason: unknown): Promise<void>;
 }
 
 export function openOutputTarget(target: string | Writable): OutputTarget {
-  return typeof target === 'string' ? fileTarget(target) : streamTarget(target);
+  return typeof target === 'string' ? createAtomicFile(target) : streamTarget(target);
 }
 
-function fileTarget(path: string): OutputTarget {
-  const file = createAtomicFile(path);
-  return {
-    stream: file.stream,
-    path: file.path,
-    async commit() {
-      await file.commit();
-    },
-    discard: () => file.discard(),
-  };
-}
+
 
 function streamTarget(stream: Writable): OutputTarget {
   stream.on('error', () => {
@@ -39,6 +29,7 @@ function streamTarget(stream: Writable): OutputTarget {
     path: undefined,
     async commit() {
       await endSink(stream);
+      return undefined;
     },
     async discard(reason) {
       if (!stream.destroyed) stream.destroy(reason instanceof Error ? reason : new Error(String(reason)));

@@ -78,11 +78,11 @@ test('loadDistributedConfig reads the queue key beside the service keys; createJ
     const config = await loadDistributedConfig(file);
     assert.equal(config.queue.type, 'redis');
     assert.equal(config.storage.dir, join(dir, 'out'), 'service keys are resolved as loadConfig does');
-    assert.equal(typeof createJobQueue(config), 'function');
+    assert.equal(typeof (await createJobQueue(config)), 'function');
 
     await writeFile(file, JSON.stringify(service));
     const embedded = await loadDistributedConfig(file);
-    assert.equal(createJobQueue(embedded), undefined, 'embedded: buildApp keeps its own queue');
+    assert.equal(await createJobQueue(embedded), undefined, 'embedded: buildApp keeps its own queue');
 
     await writeFile(file, JSON.stringify({ ...service, queue: { type: 'redis', attempts: -1 } }));
     await assert.rejects(loadDistributedConfig(file), /queue\.attempts/);

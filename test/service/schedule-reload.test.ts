@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Scheduler } from '../../src/service/schedules.js';
+import { Scheduler } from '../../src/service/scheduler.js';
 import type { ScheduleConfig } from '../../src/service/config/types.js';
 import type { JobRecord, JobRequest } from '../../src/service/jobs/types.js';
 import { until } from './helpers/data.js';

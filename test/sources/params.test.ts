@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isSheetpipeError } from '../../src/errors.js';
 import { openSource } from '../../src/sources/index.js';
-import { bindParams, findParams, type SqlDialect } from '../../src/sources/params.js';
+import { bindParams, findParams, type SqlDialect } from '../../src/sources/sql-params.js';
 import { collect, MYSQL_URL, PG_URL, tempDir } from './helpers.js';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';

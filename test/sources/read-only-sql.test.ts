@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import { isSheetpipeError } from '../../src/errors.js';
 import { assertReadOnlySql, readOnlyProblem } from '../../src/sources/read-only-sql.js';
 import { LexRefusal, lexSql } from '../../src/sources/sql-lexer.js';
-import { bindParams } from '../../src/sources/params.js';
+import { bindParams } from '../../src/sources/sql-params.js';
 import { tableQuery, withComment } from '../../src/sources/statement.js';
-import type { SqlDialect } from '../../src/sources/params.js';
+import type { SqlDialect } from '../../src/sources/sql-params.js';
 
 const ALL: readonly SqlDialect[] = ['postgres', 'mysql', 'sqlite'];
 

@@ -8,9 +8,9 @@
 import { Writable } from 'node:stream';
 import { SheetpipeError } from '../../errors.js';
 import { finishStream } from '../../util/finish-stream.js';
-import type { Sink } from './sink.js';
+import type { Output } from '../../util/output.js';
 
-class StreamSink implements Sink {
+class StreamSink implements Output {
   readonly stream: Writable;
   #bytes = 0;
   #failure: Error | undefined;
@@ -85,6 +85,6 @@ class StreamSink implements Sink {
 }
 
 /** Wraps a caller's Writable; `name` says what it is in messages (e.g. `standard output`). */
-export function openStreamSink(destination: Writable, name = 'stream'): Sink {
+export function openStreamSink(destination: Writable, name = 'stream'): Output {
   return new StreamSink(destination, name);
 }

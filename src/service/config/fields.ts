@@ -89,3 +89,12 @@ export function optionalNumber(object: Json, key: string, path: string, rule: Nu
   if (rule.max !== undefined && value > rule.max) throw configError(at, `must be at most ${rule.max}, got ${value}`);
   return value;
 }
+
+/** `${NAME}` in a URL is replaced by the environment variable, so secrets stay out of the file. */
+export function expandEnv(text: string, env: NodeJS.ProcessEnv, path: string): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw configError(path, `environment variable ${name} is not set`);
+    return value;
+  });
+}

@@ -2,26 +2,17 @@
 import { isAbsolute, resolve } from 'node:path';
 import { MAX_THREADS, MIN_THREADS } from '../../xlsx/threads.js';
 import { sourceKindOf } from '../../sources/kind.js';
-import { findParams, type SqlDialect } from '../../sources/params.js';
+import { findParams, type SqlDialect } from '../../sources/sql-params.js';
 import { readOnlyProblem } from '../../sources/read-only-sql.js';
 import { coerceParamValue } from '../params.js';
 import { PARAM_TYPES, type ParamDeclaration, type ParamType, type ReportConfig, type SourceConfig } from './types.js';
 import {
-  childPath, configError, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString,
+  childPath, configError, expandEnv, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString,
   rejectUnknownKeys, requiredString, type Json,
 } from './fields.js';
 
 /** Query-string keys of a direct download that are options, not report parameters. */
 export const RESERVED_QUERY_KEYS: readonly string[] = ['format', 'filename'];
-
-/** `${NAME}` in a URL is replaced by the environment variable, so secrets stay out of the file. */
-export function expandEnv(text: string, env: NodeJS.ProcessEnv, path: string): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
-    const value = env[name];
-    if (value === undefined) throw configError(path, `environment variable ${name} is not set`);
-    return value;
-  });
-}
 
 /** `sqlite:./demo.db` and `csv:data.csv` are read relative to the config file's folder. */
 export function resolveFileUrl(url: string, baseDir: string): string {

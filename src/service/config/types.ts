@@ -1,7 +1,7 @@
 /** The validated, resolved service configuration (paths absolute, `${ENV}` expanded, defaults applied). */
 import type { ExportFormat } from '../../pipeline/types.js';
 import type { QueueConfig } from '../distributed/queue-config.js';
-import type { DeliveryConfig } from '../delivery/config.js';
+import type { DeliveryConfig } from '../delivery/types.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 export const PARAM_TYPES: readonly ParamType[] = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'];

@@ -4,22 +4,23 @@
  * LocalJobQueue), a RedisJobQueue factory for `redis`.
  *
  * @example
- *   const app = await buildApp(config, { createQueue: createJobQueue(config) });
+ *   const app = await buildApp(config, { createQueue: await createJobQueue(config) });
  */
-import type { QueueParts } from '../app.js';
+import type { QueueParts } from '../jobs/queue-parts.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { redisExposure, type QueueConfig } from './queue-config.js';
-import { RedisJobQueue } from './redis-queue.js';
 import { stderrLogger } from './stderr-logger.js';
-import { defaultStorage } from './worker.js';
+import { defaultStorage } from './directory-storage.js';
 
 export type QueueFactory = (parts: QueueParts & { readonly log?: ServiceLogger }) => JobQueue;
 
-export function createJobQueue(config: ServiceConfig & { readonly queue?: QueueConfig }): QueueFactory | undefined {
+export async function createJobQueue(config: ServiceConfig & { readonly queue?: QueueConfig }): Promise<QueueFactory | undefined> {
   const queue = config.queue;
   if (queue === undefined || queue.type === 'embedded') return undefined;
+  // Loaded only here: the embedded service never loads BullMQ and ioredis.
+  const { RedisJobQueue } = await import('./redis-queue.js');
   return (parts) => {
     const log = parts.log ?? stderrLogger();
     const exposure = redisExposure(queue.url);
@@ -31,6 +32,7 @@ export function createJobQueue(config: ServiceConfig & { readonly queue?: QueueC
       retentionMs: config.storage.retentionHours * 3_600_000,
       log,
       onFinished: parts.onFinished,
+      onHops: parts.onHops,
     });
   };
 }

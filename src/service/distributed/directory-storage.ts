@@ -5,54 +5,39 @@
  * file; `<writer>` (host-pid) tells an operator whose temp file it is.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
-import { SheetpipeError } from '../../errors.js';
+import { createAtomicFile, outputErrorOf, type AtomicFile } from '../../util/atomic-file.js';
 import { storagePath } from '../jobs/storage-path.js';
 import type { Storage, StorageUpload } from './storage.js';
 import { isProcessAlive } from '../../util/process-alive.js';
+import type { ServiceConfig } from '../config/types.js';
 
-function outputError(target: string, error: unknown): SheetpipeError {
-  return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [target, (error as Error).message ?? String(error)], { cause: error });
-}
-
-async function closed(stream: WriteStream): Promise<void> {
-  if (!stream.closed) await once(stream, 'close').catch(() => undefined);
-}
-
+/** A storage upload is an atomic file (util/atomic-file.ts) beside its key; committing answers its size. */
 class DirectoryUpload implements StorageUpload {
-  readonly stream: WriteStream;
-  readonly #temp: string;
-  readonly #target: string;
+  readonly #file: AtomicFile;
 
-  constructor(stream: WriteStream, temp: string, target: string) {
-    this.stream = stream;
-    this.#temp = temp;
-    this.#target = target;
+  constructor(file: AtomicFile) {
+    this.#file = file;
+  }
+
+  get stream(): AtomicFile['stream'] {
+    return this.#file.stream;
   }
 
   async commit(): Promise<number> {
     try {
-      if (!this.stream.writableEnded) this.stream.end();
-      await finished(this.stream);
-      // `flush: true` fsyncs before the descriptor closes: wait for that before the rename.
-      await closed(this.stream);
-      await rename(this.#temp, this.#target);
+      await this.#file.commit();
     } catch (error) {
-      await this.discard();
-      throw outputError(this.#target, error);
+      await this.#file.discard();
+      throw error;
     }
-    return this.stream.bytesWritten;
+    return this.#file.bytes;
   }
 
-  async discard(): Promise<void> {
-    this.stream.destroy();
-    await closed(this.stream);
-    await rm(this.#temp, { force: true });
+  discard(): Promise<void> {
+    return this.#file.discard();
   }
 }
 
@@ -96,16 +81,11 @@ export class DirectoryStorage implements Storage {
     this.#ready ??= mkdir(this.dir, { recursive: true });
     await this.#ready.catch((error: unknown) => {
       this.#ready = undefined;
-      throw outputError(this.dir, error);
+      throw outputErrorOf(this.dir, error);
     });
-    const temp = join(this.dir, `.${key}.${this.writer}-${randomBytes(4).toString('hex')}.tmp`);
-    const stream = createWriteStream(temp, { flags: 'wx', flush: true, highWaterMark: 1 << 20 });
-    try {
-      await once(stream, 'open');
-    } catch (error) {
-      throw outputError(target, error);
-    }
-    return new DirectoryUpload(stream, temp, target);
+    const file = createAtomicFile(target, { tempName: `.${key}.${this.writer}-${randomBytes(4).toString('hex')}.tmp` });
+    await file.opened;
+    return new DirectoryUpload(file);
   }
 
   /**
@@ -136,4 +116,9 @@ export class DirectoryStorage implements Storage {
   #path(key: string): string {
     return storagePath(this.dir, key);
   }
+}
+
+/** The service's file location for export files, shared by the API and the workers. */
+export function defaultStorage(config: ServiceConfig): DirectoryStorage {
+  return new DirectoryStorage(join(config.storage.dir, 'files'));
 }

@@ -3,9 +3,10 @@
  *
  * 1. A job whose cancel was requested before it got here is dropped (failed as cancelled).
  * 2. Whatever a previous run left under the job's key (a killed worker's temp file) is removed.
- * 3. The export runs in its own thread (export-thread.ts) and streams into a storage upload,
- *    committed (renamed) only on success; the request's trace (traceparent, color) goes into
- *    the SQL comment and the file's custom properties, as planJobExport puts it.
+ * 3. The export runs through the executor (service/exec), in its own thread like an embedded
+ *    job, and streams into a storage upload committed (renamed) only on success; the request's
+ *    trace goes into the SQL comment and the file's custom properties, and the coloring hops it
+ *    reaches go back with the result, for the API's counters.
  *
  * How it ends, for BullMQ: cancel -> UnrecoverableError (no retry); worker shutdown -> the job
  * goes back to the front of the queue for another worker (WaitingError); any other error ->
@@ -14,10 +15,12 @@
 import { UnrecoverableError, WaitingError, type Processor } from 'bullmq';
 import { SheetpipeError, isSheetpipeError } from '../../errors.js';
 import type { ServiceConfig } from '../config/types.js';
-import { planJobExport } from '../export-plan.js';
+import type { ColorHop } from '../../observability/coloring.js';
+import { jobErrorOf } from '../exec/error-wire.js';
+import type { Executor } from '../exec/executor.js';
+import { jobSpec, type ExportSpec } from '../exec/spec.js';
 import type { DirectoryStorage } from './directory-storage.js';
-import { runInThread } from './export-thread.js';
-import { encodeFailure, jobErrorOf, type ExportJob, type ExportJobData, type ExportJobResult } from './job-data.js';
+import { encodeFailure, type ExportJob, type ExportJobData, type ExportJobResult } from './job-data.js';
 import { outputKey } from './storage.js';
 
 /** Reasons a worker passes to BullMQ's `cancelJob` / `cancelAllJobs`. */
@@ -28,6 +31,8 @@ export interface ExportJobDeps {
   readonly config: ServiceConfig;
   /** The shared directory: partial files are cleaned here, the export thread writes into it. */
   readonly storage: DirectoryStorage;
+  /** Runs the export (in a thread, in production). */
+  readonly executor: Executor;
   readonly isCancelRequested: (id: string) => Promise<boolean>;
   /** Minimum time between two progress updates written to Redis. */
   readonly progressIntervalMs: number;
@@ -52,29 +57,34 @@ async function runJob(deps: ExportJobDeps, job: ExportJob, token: string | undef
   const id = job.id as string;
   const { request } = job.data;
   if (await deps.isCancelRequested(id)) throw unrecoverable(abortReason(ABORT_CANCEL, id));
-  let plan;
+  const key = outputKey(id, request.format);
+  let spec: ExportSpec;
   try {
-    plan = planJobExport(deps.config, request);
+    spec = jobSpec(deps.config, request, { kind: 'storage', storage: { type: 'directory', dir: deps.storage.dir, writer: deps.storage.writer }, key });
   } catch (error) {
     // The report is not configured on this worker: another run would fail the same way.
     throw unrecoverable(error);
   }
-  const key = outputKey(id, request.format);
   await deps.storage.removePartial(key);
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(abortReason(signal?.reason, id));
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
   let lastProgress = 0;
+  const hops = new Set<ColorHop>();
   try {
-    const task = { plan: { ...plan, source: plan.source as string }, storageDir: deps.storage.dir, writer: deps.storage.writer, key, nice: deps.config.limits.exportNice };
-    return await runInThread(task, controller.signal, (progress) => {
-      const now = Date.now();
-      if (now - lastProgress < deps.progressIntervalMs) return;
-      lastProgress = now;
-      // Best effort: a lost update is replaced by the next one.
-      job.updateProgress(progress).catch(() => undefined);
+    const { rows, bytes } = await deps.executor.run(spec, {
+      signal: controller.signal,
+      onHop: (hop) => hops.add(hop),
+      onProgress: ({ rows, bytes, elapsedMs }) => {
+        const now = Date.now();
+        if (now - lastProgress < deps.progressIntervalMs) return;
+        lastProgress = now;
+        // Best effort: a lost update is replaced by the next one.
+        job.updateProgress({ rows, bytes, elapsedMs }).catch(() => undefined);
+      },
     });
+    return { rows, bytes, hops: [...hops] };
   } catch (error) {
     // The thread discards its upload before it reports; this covers a thread that crashed.
     await deps.storage.removePartial(key);

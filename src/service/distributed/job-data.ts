@@ -9,7 +9,9 @@
  *   failed, any other reason                                    -> failed    (error decoded from failedReason)
  */
 import type { Job, JobState } from 'bullmq';
-import { SheetpipeError, isSheetpipeError } from '../../errors.js';
+import { SheetpipeError } from '../../errors.js';
+import type { ColorHop } from '../../observability/coloring.js';
+import { jobErrorOf } from '../exec/error-wire.js';
 import type { JobError, JobRecord, JobRequest, JobStatus } from '../jobs/types.js';
 import { checkedRecord } from './record-check.js';
 
@@ -31,6 +33,8 @@ export interface ExportJobResult {
   readonly rows: number;
   /** Final file size. */
   readonly bytes: number;
+  /** The coloring hops the job's color reached on the worker (absent in results of older workers). */
+  readonly hops?: readonly ColorHop[];
 }
 
 export type ExportJob = Job<ExportJobData, ExportJobResult>;
@@ -45,24 +49,6 @@ export const CANCELED_CODE = 'SHEETPIPE_ERR_PIPELINE_CANCELED';
 /** BullMQ's own reasons for failing a job whose workers kept dying. */
 const WORKER_LOST = /stalled more than allowable limit|started more than allowable limit/;
 const ENCODED = /^(SHEETPIPE_ERR_[A-Z0-9_]+): ([\s\S]*)$/;
-
-/** An export's error that crossed a thread: its catalogue code and message, already formatted. */
-export class ExportFailure extends Error {
-  readonly job: JobError;
-
-  constructor(job: JobError) {
-    super(job.message);
-    this.name = 'ExportFailure';
-    this.job = job;
-  }
-}
-
-export function jobErrorOf(error: unknown): JobError {
-  if (error instanceof ExportFailure) return error.job;
-  if (isSheetpipeError(error)) return { code: error.code, message: error.message };
-  const internal = new SheetpipeError('SHEETPIPE_ERR_SERVICE_INTERNAL', [(error as Error)?.message ?? String(error)]);
-  return { code: internal.code, message: internal.message };
-}
 
 /** failedReason is shown by every BullMQ dashboard: keep it readable, `CODE: message`. */
 export function encodeFailure(error: JobError): string {

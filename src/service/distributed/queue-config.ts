@@ -15,8 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { childPath, configError, expectObject, optionalNumber, optionalString, rejectUnknownKeys } from '../config/fields.js';
-import { expandEnv } from '../config/sources-reports.js';
+import { childPath, configError, expandEnv, expectObject, optionalNumber, optionalString, rejectUnknownKeys } from '../config/fields.js';
 
 export interface EmbeddedQueueConfig {
   readonly type: 'embedded';

@@ -14,7 +14,9 @@ import { RetentionSweeper } from '../jobs/retention.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { isFinished, type JobEvent, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from '../jobs/types.js';
 import { CancelBus } from './cancel-bus.js';
-import { jobErrorOf, recordOf, type DistributedJobRecord, type ExportJob, type ExportJobData, type ExportJobProgress, type ExportJobResult } from './job-data.js';
+import { jobErrorOf } from '../exec/error-wire.js';
+import type { ColorHop } from '../../observability/coloring.js';
+import { recordOf, type DistributedJobRecord, type ExportJob, type ExportJobData, type ExportJobProgress, type ExportJobResult } from './job-data.js';
 import type { RedisQueueConfig } from './queue-config.js';
 import { checkedRecord } from './record-check.js';
 import { QUEUE_NAME, connectionOptions, redisError, redisNames, type RedisNames } from './redis-names.js';
@@ -33,6 +35,8 @@ export interface RedisJobQueueOptions {
   readonly log: ServiceLogger;
   /** Called once for every job that ends, as this API learns of it (metrics). */
   readonly onFinished?: (job: JobRecord) => void;
+  /** Called with the coloring hops a succeeded job reached on its worker, as this API learns of its end (coverage metrics). */
+  readonly onHops?: (job: JobRequest, hops: readonly ColorHop[]) => void;
   /** How often counts() is refreshed from Redis. */
   readonly countsIntervalMs?: number;
 }
@@ -256,8 +260,10 @@ export class RedisJobQueue implements JobQueue {
   async #settled(id: string, failed: boolean): Promise<void> {
     this.#wake(id);
     try {
-      const record = await this.get(id);
+      const found = await this.#redis(() => this.#snapshot(id));
+      const record = found === undefined ? await this.get(id) : recordOf(found.job, found.state);
       if (!record || !isFinished(record.status)) return;
+      if (record.status === 'succeeded') this.#options.onHops?.(record, found?.job.returnvalue?.hops ?? []);
       // A job failed by BullMQ after its workers kept dying still has the last one's temp file.
       if (failed) await this.#options.storage.removePartial(outputKey(id, record.format));
       this.#options.onFinished?.(record);

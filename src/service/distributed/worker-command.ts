@@ -7,7 +7,7 @@
 import { isSheetpipeError } from '../../errors.js';
 import { loadDistributedConfig } from './load-config.js';
 import { redactedUrl } from './queue-config.js';
-import { requireRedis, runWorker } from './worker.js';
+import { requireRedis, runWorker } from './queue-worker.js';
 
 export const WORKER_USAGE = 'usage: sheetpipe worker --config <FILE>';
 

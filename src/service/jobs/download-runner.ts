@@ -1,16 +1,15 @@
 /**
  * What runs a direct download: the export of `job` into `out` (an HTTP response), stopped by
- * `signal`. In production each runs in its own worker thread (worker-runner.ts); with a caller's
- * export function (buildApp's `runExport`) it runs in-process, here.
+ * `signal`, through the executor (service/exec): in its own thread in production, streaming
+ * chunks that each wait for the socket's write; in-process with a caller's export function.
  */
 import type { Writable } from 'node:stream';
 import type { ColorHop } from '../../observability/coloring.js';
-import { restoreTrace } from '../../observability/trace-context.js';
+import type { Pressure } from '../../util/pressure.js';
 import type { ServiceConfig } from '../config/types.js';
-import { planJobQuery } from '../export-plan.js';
-import type { RunExport } from './pipeline-runner.js';
+import type { Executor } from '../exec/executor.js';
+import { jobSpec } from '../exec/spec.js';
 import type { RunOutcome } from './runner.js';
-import { runTracedExport } from './traced-export.js';
 import type { JobRequest } from './types.js';
 
 export interface DownloadRun {
@@ -28,19 +27,14 @@ export interface DownloadRun {
 /** Resolves with the rows and bytes sent once `out` has ended; rejects with the export's error. */
 export type DownloadRunner = (run: DownloadRun) => Promise<RunOutcome>;
 
-/** On the main thread, under AsyncLocalStorage only when `asyncContext` (the plugin's choice). */
-export function inProcessDownloads(runExport: RunExport, asyncContext: boolean): DownloadRunner {
-  return async (run) => {
-    const result = await runTracedExport(runExport, {
-      ...planJobQuery(run.config, run.job),
-      out: run.out,
+export function executorDownloads(executor: Executor, pressure?: Pressure): DownloadRunner {
+  return (run) =>
+    executor.run(jobSpec(run.config, run.job, { kind: 'stream' }), {
       signal: run.signal,
+      out: run.out,
+      ...(pressure === undefined ? {} : { pressure }),
       onProgress: (progress) => run.onProgress(progress.rows),
-    }, run.job.trace === null ? undefined : restoreTrace(run.job.trace, 'sheetpipe.export'), {
-      onQueryWait: run.onQueryWait,
       onHop: run.onHop,
-      asyncContext,
+      onQueryWait: run.onQueryWait,
     });
-    return { rows: result.rows, bytes: result.bytes };
-  };
 }

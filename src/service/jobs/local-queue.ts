@@ -4,7 +4,7 @@
  * All records are also kept in a Map so `GET /v1/exports/:id` never touches the disk.
  */
 import { randomUUID } from 'node:crypto';
-import { SheetpipeError, isSheetpipeError } from '../../errors.js';
+import { SheetpipeError } from '../../errors.js';
 import type { JobQueue, QueueUsage } from './job-queue.js';
 import type { JobStore } from './job-store.js';
 import type { RunningPerOwner } from './owner-limit.js';
@@ -13,6 +13,7 @@ import type { ExportSlots, Release } from './slots.js';
 import type { JobRunner, ServiceLogger, StartGate } from './runner.js';
 import { isFinished, jobLogFields, type JobError, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from './types.js';
 import { RetentionSweeper } from './retention.js';
+import { jobErrorOf } from '../exec/error-wire.js';
 import { listJobs, type JobListQuery, type JobPage } from './job-list.js';
 
 export interface LocalJobQueueOptions {
@@ -42,12 +43,6 @@ interface Running {
 
 function storageError(what: string, error: unknown): SheetpipeError {
   return new SheetpipeError('SHEETPIPE_ERR_SERVICE_STORAGE_WRITE', [what, (error as Error)?.message ?? String(error)], { cause: error });
-}
-
-function errorOf(error: unknown): JobError {
-  if (isSheetpipeError(error)) return { code: error.code, message: error.message };
-  const internal = new SheetpipeError('SHEETPIPE_ERR_SERVICE_INTERNAL', [(error as Error)?.message ?? String(error)]);
-  return { code: internal.code, message: internal.message };
 }
 
 export class LocalJobQueue implements JobQueue {
@@ -119,7 +114,7 @@ export class LocalJobQueue implements JobQueue {
       await running.done;
     } else {
       this.#waiting.splice(this.#waiting.indexOf(id), 1);
-      this.#finish(job, 'canceled', errorOf(reason));
+      this.#finish(job, 'canceled', jobErrorOf(reason));
     }
     return this.#jobs.get(id);
   }
@@ -216,7 +211,7 @@ export class LocalJobQueue implements JobQueue {
     if (!this.#persist(job)) {
       // Not started: a job whose start is not on disk would be re-queued (not failed) after a crash.
       release();
-      this.#finish(job, 'failed', errorOf(storageError('recording the start of an export', this.#lastStoreError)));
+      this.#finish(job, 'failed', jobErrorOf(storageError('recording the start of an export', this.#lastStoreError)));
       return;
     }
     const running: Running = { rows: 0, bytes: 0, lastEmit: 0, controller: new AbortController() };
@@ -241,7 +236,7 @@ export class LocalJobQueue implements JobQueue {
         const signal = running.controller.signal;
         if (!signal.aborted) this.#options.log.warn({ job: id, err: error, ...jobLogFields(job) }, 'export failed');
         const status = signal.aborted ? 'canceled' : 'failed';
-        this.#finish({ ...job, rows: running.rows, bytes: 0 }, status, errorOf(signal.aborted ? signal.reason : error));
+        this.#finish({ ...job, rows: running.rows, bytes: 0 }, status, jobErrorOf(signal.aborted ? signal.reason : error));
       },
     ).catch((error: unknown) => {
       // #finish does not throw; this is the last net, so no rejection ever escapes a job's promise.

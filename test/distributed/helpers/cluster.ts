@@ -112,7 +112,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const configFile = join(dir, 'sheetpipe.json');
   await writeFile(configFile, JSON.stringify(raw, null, 2));
   const config: DistributedConfig = await loadDistributedConfig(configFile);
-  const factory = createJobQueue(config);
+  const factory = await createJobQueue(config);
   if (!factory) throw new Error('the test config must select the redis queue');
   let queue: RedisJobQueue | undefined;
   const app = await buildApp(config, { createQueue: (parts) => (queue = factory({ ...parts, log: stderrLogger('warn') }) as RedisJobQueue) });

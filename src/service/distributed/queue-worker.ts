@@ -2,7 +2,7 @@
  * runWorker(config): a BullMQ worker that runs export jobs from the queue the API fills.
  *
  * - At most `limits.concurrentExports` jobs at once (BullMQ concurrency), each in its own thread
- *   (export-thread.ts); the main thread only talks to Redis.
+ *   (service/exec); the main thread only talks to Redis.
  * - The service's admission watermarks (RSS, heap, event-loop delay) gate taking new jobs: above
  *   the queue watermark the worker pauses fetching (running jobs go on), so a busy worker leaves
  *   jobs to the others; it resumes when it is below again.
@@ -19,14 +19,14 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { AdmissionController } from '../admission.js';
 import { configError } from '../config/fields.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { CancelBus } from './cancel-bus.js';
-import { DirectoryStorage } from './directory-storage.js';
+import { defaultStorage } from './directory-storage.js';
 import { ABORT_CANCEL, ABORT_SHUTDOWN, exportProcessor } from './export-job.js';
+import { createExecutor } from '../exec/executor.js';
 import type { ExportJobData, ExportJobResult } from './job-data.js';
 import { redisExposure, type QueueConfig, type RedisQueueConfig } from './queue-config.js';
 import { QUEUE_NAME, connectionOptions } from './redis-names.js';
@@ -43,11 +43,6 @@ export interface WorkerHandle {
   readonly name: string;
   /** Stops taking jobs; running ones get `graceMs` to finish, then go back to the queue for another worker. */
   close(graceMs: number): Promise<void>;
-}
-
-/** The service's file location for export files, shared by the API and the workers. */
-export function defaultStorage(config: ServiceConfig): DirectoryStorage {
-  return new DirectoryStorage(join(config.storage.dir, 'files'));
 }
 
 export function requireRedis(queue: QueueConfig | undefined): RedisQueueConfig {
@@ -87,6 +82,7 @@ export async function runWorker(config: ServiceConfig & { readonly queue?: Queue
 
   const runExportJob = exportProcessor({
     config, storage,
+    executor: createExecutor({ type: 'thread' }),
     isCancelRequested: (id) => cancels.isRequested(id),
     progressIntervalMs: options.progressIntervalMs ?? 500,
   });

@@ -1,10 +1,10 @@
 /**
- * piscina's entry for the chunk workers, in CommonJS on purpose. piscina require()s its `filename` before it
+ * piscina's entry for the render threads, in CommonJS on purpose. piscina require()s its `filename` before it
  * tries import(). On Node 22+ that require() of the ESM worker goes through require(esm), and on Node 24 it once
  * aborted the whole process in CI (a native assertion in ModuleWrap::CreateRequiredModuleFacade). A CommonJS
  * entry is required as plain CommonJS and loads the ESM worker with import(), the path Node 20 always takes.
  */
-const loadWorker = () => import('./chunk-worker.js');
+const loadWorker = () => import('./render-thread.js');
 type RunChunk = Awaited<ReturnType<typeof loadWorker>>['default'];
 
 let worker: ReturnType<typeof loadWorker> | undefined;

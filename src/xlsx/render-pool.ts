@@ -2,8 +2,8 @@ import { Piscina } from 'piscina';
 import { SheetpipeError } from '../errors.js';
 import type { ChunkFailure, ChunkResult, ChunkTask } from './chunk-task.js';
 
-// A CommonJS entry that imports chunk-worker.js (why: chunk-worker-entry.cts).
-const WORKER_FILE = new URL('./chunk-worker-entry.cjs', import.meta.url).href;
+// A CommonJS entry that imports render-thread.js (why: render-thread-entry.cts).
+const WORKER_FILE = new URL('./render-thread-entry.cjs', import.meta.url).href;
 
 /** How long destroy() waits for each step (chunks in flight to finish, workers to exit); they take milliseconds. */
 const CLOSE_LIMIT_MS = 10_000;
@@ -16,7 +16,7 @@ async function withinLimit(work: Promise<unknown>): Promise<void> {
 }
 
 /** The worker threads that render and compress chunks (piscina: a fixed pool, FIFO queue, transferable results). */
-export class ChunkPool {
+export class RenderPool {
   readonly #pool: Piscina<ChunkTask, ChunkResult | ChunkFailure>;
   #destroyed = false;
   #closing: Promise<void> | undefined;

@@ -1,0 +1,21 @@
+/**
+ * The one output interface: where an export's bytes go, whatever the destination (an atomic file,
+ * a caller's stream, a storage upload). The writer writes to `stream` and ends it; its owner then
+ * calls `commit` (success) or `discard` (failure, cancel, timeout) once. Implementations:
+ * util/atomic-file.ts (temp file, fsync, rename: the one such implementation, also behind the
+ * distributed directory storage), pipeline/sinks/stream-sink.ts (a caller's Writable).
+ */
+import type { Writable } from 'node:stream';
+
+export interface Output {
+  /** The writer's target, with backpressure. A chunk may be reused by its producer once its write callback fired. */
+  readonly stream: Writable;
+  /** Bytes accepted by the destination so far. */
+  readonly bytes: number;
+  /** Called with the first error of the destination (disk full, client gone), to stop the export early. */
+  onFailure(listener: (error: Error) => void): void;
+  /** Makes the output final; resolves to the final path for files. */
+  commit(): Promise<string | undefined>;
+  /** Drops the output: a file removes its temp file; a caller's stream is left as it is. */
+  discard(): Promise<void>;
+}
