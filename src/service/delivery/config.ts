@@ -70,7 +70,7 @@ export interface DeliveryConfig {
 
 const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
 
-function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv, what = 'secret'): string | undefined {
+export function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv, what = 'secret'): string | undefined {
   const value = optionalString(object, what, path);
   const envName = optionalString(object, `${what}Env`, path);
   if (value !== undefined && envName !== undefined) throw configError(path, `give ${what} or ${what}Env, not both`);

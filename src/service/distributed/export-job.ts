@@ -15,10 +15,10 @@ import { UnrecoverableError, WaitingError, type Processor } from 'bullmq';
 import { SheetpipeError, isSheetpipeError } from '../../errors.js';
 import type { ServiceConfig } from '../config/types.js';
 import { planJobExport } from '../export-plan.js';
-import type { DirectoryStorage } from './directory-storage.js';
 import { runInThread } from './export-thread.js';
 import { encodeFailure, jobErrorOf, type ExportJob, type ExportJobData, type ExportJobResult } from './job-data.js';
-import { outputKey } from './storage.js';
+import { outputKey, type Storage } from './storage.js';
+import type { StorageSpec } from '../storage/shared-storage.js';
 
 /** Reasons a worker passes to BullMQ's `cancelJob` / `cancelAllJobs`. */
 export const ABORT_CANCEL = 'sheetpipe:cancel';
@@ -26,8 +26,10 @@ export const ABORT_SHUTDOWN = 'sheetpipe:shutdown';
 
 export interface ExportJobDeps {
   readonly config: ServiceConfig;
-  /** The shared directory: partial files are cleaned here, the export thread writes into it. */
-  readonly storage: DirectoryStorage;
+  /** The shared storage: partial files are cleaned here. */
+  readonly storage: Storage;
+  /** The same storage as the export thread opens it (a Storage object cannot cross threads). */
+  readonly spec: StorageSpec;
   readonly isCancelRequested: (id: string) => Promise<boolean>;
   /** Minimum time between two progress updates written to Redis. */
   readonly progressIntervalMs: number;
@@ -67,7 +69,7 @@ async function runJob(deps: ExportJobDeps, job: ExportJob, token: string | undef
   if (signal?.aborted) onAbort();
   let lastProgress = 0;
   try {
-    const task = { plan: { ...plan, source: plan.source as string }, storageDir: deps.storage.dir, writer: deps.storage.writer, key, nice: deps.config.limits.exportNice };
+    const task = { plan: { ...plan, source: plan.source as string }, storage: deps.spec, key, nice: deps.config.limits.exportNice };
     return await runInThread(task, controller.signal, (progress) => {
       const now = Date.now();
       if (now - lastProgress < deps.progressIntervalMs) return;

@@ -16,14 +16,13 @@ import { reapLater } from '../../util/reap-thread.js';
 import { runExport } from '../../pipeline/index.js';
 import { lowerThreadPriority } from '../../util/thread-priority.js';
 import type { PlannedExport } from '../export-plan.js';
-import { DirectoryStorage } from './directory-storage.js';
+import { closeStorage, openStorage, type StorageSpec } from '../storage/shared-storage.js';
 import { ExportFailure, jobErrorOf, type ExportJobProgress, type ExportJobResult } from './job-data.js';
 
 export interface ThreadExport {
   readonly plan: PlannedExport & { readonly source: string };
-  /** The directory backend, rebuilt in the thread (a Storage object cannot cross threads). */
-  readonly storageDir: string;
-  readonly writer: string;
+  /** The storage, opened again in the thread (a Storage object cannot cross threads). */
+  readonly storage: StorageSpec;
   readonly key: string;
   /** Added to the thread's nice value before it starts (limits.exportNice); its render/compress workers inherit it. */
   readonly nice: number;
@@ -72,7 +71,9 @@ async function runHere(task: ThreadExport, port: NonNullable<typeof parentPort>)
   lowerThreadPriority(task.nice);
   const controller = new AbortController();
   port.on('message', (message: ToThread) => controller.abort(new ExportFailure({ code: message.code, message: message.message })));
-  const upload = await new DirectoryStorage(task.storageDir, task.writer).create(task.key);
+  const storage = openStorage(task.storage);
+  // An upload that fails while the export runs (the object store went away) stops the export with its error.
+  const upload = await storage.create(task.key, (error) => controller.abort(error));
   try {
     const result = await runExport({
       ...task.plan,
@@ -84,6 +85,7 @@ async function runHere(task: ThreadExport, port: NonNullable<typeof parentPort>)
   } finally {
     // A no-op after commit; after a failure it removes the temp file before the parent hears of it.
     await upload.discard();
+    closeStorage(storage);
   }
 }
 

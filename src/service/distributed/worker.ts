@@ -19,18 +19,18 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { AdmissionController } from '../admission.js';
 import { configError } from '../config/fields.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { CancelBus } from './cancel-bus.js';
-import { DirectoryStorage } from './directory-storage.js';
 import { ABORT_CANCEL, ABORT_SHUTDOWN, exportProcessor } from './export-job.js';
 import type { ExportJobData, ExportJobResult } from './job-data.js';
 import { redisExposure, type QueueConfig, type RedisQueueConfig } from './queue-config.js';
 import { QUEUE_NAME, connectionOptions } from './redis-names.js';
 import { stderrLogger } from './stderr-logger.js';
+import type { Storage } from './storage.js';
+import { openStorage, storageSpecOf } from '../storage/shared-storage.js';
 
 export interface RunWorkerOptions {
   readonly log?: ServiceLogger;
@@ -45,9 +45,9 @@ export interface WorkerHandle {
   close(graceMs: number): Promise<void>;
 }
 
-/** The service's file location for export files, shared by the API and the workers. */
-export function defaultStorage(config: ServiceConfig): DirectoryStorage {
-  return new DirectoryStorage(join(config.storage.dir, 'files'));
+/** The service's storage of export files (a directory or storage.s3), shared by the API and the workers. */
+export function defaultStorage(config: ServiceConfig): Storage {
+  return openStorage(storageSpecOf(config));
 }
 
 export function requireRedis(queue: QueueConfig | undefined): RedisQueueConfig {
@@ -75,7 +75,8 @@ export function stalledIntervalMs(lockDurationMs: number): number {
  */
 export async function runWorker(config: ServiceConfig & { readonly queue?: QueueConfig }, options: RunWorkerOptions = {}): Promise<WorkerHandle> {
   const queue = requireRedis(config.queue);
-  const storage = defaultStorage(config);
+  const spec = storageSpecOf(config);
+  const storage = openStorage(spec);
   const log = options.log ?? stderrLogger();
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const exposure = redisExposure(queue.url);
@@ -86,7 +87,7 @@ export async function runWorker(config: ServiceConfig & { readonly queue?: Queue
   commands.on('error', onError);
 
   const runExportJob = exportProcessor({
-    config, storage,
+    config, storage, spec,
     isCancelRequested: (id) => cancels.isRequested(id),
     progressIntervalMs: options.progressIntervalMs ?? 500,
   });
