@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { loadDistributedConfig } from '../src/service/distributed/load-config.js';
 import { RedisJobQueue } from '../src/service/distributed/redis-queue.js';
 import { requireRedis } from '../src/service/distributed/queue-worker.js';
-import { defaultStorage } from '../src/service/distributed/directory-storage.js';
+import { defaultStorage } from '../src/service/storage/shared-storage.js';
 import { workerCommand } from '../src/service/distributed/worker-command.js';
 import { stderrLogger } from '../src/service/distributed/stderr-logger.js';
 import type { JobRecord } from '../src/service/jobs/types.js';

@@ -82,6 +82,7 @@ export const ERRORS = {
   SHEETPIPE_ERR_SERVICE_DOWNLOAD_IDLE: { message: 'the client has not read the download for %s seconds', status: 408 },
   SHEETPIPE_ERR_SERVICE_RELOAD_REJECTED: { message: 'configuration reload rejected: %s; the running configuration stays', status: 409 },
   SHEETPIPE_ERR_SERVICE_NOT_SUPPORTED: { message: '%s is not available with this job queue', status: 501 },
+  SHEETPIPE_ERR_SERVICE_OBJECT_STORE: { message: 'the object store failed to %s %s: %s', status: 502, client: 'the file storage is unavailable; retry later' },
   SHEETPIPE_ERR_SERVICE_LINK_EXPIRED: { message: 'this download link expired at %s; ask for a new one', status: 410 },
   // delivery (webhooks, email): recorded on the job's delivery attempts, never the job's own error
   SHEETPIPE_ERR_DELIVERY_WEBHOOK: { message: 'webhook %s: %s', status: 502 },

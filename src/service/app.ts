@@ -45,6 +45,8 @@ import { lifecyclePlugin } from './lifecycle.js';
 import { ServiceMetrics } from './metrics.js';
 import { createServiceObservability, traceLogFields } from './observability.js';
 import { SheetpipeError } from '../errors.js';
+import { configError } from './config/fields.js';
+import { S3Storage } from './storage/s3-storage.js';
 import { createJobQueue } from './distributed/create-job-queue.js';
 import { StorageLock } from './storage-lock.js';
 import { createDelivery, type Delivery } from './delivery/plugin.js';
@@ -81,6 +83,10 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   const createQueue = options.createQueue ?? (await createJobQueue(config));
   // The embedded queue owns storage.dir: locked before anything there is touched (job database, latency log,
   // start-up cleanup), so a second instance cannot harm the first one's jobs. Distributed storage is shared.
+  // A single process keeps its files in storage.dir: its in-process runner writes there (docs/storage.md).
+  if (!createQueue && config.storage.s3) {
+    throw configError('storage.s3', 'object storage needs distributed mode ("queue": { "type": "redis" }); a single process keeps files in storage.dir');
+  }
   const lock = createQueue ? undefined : await StorageLock.acquire(config.storage.dir);
   try {
     return await assemble(config, options, createQueue, lock);
@@ -119,6 +125,8 @@ async function assemble(
   const configs = new ConfigHolder(config);
   const current = (): ServiceConfig => configs.current();
   const files = new JobFiles(config.storage.dir);
+  const objects = config.storage.s3 === undefined ? undefined : new S3Storage(config.storage.s3);
+  if (objects) app.addHook('onClose', async () => objects.close());
   const slots = new ExportSlots(config.limits.concurrentExports);
   // Operators (`"*"`) are not limited; other tokens run at most limits.runningExportsPerToken at once.
   const owners = new RunningPerOwner((owner) => {
@@ -141,7 +149,7 @@ async function assemble(
     for (const hop of hops) observability?.coloring.hop(counted, hop);
   };
   // Webhooks and email of finished jobs (delivery/); they read jobs back through the queue.
-  const delivery = createDelivery(app, config, files, (id) => (queue as JobQueue).get(id), app.log, metrics.registry);
+  const delivery = createDelivery(app, config, files, (id) => (queue as JobQueue).get(id), app.log, metrics.registry, objects);
   const onFinished = (job: JobRecord): void => {
     if (job.status === 'queued' || job.status === 'running') return;
     delivery.manager?.onFinished(job);
@@ -161,7 +169,7 @@ async function assemble(
   }
   const context: ServiceContext = {
     get config() { return configs.current(); },
-    configs, queue, admission, slots, owners, files, metrics, downloads, log: app.log, observability,
+    configs, queue, admission, slots, owners, files, ...(objects === undefined ? {} : { objects }), metrics, downloads, log: app.log, observability,
     streams: { events: new Set(), downloads: new Set() },
     state: { shuttingDown: false },
     ...(delivery.manager === undefined ? {} : { delivery: delivery.manager }),

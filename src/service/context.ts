@@ -5,6 +5,7 @@ import type { ConfigHolder } from './config/holder.js';
 import type { ServiceConfig } from './config/types.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { JobFiles } from './jobs/files.js';
+import type { S3Storage } from './storage/s3-storage.js';
 import type { DownloadRunner } from './jobs/download-runner.js';
 import type { ServiceLogger } from './jobs/runner.js';
 import type { RunningPerOwner } from './jobs/owner-limit.js';
@@ -36,6 +37,8 @@ export interface ServiceContext {
   /** Running exports per token (limits.runningExportsPerToken). */
   readonly owners: RunningPerOwner;
   readonly files: JobFiles;
+  /** The bucket of `storage.s3`, when finished files live there instead of in `files` (distributed mode). */
+  readonly objects?: S3Storage;
   readonly metrics: ServiceMetrics;
   /** Runs a direct download's export into its response. */
   readonly downloads: DownloadRunner;

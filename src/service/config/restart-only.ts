@@ -13,6 +13,7 @@ const RESTART_ONLY: ReadonlyArray<readonly [string, (config: ServiceConfig) => u
   ['server.port', (c) => c.server.port],
   ['storage.dir', (c) => c.storage.dir],
   ['storage.retentionHours', (c) => c.storage.retentionHours],
+  ['storage.s3', (c) => c.storage.s3],
   ['queue', (c) => c.queue],
   ['limits.concurrentExports', (c) => c.limits.concurrentExports],
   ['limits.queueLength', (c) => c.limits.queueLength],

@@ -2,6 +2,7 @@
 import type { ExportFormat } from '../../pipeline/types.js';
 import type { QueueConfig } from '../distributed/queue-config.js';
 import type { DeliveryConfig } from '../delivery/types.js';
+import type { S3Config } from '../storage/s3-config.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 export const PARAM_TYPES: readonly ParamType[] = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'];
@@ -121,6 +122,8 @@ export interface StorageConfig {
   readonly dir: string;
   /** May be fractional (0.001 h = 3.6 s). */
   readonly retentionHours: number;
+  /** Finished files in an S3-compatible bucket instead of `<dir>/files` (storage/s3-config.ts, docs/storage.md). */
+  readonly s3?: S3Config;
 }
 
 export interface ScheduleConfig {

@@ -11,6 +11,7 @@ import { readReports, readSources } from './sources-reports.js';
 import { readSchedules } from './schedules.js';
 import { readQueueConfig } from '../distributed/queue-config.js';
 import { readDeliveryConfig } from '../delivery/config.js';
+import { readS3Config } from '../storage/s3-config.js';
 import {
   childPath, configError, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, type Json,
 } from './fields.js';
@@ -115,12 +116,14 @@ function readAdmission(raw: unknown): AdmissionConfig {
   return { degradeAtPercent, queueAtPercent, refuseAtPercent, eventLoopDelayQueueMs, eventLoopDelayRefuseMs, diskFreeQueueMb, diskFreeRefuseMb };
 }
 
-function readStorage(raw: unknown, baseDir: string): StorageConfig {
+function readStorage(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv): StorageConfig {
   const object = expectObject(raw ?? {}, 'storage');
-  rejectUnknownKeys(object, ['dir', 'retentionHours'], 'storage');
+  rejectUnknownKeys(object, ['dir', 'retentionHours', 's3'], 'storage');
+  const s3 = readS3Config(object.s3, env);
   return {
     dir: resolve(baseDir, optionalString(object, 'dir', 'storage') ?? './exports'),
     retentionHours: optionalNumber(object, 'retentionHours', 'storage', { above: 0 }) ?? 24,
+    ...(s3 === undefined ? {} : { s3 }),
   };
 }
 
@@ -189,7 +192,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): ServiceC
   const sources = readSources(root.sources, options.baseDir, env);
   const reports = readReports(root.reports, sources);
   const metricsToken = readMetricsToken(root.metrics, env);
-  const storage = readStorage(root.storage, options.baseDir);
+  const storage = readStorage(root.storage, options.baseDir, env);
   const schedules = readSchedules(root.schedules, reports);
   return {
     ...(options.file === undefined ? {} : { file: options.file }),

@@ -16,7 +16,7 @@ export type { DeliveryConfig, DeliveryTarget, EmailTarget, LinksConfig, SmtpConf
 
 const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
 
-function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv, what = 'secret'): string | undefined {
+export function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv, what = 'secret'): string | undefined {
   const value = optionalString(object, what, path);
   const envName = optionalString(object, `${what}Env`, path);
   if (value !== undefined && envName !== undefined) throw configError(path, `give ${what} or ${what}Env, not both`);

@@ -9,6 +9,7 @@ import type { ServiceConfig } from '../config/types.js';
 import type { ServiceContext } from '../context.js';
 import { linkRoute } from '../http/link-route.js';
 import type { JobFiles } from '../jobs/files.js';
+import type { S3Storage } from '../storage/s3-storage.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import type { JobRecord } from '../jobs/types.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -31,7 +32,7 @@ function listeningUrl(app: FastifyInstance): string | undefined {
 
 export function createDelivery(
   app: FastifyInstance, config: ServiceConfig, files: JobFiles, getJob: (id: string) => Promise<JobRecord | undefined>, log: ServiceLogger,
-  registry: Registry,
+  registry: Registry, objects?: S3Storage,
 ): Delivery {
   const signer = new LinkSigner(config, () => listeningUrl(app));
   const store = config.delivery.targets.size > 0 ? new DeliveryStore(config.storage.dir) : undefined;
@@ -40,7 +41,7 @@ export function createDelivery(
     labelNames: ['type', 'outcome'] as const, registers: [registry],
   });
   const manager = store && new DeliveryManager({
-    config, store, links: signer, getJob, send: createSender(config, files, signer), log,
+    config, store, links: signer, getJob, send: createSender(config, files, signer, objects), log,
     onAttempt: (type, outcome) => attempts?.inc({ type, outcome }),
   });
   const plugin: FastifyPluginAsync<ServiceContext> = async (app, context) => {

@@ -12,7 +12,7 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { redisExposure, type QueueConfig } from './queue-config.js';
 import { stderrLogger } from './stderr-logger.js';
-import { defaultStorage } from './directory-storage.js';
+import { defaultStorage } from '../storage/shared-storage.js';
 
 export type QueueFactory = (parts: QueueParts & { readonly log?: ServiceLogger }) => JobQueue;
 

@@ -12,7 +12,6 @@ import { createAtomicFile, outputErrorOf, type AtomicFile } from '../../util/ato
 import { storagePath } from '../jobs/storage-path.js';
 import type { Storage, StorageUpload } from './storage.js';
 import { isProcessAlive } from '../../util/process-alive.js';
-import type { ServiceConfig } from '../config/types.js';
 
 /** A storage upload is an atomic file (util/atomic-file.ts) beside its key; committing answers its size. */
 class DirectoryUpload implements StorageUpload {
@@ -116,9 +115,4 @@ export class DirectoryStorage implements Storage {
   #path(key: string): string {
     return storagePath(this.dir, key);
   }
-}
-
-/** The service's file location for export files, shared by the API and the workers. */
-export function defaultStorage(config: ServiceConfig): DirectoryStorage {
-  return new DirectoryStorage(join(config.storage.dir, 'files'));
 }

@@ -19,9 +19,9 @@ import type { ColorHop } from '../../observability/coloring.js';
 import { jobErrorOf } from '../exec/error-wire.js';
 import type { Executor } from '../exec/executor.js';
 import { jobSpec, type ExportSpec } from '../exec/spec.js';
-import type { DirectoryStorage } from './directory-storage.js';
 import { encodeFailure, type ExportJob, type ExportJobData, type ExportJobResult } from './job-data.js';
-import { outputKey } from './storage.js';
+import { outputKey, type Storage } from './storage.js';
+import type { StorageSpec } from '../storage/shared-storage.js';
 
 /** Reasons a worker passes to BullMQ's `cancelJob` / `cancelAllJobs`. */
 export const ABORT_CANCEL = 'sheetpipe:cancel';
@@ -29,8 +29,10 @@ export const ABORT_SHUTDOWN = 'sheetpipe:shutdown';
 
 export interface ExportJobDeps {
   readonly config: ServiceConfig;
-  /** The shared directory: partial files are cleaned here, the export thread writes into it. */
-  readonly storage: DirectoryStorage;
+  /** The shared storage: partial files are cleaned here. */
+  readonly storage: Storage;
+  /** The same storage as the export thread opens it (a Storage object cannot cross threads). */
+  readonly spec: StorageSpec;
   /** Runs the export (in a thread, in production). */
   readonly executor: Executor;
   readonly isCancelRequested: (id: string) => Promise<boolean>;
@@ -60,7 +62,7 @@ async function runJob(deps: ExportJobDeps, job: ExportJob, token: string | undef
   const key = outputKey(id, request.format);
   let spec: ExportSpec;
   try {
-    spec = jobSpec(deps.config, request, { kind: 'storage', storage: { type: 'directory', dir: deps.storage.dir, writer: deps.storage.writer }, key });
+    spec = jobSpec(deps.config, request, { kind: 'storage', storage: deps.spec, key });
   } catch (error) {
     // The report is not configured on this worker: another run would fail the same way.
     throw unrecoverable(error);

@@ -24,9 +24,9 @@ import { configError } from '../config/fields.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ServiceLogger } from '../jobs/runner.js';
 import { CancelBus } from './cancel-bus.js';
-import { defaultStorage } from './directory-storage.js';
 import { ABORT_CANCEL, ABORT_SHUTDOWN, exportProcessor } from './export-job.js';
 import { createExecutor } from '../exec/executor.js';
+import { openStorage, storageSpecOf } from '../storage/shared-storage.js';
 import type { ExportJobData, ExportJobResult } from './job-data.js';
 import { redisExposure, type QueueConfig, type RedisQueueConfig } from './queue-config.js';
 import { QUEUE_NAME, connectionOptions } from './redis-names.js';
@@ -70,7 +70,8 @@ export function stalledIntervalMs(lockDurationMs: number): number {
  */
 export async function runWorker(config: ServiceConfig & { readonly queue?: QueueConfig }, options: RunWorkerOptions = {}): Promise<WorkerHandle> {
   const queue = requireRedis(config.queue);
-  const storage = defaultStorage(config);
+  const spec = storageSpecOf(config);
+  const storage = openStorage(spec);
   const log = options.log ?? stderrLogger();
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const exposure = redisExposure(queue.url);
@@ -81,7 +82,7 @@ export async function runWorker(config: ServiceConfig & { readonly queue?: Queue
   commands.on('error', onError);
 
   const runExportJob = exportProcessor({
-    config, storage,
+    config, storage, spec,
     executor: createExecutor({ type: 'thread' }),
     isCancelRequested: (id) => cancels.isRequested(id),
     progressIntervalMs: options.progressIntervalMs ?? 500,

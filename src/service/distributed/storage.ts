@@ -17,10 +17,11 @@ export interface StorageUpload {
 
 export interface Storage {
   /**
-   * Starts writing `key` (`<export id>.<format>`).
+   * Starts writing `key` (`<export id>.<format>`). `onFailure`: a backend that uploads while the export
+   * writes (S3) reports there that the upload failed, so the export stops instead of writing on.
    * @throws SheetpipeError SHEETPIPE_ERR_PIPELINE_OUTPUT when the backend cannot take it.
    */
-  create(key: string): Promise<StorageUpload>;
+  create(key: string, onFailure?: (error: Error) => void): Promise<StorageUpload>;
   /** Removes what an interrupted writer of `key` left (a killed worker's temp file); answers how many. */
   removePartial(key: string): Promise<number>;
   /** Deletes the finished object, if any. */

@@ -16,7 +16,7 @@ import { fileProperties, restoreTrace, runWithTrace, sqlComment, type TraceConte
 import { followExport, rowsFirst, type RowsFirst } from '../../pipeline/diagnostics.js';
 import type { ExportOptions, ExportProgress, ExportResult } from '../../pipeline/types.js';
 import type { Pressure } from '../../util/pressure.js';
-import { DirectoryStorage } from '../distributed/directory-storage.js';
+import { closeStorage, openStorage } from '../storage/shared-storage.js';
 import type { Destination, ExportSpec } from './spec.js';
 
 export type RunExport = (options: ExportOptions) => Promise<ExportResult>;
@@ -48,7 +48,8 @@ interface OpenedDestination {
   discard(): Promise<void>;
 }
 
-async function openDestination(destination: Destination, out: Writable | undefined): Promise<OpenedDestination> {
+/** `onFailure`: a storage that uploads while the export writes (S3) reports there that the upload failed. */
+async function openDestination(destination: Destination, out: Writable | undefined, onFailure: (error: Error) => void): Promise<OpenedDestination> {
   switch (destination.kind) {
     case 'file':
       // The pipeline writes a path through its atomic file (temp, fsync, rename) itself.
@@ -57,9 +58,19 @@ async function openDestination(destination: Destination, out: Writable | undefin
       if (out === undefined) throw new TypeError('a stream destination needs control.out');
       return { out, commit: async (written) => written, discard: async () => undefined };
     case 'storage': {
-      const { dir, writer } = destination.storage;
-      const upload = await new DirectoryStorage(dir, writer).create(destination.key);
-      return { out: upload.stream, commit: () => upload.commit(), discard: () => upload.discard() };
+      const storage = openStorage(destination.storage);
+      const upload = await storage.create(destination.key, onFailure).catch((error: unknown) => {
+        closeStorage(storage);
+        throw error;
+      });
+      const discard = async (): Promise<void> => {
+        try {
+          await upload.discard();
+        } finally {
+          closeStorage(storage);
+        }
+      };
+      return { out: upload.stream, commit: () => upload.commit(), discard };
     }
   }
 }
@@ -77,12 +88,14 @@ function tracedOptions(options: ExportOptions, trace: TraceContext | undefined):
 export async function runHere(spec: ExportSpec, control: ExportControl, runExport: RunExport, asyncContext: boolean): Promise<ExportOutcome> {
   const trace = spec.trace === undefined ? undefined : restoreTrace(spec.trace, 'sheetpipe.export');
   try {
-    const output = await openDestination(spec.destination, control.out);
+    // A failed upload stops the export with the upload's error instead of letting it write on.
+    const uploadFailed = new AbortController();
+    const output = await openDestination(spec.destination, control.out, (error) => uploadFailed.abort(error));
     try {
       const options = tracedOptions({
         ...spec.plan,
         out: output.out,
-        signal: control.signal,
+        signal: AbortSignal.any([control.signal, uploadFailed.signal]),
         ...(control.pressure === undefined ? {} : { pressure: control.pressure }),
         ...(control.onProgress === undefined ? {} : { onProgress: control.onProgress }),
       }, trace);

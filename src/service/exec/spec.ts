@@ -10,14 +10,8 @@ import type { SerializedTrace } from '../../observability/trace-context.js';
 import type { ServiceConfig } from '../config/types.js';
 import { planJobQuery, type PlannedExport } from '../export-plan.js';
 import type { JobRequest } from '../jobs/types.js';
+import type { StorageSpec } from '../storage/shared-storage.js';
 
-/** A shared storage rebuilt where the export runs (a Storage object cannot cross threads). */
-export interface StorageSpec {
-  readonly type: 'directory';
-  readonly dir: string;
-  /** Names the temp files of this writer (`host-pid`). */
-  readonly writer: string;
-}
 
 export type Destination =
   /** A local file: temp file, fsync, rename on success. */

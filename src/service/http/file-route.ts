@@ -11,6 +11,7 @@ import type { ServiceContext } from '../context.js';
 import { downloadName } from '../export-plan.js';
 import { isFinished } from '../jobs/types.js';
 import { findJob } from './job-access.js';
+import { sendObject } from './object-download.js';
 import { publicError } from './public-errors.js';
 import { CONTENT_TYPES, contentDisposition, parseRange } from './range.js';
 
@@ -26,6 +27,8 @@ export const fileRoute: FastifyPluginAsync<ServiceContext> = async (app, context
       const cause = publicError(job.error ?? { code: 'SHEETPIPE_ERR_PIPELINE_CANCELED', message: job.status }, request.sheetpipeSource);
       throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_GONE', [job.id, job.status, cause.message], { details: { cause } });
     }
+    // storage.s3: a presigned redirect or the object streamed through (object-download.ts).
+    if (context.objects) return sendObject(request, reply, context.objects, job, { ranges: true, cacheControl: 'private, no-store' });
     // pathOf refuses any id/format that would resolve outside storage (storage-path.ts).
     const path = files.pathOf(job.id, job.format);
     const info = await stat(path).catch(() => undefined);

@@ -10,6 +10,7 @@ import { SheetpipeError } from '../../errors.js';
 import type { ServiceContext } from '../context.js';
 import type { LinkSigner } from '../delivery/links.js';
 import { downloadName } from '../export-plan.js';
+import { sendObject } from './object-download.js';
 import { CONTENT_TYPES, contentDisposition } from './range.js';
 
 export function linkRoute(signer: LinkSigner): FastifyPluginAsync<ServiceContext> {
@@ -21,6 +22,8 @@ export function linkRoute(signer: LinkSigner): FastifyPluginAsync<ServiceContext
       const job = await context.queue.get(check.jobId);
       if (!job) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['export', check.jobId]);
       if (job.status !== 'succeeded') throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_GONE', [job.id, job.status, 'there is no file']);
+      // storage.s3: a freshly presigned URL on every opening, so the link outlives any presigned one.
+      if (context.objects) return sendObject(request, reply, context.objects, job, { ranges: false, cacheControl: 'private, no-store' });
       const path = context.files.pathOf(job.id, job.format);
       const info = await stat(path).catch(() => undefined);
       if (!info) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_GONE', [job.id, 'file', 'it expired']);
