@@ -98,3 +98,14 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv, path: string): s
     return value;
   });
 }
+
+/** Reads `{ <what> }` or `{ <what>Env }` (a variable's name) at `path`; the secret itself never appears in an error. */
+export function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv, what = 'secret'): string | undefined {
+  const value = optionalString(object, what, path);
+  const envName = optionalString(object, `${what}Env`, path);
+  if (value !== undefined && envName !== undefined) throw configError(path, `give ${what} or ${what}Env, not both`);
+  if (envName === undefined) return value;
+  const fromEnv = env[envName];
+  if (fromEnv === undefined || fromEnv === '') throw configError(childPath(path, `${what}Env`), `environment variable ${envName} is not set`);
+  return fromEnv;
+}

@@ -13,7 +13,7 @@ import { readQueueConfig } from '../distributed/queue-config.js';
 import { readDeliveryConfig } from '../delivery/config.js';
 import { readS3Config } from '../storage/s3-config.js';
 import {
-  childPath, configError, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, type Json,
+  childPath, configError, expectArray, readSecret, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, type Json,
 } from './fields.js';
 
 export interface ValidateOptions {
@@ -27,16 +27,6 @@ export interface ValidateOptions {
 
 const TOP_LEVEL = ['sources', 'reports', 'tokens', 'limits', 'admission', 'storage', 'schedules', 'server', 'metrics', 'observability', 'queue', 'deliveries', 'smtp', 'links'];
 
-/** Reads `{ token }` or `{ tokenEnv }` at `path` (the secret itself never appears in an error). */
-function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv): string | undefined {
-  const token = optionalString(object, 'token', path);
-  const tokenEnv = optionalString(object, 'tokenEnv', path);
-  if (token !== undefined && tokenEnv !== undefined) throw configError(path, 'give token or tokenEnv, not both');
-  if (tokenEnv === undefined) return token;
-  const value = env[tokenEnv];
-  if (value === undefined || value === '') throw configError(childPath(path, 'tokenEnv'), `environment variable ${tokenEnv} is not set`);
-  return value;
-}
 
 function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.ProcessEnv): TokenConfig[] {
   const seen = new Set<string>();
@@ -46,7 +36,7 @@ function readTokens(raw: unknown, reportNames: ReadonlySet<string>, env: NodeJS.
     const object = expectObject(value, path);
     rejectUnknownKeys(object, ['token', 'tokenEnv', 'reports', 'name'], path);
     const name = optionalString(object, 'name', path);
-    const token = readSecret(object, path, env);
+    const token = readSecret(object, path, env, 'token');
     if (token === undefined) throw configError(path, 'give token or tokenEnv');
     if (seen.has(token)) throw configError(path, 'the same token is listed twice');
     seen.add(token);
@@ -180,7 +170,7 @@ function readSampling(object: Json): SamplingConfig {
 function readMetricsToken(raw: unknown, env: NodeJS.ProcessEnv): string | undefined {
   const object = expectObject(raw ?? {}, 'metrics');
   rejectUnknownKeys(object, ['token', 'tokenEnv'], 'metrics');
-  return readSecret(object, 'metrics', env);
+  return readSecret(object, 'metrics', env, 'token');
 }
 
 /** Throws SHEETPIPE_ERR_SERVICE_CONFIG naming the first bad key. */

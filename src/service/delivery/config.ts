@@ -9,22 +9,13 @@ import { resolve } from 'node:path';
 import type { ReportConfig, ScheduleConfig } from '../config/types.js';
 import type { DeliveryConfig, DeliveryTarget, LinksConfig, RetryConfig, SmtpConfig } from './types.js';
 import {
-  childPath, configError, expandEnv, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, requiredString, type Json,
+  childPath, configError, expandEnv, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString, readSecret, rejectUnknownKeys, requiredString, type Json,
 } from '../config/fields.js';
 
 export type { DeliveryConfig, DeliveryTarget, EmailTarget, LinksConfig, SmtpConfig, WebhookTarget } from './types.js';
 
 const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
 
-export function readSecret(object: Json, path: string, env: NodeJS.ProcessEnv, what = 'secret'): string | undefined {
-  const value = optionalString(object, what, path);
-  const envName = optionalString(object, `${what}Env`, path);
-  if (value !== undefined && envName !== undefined) throw configError(path, `give ${what} or ${what}Env, not both`);
-  if (envName === undefined) return value;
-  const fromEnv = env[envName];
-  if (fromEnv === undefined || fromEnv === '') throw configError(childPath(path, `${what}Env`), `environment variable ${envName} is not set`);
-  return fromEnv;
-}
 
 function readRetry(object: Json, path: string, timeoutSeconds: number): RetryConfig {
   return {

@@ -11,8 +11,7 @@
  * any, the AWS SDK's default chain (env, profile, instance role) is used. Errors are SHEETPIPE_ERR_SERVICE_CONFIG
  * naming the key, never its value.
  */
-import { childPath, configError, expandEnv, expectObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys, requiredString } from '../config/fields.js';
-import { readSecret } from '../delivery/config.js';
+import { childPath, configError, expandEnv, expectObject, optionalBoolean, optionalNumber, optionalString, readSecret, rejectUnknownKeys, requiredString } from '../config/fields.js';
 
 export interface S3Credentials {
   readonly accessKeyId: string;
