@@ -4,8 +4,8 @@ import type { ChunkTask } from './chunk-task.js';
 import { DEFAULT_DATETIME_CODE, resolveFormat } from './number-formats.js';
 import { packRows, RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
-import { estimateRowBytes, estimateWidths, WIDTH_SAMPLE_ROWS } from './sizing.js';
-import type { Row, SheetOptions } from './types.js';
+import { estimateRowBytes, estimateWidths, numberShapeOf, WIDTH_SAMPLE_ROWS, type NumberShape } from './sizing.js';
+import type { CellLook, ColumnOptions, Row, SheetOptions } from './types.js';
 import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
 import type { WorkbookContext } from './workbook-context.js';
 
@@ -45,6 +45,8 @@ export class SheetWriter {
   readonly #headers: readonly string[] | undefined;
   readonly #headerRows: number;
   readonly #sharedColumns: readonly boolean[];
+  /** Each column's number shape (widths), from its resolved format; filled by the first layout. */
+  #shapes: (NumberShape | undefined)[] = [];
   #part: Part;
   #rollovers = 1;
   #rows = 0;
@@ -132,13 +134,18 @@ export class SheetWriter {
 
   #buildLayout(sheetName: string): RenderLayout {
     const book = this.#book;
-    const columns: ColumnLayout[] = (this.#options.columns ?? []).map((column) => {
-      const format = resolveFormat(column.format, column.decimals);
-      const style = format.code === 'General' ? '' : ` s="${book.styles.register(format.code)}"`;
+    const specs = this.#options.columns ?? [];
+    const formats = specs.map((column) => resolveFormat(column.format, column.decimals));
+    this.#shapes = formats.map((format) => numberShapeOf(format.code));
+    const columns: ColumnLayout[] = specs.map((column, index) => {
+      const format = formats[index] as (typeof formats)[number];
+      const look = lookOf(column);
+      const style = styleAttribute(book.styles.register(format.code, look));
+      const dateStyle = look === undefined ? book.defaultDateStyle : styleAttribute(book.styles.register(DEFAULT_DATETIME_CODE, look));
       return {
         name: column.header ?? '',
         style,
-        dateStyle: format.temporal === undefined ? book.defaultDateStyle : style,
+        dateStyle: format.temporal === undefined ? dateStyle : style,
         instants: format.temporal === undefined || format.temporal === 'datetime',
         dateWidth: format.temporal === undefined ? DEFAULT_DATETIME_CODE.length : format.code.length,
       };
@@ -208,17 +215,19 @@ export class SheetWriter {
       this.#headers,
       firstRows,
       columns.map((column) => column.width),
-      columns.map((column) => column.valueWidth),
+      columns.map((column, c) => (column.valueWidth === undefined ? undefined : column.valueWidth + (this.#shapes[c]?.affix ?? 0))),
       part.layout,
+      this.#shapes,
     );
+    const hidden = columns.map((column) => column.hidden === true);
     const freezeHeader = this.#options.freezeHeader ?? this.#headers !== undefined;
-    return worksheetPrologue({ widths, freezeHeader: freezeHeader && this.#headers !== undefined }) + this.#headerXml(part);
+    return worksheetPrologue({ widths, hidden, freezeHeader: freezeHeader && this.#headers !== undefined }) + this.#headerXml(part);
   }
 
   #headerXml(part: Part): string {
     if (!this.#headers) return '';
-    const bold = this.#options.boldHeader ?? true;
-    const style = bold ? ` s="${this.#book.styles.register('General', true)}"` : '';
+    const look = this.#options.headerStyle ?? (this.#options.boldHeader ?? true ? { font: { bold: true } } : {});
+    const style = styleAttribute(this.#book.styles.register('General', look));
     const layout: RenderLayout = {
       ...part.layout,
       columns: this.#headers.map((name) => ({ name, style, dateStyle: style, instants: false, dateWidth: 0 })),
@@ -240,4 +249,16 @@ export class SheetWriter {
     const columns = this.#autoFilterColumns();
     return columns > 0 ? filterRange(columns, lastRow) : undefined;
   }
+}
+
+/** ` s="N"`, or '' for the default style 0. */
+function styleAttribute(index: number): string {
+  return index === 0 ? '' : ` s="${index}"`;
+}
+
+/** A column's look, or undefined when it has none (its cells keep the plain styles). */
+function lookOf(column: ColumnOptions): CellLook | undefined {
+  const { font, fill, align, wrap } = column;
+  if (font === undefined && fill === undefined && align === undefined && wrap === undefined) return undefined;
+  return { font, fill, align, wrap };
 }

@@ -31,9 +31,23 @@ export type NumberFormat =
   | 'datetime'
   | 'time'
   | 'text'
-  | { readonly code: string };
+  | { readonly code: string }
+  /** An ISO 4217 currency (`EUR`, `JPY`…): its symbol, placement and decimals (src/xlsx/currency.ts). */
+  | { readonly currency: string };
 
-export interface ColumnOptions {
+/** A font colour or fill as `#RRGGBB`. */
+export type Color = string;
+
+/** How cells look besides their number format; resolved to one style index per column, never per cell. */
+export interface CellLook {
+  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly color?: Color };
+  /** Solid background colour. */
+  readonly fill?: Color;
+  readonly align?: 'left' | 'center' | 'right';
+  readonly wrap?: boolean;
+}
+
+export interface ColumnOptions extends CellLook {
   /** Header text; the header row is written when any column has one. */
   readonly header?: string;
   readonly format?: NumberFormat;
@@ -51,6 +65,8 @@ export interface ColumnOptions {
   readonly valueWidth?: number;
   /** Store this column's strings in the bounded shared-string table (low-cardinality columns). */
   readonly sharedStrings?: boolean;
+  /** Hide the column (its values stay in the file). */
+  readonly hidden?: boolean;
 }
 
 export interface SheetOptions {
@@ -59,8 +75,10 @@ export interface SheetOptions {
   readonly freezeHeader?: boolean;
   /** Autofilter over the header row (default: false). */
   readonly autoFilter?: boolean;
-  /** Bold header row (default: true). */
+  /** Bold header row (default: true); ignored when `headerStyle` is given. */
   readonly boldHeader?: boolean;
+  /** How the header row looks (default: bold). */
+  readonly headerStyle?: CellLook;
 }
 
 export interface DocumentProperties {

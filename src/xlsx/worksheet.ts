@@ -6,6 +6,8 @@ import { NS, XML_DECLARATION } from './xml.js';
 export interface WorksheetShape {
   /** Column widths in characters, by column index; undefined entries keep Excel's default. */
   readonly widths: readonly (number | undefined)[];
+  /** Hidden columns, by column index. */
+  readonly hidden?: readonly boolean[];
   readonly freezeHeader: boolean;
 }
 
@@ -19,11 +21,15 @@ function writeSheetViews(freezeHeader: boolean): string {
   );
 }
 
-function writeCols(widths: readonly (number | undefined)[]): string {
+function writeCols(widths: readonly (number | undefined)[], hidden: readonly boolean[]): string {
   const cols: string[] = [];
-  widths.forEach((width, index) => {
-    if (width !== undefined) cols.push(`<col min="${index + 1}" max="${index + 1}" width="${width}" customWidth="1"/>`);
-  });
+  const count = Math.max(widths.length, hidden.length);
+  for (let index = 0; index < count; index++) {
+    const width = widths[index];
+    const hide = hidden[index] === true ? ' hidden="1"' : '';
+    if (width !== undefined) cols.push(`<col min="${index + 1}" max="${index + 1}" width="${width}"${hide} customWidth="1"/>`);
+    else if (hide) cols.push(`<col min="${index + 1}" max="${index + 1}"${hide}/>`);
+  }
   return cols.length > 0 ? `<cols>${cols.join('')}</cols>` : '';
 }
 
@@ -37,7 +43,7 @@ export function worksheetPrologue(shape: WorksheetShape): string {
     `<worksheet xmlns="${NS.main}" xmlns:r="${NS.relationships}">` +
     writeSheetViews(shape.freezeHeader) +
     '<sheetFormatPr defaultRowHeight="15"/>' +
-    writeCols(shape.widths) +
+    writeCols(shape.widths, shape.hidden ?? []) +
     '<sheetData>'
   );
 }
