@@ -1,0 +1,120 @@
+/**
+ * Runs a report: every sheet's query on one connection in one read-only snapshot (when the source has
+ * transactions), sheets written one after another into one workbook (each still rolls over at Excel's row limit).
+ *
+ * ```ts
+ * const result = await runReport({ source: 'sqlite:shop.db', definition, params: { month: '2024-01' }, out: 'month.xlsx' });
+ * // { rows, bytes, sheets: [{ name: 'Summary', rows: 3 }, …], durationMs, path }
+ * ```
+ * Errors: SHEETPIPE_ERR_REPORT_INVALID (the definition, before anything is opened, or a presented column the
+ * query does not return), and everything runExport raises (source, Excel limits, output, timeout, cancel).
+ */
+import type { Writable } from 'node:stream';
+import { createExportAbort, whenAborted } from '../pipeline/abort.js';
+import { pump } from '../pipeline/pump.js';
+import { openSink, type Sink } from '../pipeline/sinks/index.js';
+import { isSource, openSource } from '../sources/index.js';
+import type { QueryCursor, Source } from '../sources/types.js';
+import { XlsxWriter } from '../xlsx/workbook-writer.js';
+import { reportColumns } from './columns.js';
+import type { ReportDefinition, SheetResult } from './types.js';
+import { assertReportDefinition } from './validate.js';
+
+export interface RunReportOptions {
+  /** A source URL or an open Source (not closed by the report). */
+  readonly source: string | Source;
+  readonly definition: ReportDefinition;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** A file path (temp file + rename on success), `-` for stdout, or any Writable. */
+  readonly out: string | Writable;
+  readonly threads?: number;
+  readonly deterministic?: boolean;
+  /** Display zone for `timestamp with time zone` values (default UTC). */
+  readonly timeZone?: string;
+  readonly timeoutSeconds?: number;
+  readonly signal?: AbortSignal;
+  readonly sqlComment?: string;
+  readonly customProperties?: Readonly<Record<string, string>>;
+  /** Called after each sheet's last row is accepted, before the next sheet's query starts. */
+  readonly onSheet?: (sheet: SheetResult, index: number) => void | Promise<void>;
+}
+
+export interface ReportResult {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sheets: readonly SheetResult[];
+  readonly durationMs: number;
+  readonly path?: string;
+}
+
+const ignore = (): void => undefined;
+
+export async function runReport(options: RunReportOptions): Promise<ReportResult> {
+  const started = performance.now();
+  const { definition } = options;
+  assertReportDefinition(definition);
+  if (typeof options.source !== 'string' && !isSource(options.source)) throw new TypeError('source: expected a URL or a Source');
+  const control = createExportAbort(options.signal, options.timeoutSeconds);
+  const { signal } = control;
+  const aborted = whenAborted(signal);
+  aborted.catch(ignore);
+  let source: Source | undefined;
+  let reader: Source | undefined;
+  let cursor: QueryCursor | undefined;
+  let sink: Sink | undefined;
+  let book: XlsxWriter | undefined;
+  const sheets: SheetResult[] = [];
+  try {
+    source = typeof options.source === 'string' ? await openSource(options.source) : options.source;
+    // A snapshot needs transactions; a CSV file is read whole by each query and has none.
+    reader = definition.snapshot !== false && source.snapshot !== undefined ? await source.snapshot() : source;
+    const openReader = reader;
+    sink = await openSink(options.out);
+    sink.onFailure((error) => control.abort(error));
+    book = new XlsxWriter(sink.stream, {
+      threads: options.threads,
+      deterministic: options.deterministic,
+      customProperties: options.customProperties,
+      signal,
+      ...(definition.title === undefined ? {} : { properties: { title: definition.title } }),
+    });
+    const openBook = book;
+    for (const [index, spec] of definition.sheets.entries()) {
+      const request = { sql: spec.query, params: options.params, signal, comment: options.sqlComment, timeZone: options.timeZone };
+      cursor = await Promise.race([openReader.query(request), aborted]);
+      const sheet = openBook.addSheet(spec.name, {
+        columns: reportColumns(spec, index, cursor.columns),
+        ...(spec.headerStyle === undefined ? {} : { headerStyle: spec.headerStyle }),
+        ...(spec.freezeHeader === undefined ? {} : { freezeHeader: spec.freezeHeader }),
+        ...(spec.autoFilter === undefined ? {} : { autoFilter: spec.autoFilter }),
+      });
+      const counters = { rows: 0 };
+      await pump(cursor, { addBatch: (rows) => sheet.addBatch(rows), close: async () => {}, abort: async () => {}, sheets: [] }, counters, signal);
+      await cursor.close();
+      cursor = undefined;
+      const result = { name: spec.name, rows: counters.rows };
+      sheets.push(result);
+      await options.onSheet?.(result, index);
+    }
+    await Promise.race([openBook.close(), aborted]);
+    const path = await sink.commit();
+    return {
+      rows: sheets.reduce((sum, sheet) => sum + sheet.rows, 0),
+      bytes: sink.bytes,
+      sheets,
+      durationMs: performance.now() - started,
+      ...(path === undefined ? {} : { path }),
+    };
+  } catch (error) {
+    const reason: unknown = signal.aborted ? signal.reason : error;
+    control.abort(reason);
+    await book?.abort(reason).catch(ignore);
+    await sink?.discard().catch(ignore);
+    throw reason;
+  } finally {
+    control.dispose();
+    await cursor?.close().catch(ignore);
+    if (reader !== source) await reader?.close().catch(ignore);
+    if (source && typeof options.source === 'string') await source.close().catch(ignore);
+  }
+}
