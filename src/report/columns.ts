@@ -13,18 +13,25 @@ import type { ReportSheet } from './types.js';
  */
 export function reportColumns(sheet: ReportSheet, sheetIndex: number, columns: readonly SourceColumn[]): ColumnOptions[] {
   const presented = sheet.columns ?? {};
+  const totals = sheet.table?.totals ?? {};
   const names = new Set(columns.map((column) => column.name));
-  for (const key of Object.keys(presented)) {
-    if (!names.has(key)) {
-      const known = columns.map((column) => column.name).join(', ');
-      throw new SheetpipeError('SHEETPIPE_ERR_REPORT_INVALID', [`sheets[${sheetIndex}].columns.${key}: the query returns no column ${JSON.stringify(key)} (it returns ${known})`]);
+  const known = columns.map((column) => column.name).join(', ');
+  for (const [path, keys] of [
+    ['columns', Object.keys(presented)],
+    ['table.totals', Object.keys(totals)],
+  ] as const) {
+    for (const key of keys) {
+      if (!names.has(key)) {
+        throw new SheetpipeError('SHEETPIPE_ERR_REPORT_INVALID', [`sheets[${sheetIndex}].${path}.${key}: the query returns no column ${JSON.stringify(key)} (it returns ${known})`]);
+      }
     }
   }
   return columns.map(({ name, format, decimals, valueWidth }) => {
     const own = Object.hasOwn(presented, name) ? presented[name] : undefined;
     // A format of the report's replaces the source's, and with it the source's decimals and value width.
     const sourceFormat = own?.format === undefined ? { format, decimals, valueWidth } : { valueWidth };
-    const merged: ColumnOptions = { ...dropUndefined(sourceFormat), ...dropUndefined({ ...own }), header: own?.header ?? name };
+    const fn = Object.hasOwn(totals, name) ? totals[name] : undefined;
+    const merged: ColumnOptions = { ...dropUndefined(sourceFormat), ...dropUndefined({ ...own }), header: own?.header ?? name, ...(fn === undefined ? {} : { totals: fn }) };
     return merged;
   });
 }

@@ -87,6 +87,9 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
         ...(spec.headerStyle === undefined ? {} : { headerStyle: spec.headerStyle }),
         ...(spec.freezeHeader === undefined ? {} : { freezeHeader: spec.freezeHeader }),
         ...(spec.autoFilter === undefined ? {} : { autoFilter: spec.autoFilter }),
+        ...(spec.table === undefined ? {} : { table: spec.table }),
+        ...(spec.print === undefined ? {} : { print: spec.print }),
+        ...(spec.tabColor === undefined ? {} : { tabColor: spec.tabColor }),
       });
       const counters = { rows: 0 };
       await pump(cursor, { addBatch: (rows) => sheet.addBatch(rows), close: async () => {}, abort: async () => {}, sheets: [] }, counters, signal);

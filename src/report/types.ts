@@ -2,7 +2,7 @@
  * The report definition: one model for the library (`runReport`), the CLI's report files (YAML or JSON) and the
  * service's `reports` config. Validated once (validate.ts) before any query runs.
  */
-import type { CellLook, NumberFormat } from '../xlsx/types.js';
+import type { CellLook, Color, ConditionalRule, NumberFormat, PrintOptions, TableOptions, TotalsFunction } from '../xlsx/types.js';
 
 /** How one result column is presented; keyed by the column's name in the query's result. */
 export interface ReportColumn extends CellLook {
@@ -14,6 +14,15 @@ export interface ReportColumn extends CellLook {
   /** Width in characters (default: from the header, the format, the source's type and the first rows). */
   readonly width?: number;
   readonly hidden?: boolean;
+  readonly conditional?: readonly ConditionalRule[];
+  readonly dataBar?: { readonly color: Color };
+  /** The column's text values are URLs, written as clickable links. */
+  readonly hyperlink?: boolean;
+}
+
+/** A sheet's rows as an Excel table; `totals` adds a totals row, keyed by column name. */
+export interface ReportTable extends TableOptions {
+  readonly totals?: Readonly<Record<string, TotalsFunction>>;
 }
 
 export interface ReportSheet {
@@ -26,8 +35,11 @@ export interface ReportSheet {
   readonly headerStyle?: CellLook;
   /** Freeze the header row (default true). */
   readonly freezeHeader?: boolean;
-  /** Filter buttons on the header row (default false). */
+  /** Filter buttons on the header row (default false; a table always has them). */
   readonly autoFilter?: boolean;
+  readonly table?: ReportTable;
+  readonly print?: PrintOptions;
+  readonly tabColor?: Color;
 }
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date';

@@ -17,27 +17,49 @@ export function argb(color: Color, option: string): string {
 export interface FontSpec {
   readonly bold: boolean;
   readonly italic: boolean;
+  readonly underline: boolean;
   /** ARGB, or undefined for the default (automatic) colour. */
   readonly color: string | undefined;
 }
 
-export const DEFAULT_FONT: FontSpec = { bold: false, italic: false, color: undefined };
-export const BOLD_FONT: FontSpec = { bold: true, italic: false, color: undefined };
+export const DEFAULT_FONT: FontSpec = { bold: false, italic: false, underline: false, color: undefined };
+export const BOLD_FONT: FontSpec = { bold: true, italic: false, underline: false, color: undefined };
 
 export function fontOf(look: CellLook): FontSpec {
   const font = look.font;
   if (font === undefined) return DEFAULT_FONT;
-  return { bold: font.bold === true, italic: font.italic === true, color: font.color === undefined ? undefined : argb(font.color, 'font.color') };
+  return {
+    bold: font.bold === true,
+    italic: font.italic === true,
+    underline: font.underline === true,
+    color: font.color === undefined ? undefined : argb(font.color, 'font.color'),
+  };
 }
 
 export function fontKey(font: FontSpec): string {
-  return `${font.bold ? 'b' : ''}${font.italic ? 'i' : ''}|${font.color ?? ''}`;
+  return `${font.bold ? 'b' : ''}${font.italic ? 'i' : ''}${font.underline ? 'u' : ''}|${font.color ?? ''}`;
 }
 
-/** CT_Font in the order Excel writes it (b, i, sz, color, name, family). */
+function writeFontFlags(font: FontSpec): string {
+  return `${font.bold ? '<b/>' : ''}${font.italic ? '<i/>' : ''}${font.underline ? '<u/>' : ''}`;
+}
+
+/** CT_Font in the order Excel writes it (b, i, u, sz, color, name, family). */
 export function writeFont(font: FontSpec): string {
   const color = font.color === undefined ? '' : `<color rgb="${font.color}"/>`;
-  return `<font>${font.bold ? '<b/>' : ''}${font.italic ? '<i/>' : ''}<sz val="11"/>${color}<name val="Calibri"/><family val="2"/></font>`;
+  return `<font>${writeFontFlags(font)}<sz val="11"/>${color}<name val="Calibri"/><family val="2"/></font>`;
+}
+
+/** A differential format's font: only what it changes (no size or name, so the cell keeps its own). */
+export function writeDxfFont(font: FontSpec): string {
+  if (font === DEFAULT_FONT || fontKey(font) === fontKey(DEFAULT_FONT)) return '';
+  const color = font.color === undefined ? '' : `<color rgb="${font.color}"/>`;
+  return `<font>${writeFontFlags(font)}${color}</font>`;
+}
+
+/** A differential format's fill: Excel reads a dxf's solid colour from `bgColor`. */
+export function writeDxfFill(rgb: string): string {
+  return `<fill><patternFill><bgColor rgb="${rgb}"/></patternFill></fill>`;
 }
 
 /** A solid fill as Excel writes it: the colour is the pattern's foreground. */

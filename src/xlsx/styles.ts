@@ -1,6 +1,19 @@
 import { builtInFormatId } from './number-formats.js';
-import { argb, assertAlign, BOLD_FONT, DEFAULT_FONT, fontKey, fontOf, writeAlignment, writeFont, writeSolidFill, type FontSpec } from './cell-look.js';
-import type { CellLook } from './types.js';
+import {
+  argb,
+  assertAlign,
+  BOLD_FONT,
+  DEFAULT_FONT,
+  fontKey,
+  fontOf,
+  writeAlignment,
+  writeDxfFill,
+  writeDxfFont,
+  writeFont,
+  writeSolidFill,
+  type FontSpec,
+} from './cell-look.js';
+import type { CellLook, RuleLook } from './types.js';
 import { XML_DECLARATION, NS, escapeAttr } from './xml.js';
 
 interface CellStyle {
@@ -29,6 +42,8 @@ export class StyleRegistry {
   readonly #fills = new Map<string, number>(); // ARGB → fillId
   readonly #styles: CellStyle[] = [{ numFmtId: 0, fontId: 0, fillId: 0, alignment: '' }];
   readonly #styleIndex = new Map<string, number>([['0|0|0|', 0]]);
+  /** Differential formats of conditional rules: XML → dxfId. */
+  readonly #dxfs = new Map<string, number>();
 
   /** Returns the `s` index for a number format code and a look (`true`: bold, the default header). */
   register(code: string, look: CellLook | boolean = {}): number {
@@ -46,6 +61,17 @@ export class StyleRegistry {
       this.#styleIndex.set(key, index);
     }
     return index;
+  }
+
+  /** Returns the `dxfId` of a conditional rule's look; equal looks share one. */
+  registerDxf(look: RuleLook): number {
+    const xml = `<dxf>${writeDxfFont(fontOf(look))}${look.fill === undefined ? '' : writeDxfFill(argb(look.fill, 'fill'))}</dxf>`;
+    let id = this.#dxfs.get(xml);
+    if (id === undefined) {
+      id = this.#dxfs.size;
+      this.#dxfs.set(xml, id);
+    }
+    return id;
   }
 
   #formatId(code: string): number {
@@ -90,7 +116,8 @@ export class StyleRegistry {
       '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>',
       this.#writeCellXfs(),
       '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>',
-      '<dxfs count="0"/><tableStyles count="0"/>',
+      this.#dxfs.size === 0 ? '<dxfs count="0"/>' : `<dxfs count="${this.#dxfs.size}">${[...this.#dxfs.keys()].join('')}</dxfs>`,
+      '<tableStyles count="0"/>',
       '</styleSheet>',
     ].join('');
   }

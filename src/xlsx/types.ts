@@ -40,7 +40,7 @@ export type Color = string;
 
 /** How cells look besides their number format; resolved to one style index per column, never per cell. */
 export interface CellLook {
-  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly color?: Color };
+  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly underline?: boolean; readonly color?: Color };
   /** Solid background colour. */
   readonly fill?: Color;
   readonly align?: 'left' | 'center' | 'right';
@@ -67,6 +67,55 @@ export interface ColumnOptions extends CellLook {
   readonly sharedStrings?: boolean;
   /** Hide the column (its values stay in the file). */
   readonly hidden?: boolean;
+  /** Totals-row function of a table sheet (`SUBTOTAL(109,…)` etc.), its cached value computed while streaming. */
+  readonly totals?: TotalsFunction;
+  /** Conditional formats over the column's data cells. */
+  readonly conditional?: readonly ConditionalRule[];
+  /** A data bar over the column's data cells. */
+  readonly dataBar?: { readonly color: Color };
+  /** Text values are links: written as `HYPERLINK(url)` formulas, shown as the URL, styled as links. */
+  readonly hyperlink?: boolean;
+}
+
+export type TotalsFunction = 'sum' | 'average' | 'count' | 'min' | 'max';
+
+/** The look a matching cell takes (a differential format, `dxf`). */
+export interface RuleLook {
+  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly color?: Color };
+  readonly fill?: Color;
+}
+
+/**
+ * A conditional format: `when` is `< 0`, `<= 10`, `= 5`, `<> 0`, `between 1 and 10` or `contains TEXT`;
+ * `top`/`bottom` mark the N largest or smallest (or N percent); `colorScale` shades from the lowest to the
+ * highest value through two or three colours.
+ */
+export type ConditionalRule =
+  | (RuleLook & { readonly when: string })
+  | (RuleLook & { readonly top: number; readonly percent?: boolean })
+  | (RuleLook & { readonly bottom: number; readonly percent?: boolean })
+  | { readonly colorScale: readonly [Color, Color] | readonly [Color, Color, Color] };
+
+/** The sheet's rows as an Excel table (ListObject) with a built-in style and filter buttons. */
+export interface TableOptions {
+  /** `TableStyleLight1…21`, `TableStyleMedium1…28`, `TableStyleDark1…11` (default TableStyleMedium2). */
+  readonly style?: string;
+  /** Banded rows (default true) and columns (default false). */
+  readonly bandedRows?: boolean;
+  readonly bandedColumns?: boolean;
+  /** Label in the first column of the totals row, when that column has no function (default `Total`). */
+  readonly totalsLabel?: string;
+}
+
+export interface PrintOptions {
+  readonly orientation?: 'portrait' | 'landscape';
+  /** Pages across (the height follows the data). */
+  readonly fitToWidth?: number;
+  /** Repeat the header row on every printed page. */
+  readonly repeatHeader?: boolean;
+  /** Header and footer text in Excel's codes (`&P` page, `&N` pages, `&A` sheet, `&D` date); default footer `Page &P of &N`. */
+  readonly header?: string;
+  readonly footer?: string;
 }
 
 export interface SheetOptions {
@@ -79,6 +128,11 @@ export interface SheetOptions {
   readonly boldHeader?: boolean;
   /** How the header row looks (default: bold). */
   readonly headerStyle?: CellLook;
+  /** Write the rows as an Excel table (each rollover part gets its own); needs headers. */
+  readonly table?: TableOptions;
+  readonly print?: PrintOptions;
+  /** Sheet tab colour. */
+  readonly tabColor?: Color;
 }
 
 export interface DocumentProperties {

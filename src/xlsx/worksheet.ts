@@ -9,6 +9,19 @@ export interface WorksheetShape {
   /** Hidden columns, by column index. */
   readonly hidden?: readonly boolean[];
   readonly freezeHeader: boolean;
+  /** `<sheetPr>` (tab colour, fit to page) or ''. */
+  readonly sheetPr?: string;
+}
+
+/** What follows the rows, each already XML (or ''), written in schema order. */
+export interface WorksheetTail {
+  /** A last row inside `<sheetData>` (a table's totals). */
+  readonly lastRowXml?: string;
+  readonly conditionalFormatting?: string;
+  /** `<pageSetup>`, `<headerFooter>`. */
+  readonly print?: string;
+  /** `<tableParts>`. */
+  readonly tableParts?: string;
 }
 
 function writeSheetViews(freezeHeader: boolean): string {
@@ -41,6 +54,7 @@ export function worksheetPrologue(shape: WorksheetShape): string {
   return (
     XML_DECLARATION +
     `<worksheet xmlns="${NS.main}" xmlns:r="${NS.relationships}">` +
+    (shape.sheetPr ?? '') +
     writeSheetViews(shape.freezeHeader) +
     '<sheetFormatPr defaultRowHeight="15"/>' +
     writeCols(shape.widths, shape.hidden ?? []) +
@@ -49,10 +63,14 @@ export function worksheetPrologue(shape: WorksheetShape): string {
 }
 
 /** Everything after the last row; the autofilter covers the header and every data row written. */
-export function worksheetEpilogue(autoFilter: { columns: number; lastRow: number } | undefined): string {
+export function worksheetEpilogue(autoFilter: { columns: number; lastRow: number } | undefined, tail: WorksheetTail = {}): string {
   const filter =
     autoFilter && autoFilter.columns > 0 ? `<autoFilter ref="${filterRange(autoFilter.columns, autoFilter.lastRow)}"/>` : '';
-  return `</sheetData>${filter}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`;
+  return (
+    `${tail.lastRowXml ?? ''}</sheetData>${filter}${tail.conditionalFormatting ?? ''}` +
+    '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>' +
+    `${tail.print ?? ''}${tail.tableParts ?? ''}</worksheet>`
+  );
 }
 
 export function filterRange(columns: number, lastRow: number): string {
