@@ -15,8 +15,11 @@ import { pump } from '../pipeline/pump.js';
 import { openSink, type Sink } from '../pipeline/sinks/index.js';
 import { isSource, openSource } from '../sources/index.js';
 import type { QueryCursor, Source } from '../sources/types.js';
+import { packageVersion } from '../cli/version.js';
 import { XlsxWriter } from '../xlsx/workbook-writer.js';
+import { ABOUT_OPTIONS, ABOUT_SHEET, aboutRows } from './about-sheet.js';
 import { reportColumns } from './columns.js';
+import { fillTemplate, resolveParams } from './params.js';
 import type { ReportDefinition, SheetResult } from './types.js';
 import { assertReportDefinition } from './validate.js';
 
@@ -35,6 +38,12 @@ export interface RunReportOptions {
   readonly signal?: AbortSignal;
   readonly sqlComment?: string;
   readonly customProperties?: Readonly<Record<string, string>>;
+  /** The source's name as configured, for the About sheet (default: its kind, e.g. `postgres`; never its URL). */
+  readonly sourceName?: string;
+  /** Shown on the About sheet (default: `customProperties.traceId`). */
+  readonly traceId?: string;
+  /** The About sheet's "generated at" (default: now; `deterministic`: 2000-01-01T00:00:00Z). */
+  readonly generatedAt?: Date;
   /** Called after each sheet's last row is accepted, before the next sheet's query starts. */
   readonly onSheet?: (sheet: SheetResult, index: number) => void | Promise<void>;
 }
@@ -53,6 +62,8 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
   const started = performance.now();
   const { definition } = options;
   assertReportDefinition(definition);
+  const params = resolveParams(definition, options.params);
+  const title = definition.title === undefined ? undefined : fillTemplate(definition.title, params);
   if (typeof options.source !== 'string' && !isSource(options.source)) throw new TypeError('source: expected a URL or a Source');
   const control = createExportAbort(options.signal, options.timeoutSeconds);
   const { signal } = control;
@@ -76,11 +87,11 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
       deterministic: options.deterministic,
       customProperties: options.customProperties,
       signal,
-      ...(definition.title === undefined ? {} : { properties: { title: definition.title } }),
+      ...(title === undefined ? {} : { properties: { title } }),
     });
     const openBook = book;
     for (const [index, spec] of definition.sheets.entries()) {
-      const request = { sql: spec.query, params: options.params, signal, comment: options.sqlComment, timeZone: options.timeZone };
+      const request = { sql: spec.query, params, signal, comment: options.sqlComment, timeZone: options.timeZone };
       cursor = await Promise.race([openReader.query(request), aborted]);
       const sheet = openBook.addSheet(spec.name, {
         columns: reportColumns(spec, index, cursor.columns),
@@ -98,6 +109,22 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
       const result = { name: spec.name, rows: counters.rows };
       sheets.push(result);
       await options.onSheet?.(result, index);
+    }
+    if (definition.about === true) {
+      const about = openBook.addSheet(ABOUT_SHEET, ABOUT_OPTIONS);
+      await about.addBatch(
+        aboutRows({
+          title,
+          description: definition.description,
+          params,
+          generatedAt: options.generatedAt ?? (options.deterministic ? new Date(Date.UTC(2000, 0, 1)) : new Date()),
+          timeZone: options.timeZone ?? 'UTC',
+          sourceName: options.sourceName ?? source.kind,
+          sheets,
+          version: packageVersion(),
+          traceId: options.traceId ?? options.customProperties?.traceId,
+        }),
+      );
     }
     await Promise.race([openBook.close(), aborted]);
     const path = await sink.commit();

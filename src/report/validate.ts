@@ -4,6 +4,7 @@
  */
 import { SheetpipeError, isSheetpipeError } from '../errors.js';
 import { SheetNames } from '../xlsx/sheet-names.js';
+import { ABOUT_SHEET } from './about-sheet.js';
 import type { ReportDefinition } from './types.js';
 
 function invalid(path: string, why: string): SheetpipeError {
@@ -14,6 +15,7 @@ function invalid(path: string, why: string): SheetpipeError {
 export function assertReportDefinition(definition: ReportDefinition): void {
   if (!Array.isArray(definition.sheets) || definition.sheets.length === 0) throw invalid('sheets', 'a report needs at least one sheet');
   const names = new SheetNames();
+  if (definition.about === true) names.add(ABOUT_SHEET); // written last, but its name is taken
   definition.sheets.forEach((sheet, index) => {
     try {
       names.add(sheet.name);
