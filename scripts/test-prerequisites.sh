@@ -11,6 +11,7 @@ command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
 command -v ssconvert >/dev/null || need+=(gnumeric)
 command -v xlsx2csv >/dev/null || need+=(xlsx2csv)
 /usr/bin/python3 -c 'import openpyxl' 2>/dev/null || need+=(python3-openpyxl)
+/usr/bin/python3 -c 'import lxml' 2>/dev/null || need+=(python3-lxml) # xlsx-xsd validates every new XML part against the ECMA-376 schemas
 command -v pdftotext >/dev/null || need+=(poppler-utils) # reads what LibreOffice renders (`#####` for a column too narrow)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then

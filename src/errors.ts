@@ -52,6 +52,8 @@ export const ERRORS = {
   SHEETPIPE_ERR_PIPELINE_CANCELED: { message: 'the export was cancelled: %s', status: 499 },
   SHEETPIPE_ERR_PIPELINE_BAD_OPTION: { message: 'invalid export option %s: %s', status: 400, exitCode: 2 },
   SHEETPIPE_ERR_PIPELINE_CSV_VALUE: { message: 'row %s, column %s: cannot write %s to CSV', status: 422 },
+  // reports
+  SHEETPIPE_ERR_REPORT_INVALID: { message: 'invalid report definition: %s', status: 400, exitCode: 2 },
   // cli
   SHEETPIPE_ERR_CLI_USAGE: { message: '%s', status: 400, exitCode: 2 },
   // service

@@ -27,6 +27,10 @@ export class RowChannel {
     return this.#ended;
   }
 
+  get failed(): boolean {
+    return this.#failed;
+  }
+
   push(row: unknown[]): void {
     this.#current.push(row);
     if (this.#current.length < this.#size) return;

@@ -5,6 +5,8 @@
  * is paused while the cursor is behind, so rows are never buffered client-side. The session
  * time zone is UTC, so nothing depends on the process's zone. Cancellation runs
  * `KILL QUERY <thread id>` from a second connection. A query's connection is closed when it ends.
+ * A snapshot (snapshot.ts) runs several queries in one `WITH CONSISTENT SNAPSHOT, READ ONLY`
+ * transaction on one connection.
  */
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions, FieldPacket } from 'mysql2';
@@ -18,6 +20,7 @@ import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './sql-params.js';
 import { requireResultColumns } from './mysql-describe.js';
 import { assertReadOnlySql } from './read-only-sql.js';
+import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
 import { withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
@@ -80,6 +83,15 @@ export class MysqlSource implements Source {
   readonly #options: ConnectionOptions;
   readonly #target: string;
   readonly #open = new OpenCursors<MysqlCursor>();
+  /** Each query: a connection of its own, in its own transaction, ended with the query. */
+  readonly #perQuery: Lease<Connection> = {
+    reuses: false,
+    acquire: () => this.#begin('START TRANSACTION READ ONLY'),
+    release: async (connection, clean) => {
+      if (clean) connection.end(ignore); // the server rolls the read-only transaction back
+      else destroy(connection);
+    },
+  };
   #idle: Connection | undefined;
 
   private constructor(url: string) {
@@ -147,11 +159,38 @@ export class MysqlSource implements Source {
     return connectError(this.#target, error, `the connection was lost (${messageOf(error)})`);
   }
 
-  async query(request: QueryRequest): Promise<QueryCursor> {
+  query(request: QueryRequest): Promise<QueryCursor> {
+    return this.#query(request, this.#perQuery);
+  }
+
+  async #query(request: QueryRequest, lease: Lease<Connection>): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'mysql');
     const sql = withComment(bound.sql, request.comment);
     assertReadOnlySql(sql, 'mysql'); // statements that commit implicitly would end the read-only transaction
-    return this.#open.start(new MysqlCursor(this, sql, bound.values, instantMapper(request.timeZone), request.signal));
+    return this.#open.start(new MysqlCursor(this, lease, sql, bound.values, instantMapper(request.timeZone), request.signal));
+  }
+
+  /** A connection in a REPEATABLE READ transaction started with `start`. */
+  async #begin(start: string): Promise<Connection> {
+    const connection = await this.take();
+    try {
+      await run(connection, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await run(connection, start);
+    } catch (error) {
+      destroy(connection);
+      throw this.failure(error);
+    }
+    return connection;
+  }
+
+  /**
+   * One connection in one `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` for several queries (see
+   * Source.snapshot): InnoDB takes the snapshot at once, not at the first read.
+   */
+  async snapshot(): Promise<Source> {
+    const connection = await this.#begin('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const lease = new SnapshotLease(this.#target, connection, async (c: Connection) => c.end(ignore));
+    return new SnapshotSource(this.kind, (request) => this.#query(request, lease), () => lease.end());
   }
 
   async close(): Promise<void> {
@@ -163,6 +202,7 @@ export class MysqlSource implements Source {
 
 class MysqlCursor extends BatchCursor {
   readonly #source: MysqlSource;
+  readonly #lease: Lease<Connection>;
   readonly #sql: string;
   readonly #values: unknown[];
   readonly #mapInstant: InstantMapper;
@@ -172,21 +212,20 @@ class MysqlCursor extends BatchCursor {
   #stopOpening: ((error: unknown) => void) | undefined;
   #canceled = false;
 
-  constructor(source: MysqlSource, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+  constructor(source: MysqlSource, lease: Lease<Connection>, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
     super(signal);
     this.#source = source;
+    this.#lease = lease;
     this.#sql = sql;
     this.#values = values;
     this.#mapInstant = mapInstant;
   }
 
   protected async open(): Promise<void> {
-    const connection = await this.#source.take();
+    const connection = await this.#lease.acquire();
     this.#connection = connection;
     this.throwIfAborted();
     try {
-      await run(connection, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      await run(connection, 'START TRANSACTION READ ONLY');
       await requireResultColumns(connection, this.#sql); // prepared only: nothing runs unless it returns columns
     } catch (error) {
       throw this.#source.failure(error);
@@ -240,7 +279,9 @@ class MysqlCursor extends BatchCursor {
     if (connection === undefined) return;
     // Closed before the last row: stop the statement rather than drain the rest.
     if (!this.#canceled && this.#channel !== undefined && !this.#channel.ended) await this.cancelOnServer().catch(ignore);
+    // Clean: every row arrived, so the connection can serve a snapshot's next query.
+    const clean = !this.#canceled && this.#channel?.ended === true && !this.#channel.failed && !broken.has(connection);
     if (this.#canceled) destroy(connection);
-    else connection.end(ignore); // the server rolls the read-only transaction back
+    await this.#lease.release(connection, clean);
   }
 }

@@ -4,7 +4,8 @@
  * server-side cursor (pg-cursor: the extended protocol also refuses a second statement), fetched
  * BATCH_ROWS at a time with the next batch requested while the current one is written.
  * Cancellation runs pg_cancel_backend from a second connection. A query's connection is closed
- * when it ends (ending it also ends the transaction).
+ * when it ends (ending it also ends the transaction). A snapshot (snapshot.ts) runs several queries
+ * in one such transaction on one connection.
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -19,6 +20,7 @@ import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo 
 import { withComment } from './statement.js';
 import { requireRowDescription } from './pg-describe.js';
 import { assertReadOnlySql } from './read-only-sql.js';
+import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
 /** Every value arrives as the server's text; postgres-types.ts picks one converter per column. */
@@ -62,6 +64,21 @@ export class PostgresSource implements Source {
   readonly #target: string;
   readonly #open = new OpenCursors<PostgresCursor>();
   readonly #types = new Map<number, PgTypeInfo>();
+  /** Each query: a connection of its own, in its own transaction, ended with the query. */
+  readonly #perQuery: Lease<pg.Client> = {
+    reuses: false,
+    acquire: async () => {
+      const client = await this.take();
+      try {
+        await client.query(BEGIN_SQL);
+      } catch (error) {
+        void endClient(client);
+        throw this.failure(error);
+      }
+      return client;
+    },
+    release: (client) => endClient(client), // the server rolls the read-only transaction back
+  };
   #idle: pg.Client | undefined;
 
   private constructor(url: string) {
@@ -143,11 +160,23 @@ export class PostgresSource implements Source {
     return connectError(this.#target, error, `the connection was lost (${messageOf(error)})`);
   }
 
-  async query(request: QueryRequest): Promise<QueryCursor> {
+  query(request: QueryRequest): Promise<QueryCursor> {
+    return this.#query(request, this.#perQuery);
+  }
+
+  async #query(request: QueryRequest, lease: Lease<pg.Client>): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'postgres');
     const text = withComment(bound.sql, request.comment);
     assertReadOnlySql(text, 'postgres'); // before any connection is used
-    return this.#open.start(new PostgresCursor(this, text, bound.values, instantMapper(request.timeZone), request.signal));
+    return this.#open.start(new PostgresCursor(this, lease, text, bound.values, instantMapper(request.timeZone), request.signal));
+  }
+
+  /** One connection in one `REPEATABLE READ READ ONLY` transaction for several queries (see Source.snapshot). */
+  async snapshot(): Promise<Source> {
+    const { acquire } = this.#perQuery;
+    const client = await acquire();
+    const lease = new SnapshotLease(this.#target, client, endClient);
+    return new SnapshotSource(this.kind, (request) => this.#query(request, lease), () => lease.end());
   }
 
   async close(): Promise<void> {
@@ -160,6 +189,7 @@ export class PostgresSource implements Source {
 
 class PostgresCursor extends BatchCursor {
   readonly #source: PostgresSource;
+  readonly #lease: Lease<pg.Client>;
   readonly #text: string;
   readonly #values: unknown[];
   readonly #mapInstant: InstantMapper;
@@ -171,22 +201,24 @@ class PostgresCursor extends BatchCursor {
   /** The fetch the server is working on, if any. */
   #inflight: Promise<unknown> | undefined;
   #canceled = false;
+  /** The statement started and its first batch arrived without error. */
+  #opened = false;
 
-  constructor(source: PostgresSource, text: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+  constructor(source: PostgresSource, lease: Lease<pg.Client>, text: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
     super(signal);
     this.#source = source;
+    this.#lease = lease;
     this.#text = text;
     this.#values = values;
     this.#mapInstant = mapInstant;
   }
 
   protected async open(): Promise<void> {
-    const client = await this.#source.take();
+    const client = await this.#lease.acquire();
     this.#client = client;
     this.#pid = (client as unknown as { processID: number | null }).processID ?? undefined;
     this.throwIfAborted();
     try {
-      await client.query(BEGIN_SQL);
       await requireRowDescription(client, this.#text); // Parse + Describe only: nothing runs unless it returns rows
     } catch (error) {
       throw this.#source.failure(error);
@@ -199,6 +231,7 @@ class PostgresCursor extends BatchCursor {
     this.columns = mapped.map((m) => m.column);
     this.converters = mapped.map((m): Converter => m.converter);
     this.#first = rows;
+    this.#opened = true;
   }
 
   #fetch(): Promise<{ rows: unknown[][]; fields: Cursor.Result['fields'] }> {
@@ -247,9 +280,21 @@ class PostgresCursor extends BatchCursor {
     const client = this.#client;
     if (client === undefined) return;
     if (this.#inflight !== undefined && !this.#canceled) await this.cancelOnServer().catch(ignore); // closed early mid-fetch
-    await this.#next?.catch(ignore);
+    const failed = await this.#next?.then(() => false, () => true);
     this.#next = undefined;
     this.#first = undefined;
-    await endClient(client); // the server rolls the read-only transaction back
+    // A failed or cancelled statement aborts the transaction; otherwise the portal is closed and the connection
+    // can serve a snapshot's next query.
+    const clean = this.#lease.reuses && this.#opened && !this.#canceled && failed !== true && !broken.has(client) && (await this.#closePortal());
+    await this.#lease.release(client, clean);
+  }
+
+  async #closePortal(): Promise<boolean> {
+    try {
+      await this.#cursor?.close();
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

@@ -3,7 +3,8 @@
  * a missing file is an error and is never created, and no statement can write. better-sqlite3 is
  * synchronous: a batch is BATCH_ROWS steps of the statement's iterator (a millisecond or two),
  * and the cursor checks the abort signal between batches. A single statement reads one
- * consistent snapshot. One database handle per running query; one idle handle is kept.
+ * consistent snapshot. One database handle per running query; one idle handle is kept. A snapshot
+ * (snapshot.ts) runs several statements in one read transaction on one handle.
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -15,6 +16,7 @@ import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './sql-params.js';
 import { sqliteColumn } from './sqlite-types.js';
 import { assertReadOnlySql, notReadOnly } from './read-only-sql.js';
+import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
 import { tableOfQuery, withComment } from './statement.js';
 import type { QueryCursor, QueryRequest, Source } from './types.js';
 
@@ -28,6 +30,12 @@ export class SqliteSource implements Source {
   readonly kind = 'sqlite';
   readonly #path: string;
   readonly #open = new OpenCursors<SqliteCursor>();
+  /** Each statement reads its own snapshot (SQLite's implicit read transaction). */
+  readonly #perQuery: Lease<Database.Database> = {
+    reuses: false,
+    acquire: async () => this.take(),
+    release: async (db) => this.#giveBack(db),
+  };
   #idle: Database.Database | undefined;
 
   private constructor(path: string) {
@@ -65,9 +73,7 @@ export class SqliteSource implements Source {
     return idle ?? this.#connect();
   }
 
-  /** @internal */
-  giveBack(db: Database.Database, cursor: SqliteCursor): void {
-    this.#open.forget(cursor);
+  #giveBack(db: Database.Database): void {
     if (!this.#open.closed && this.#idle === undefined) this.#idle = db;
     else db.close();
   }
@@ -77,11 +83,35 @@ export class SqliteSource implements Source {
     this.#open.forget(cursor);
   }
 
-  async query(request: QueryRequest): Promise<QueryCursor> {
+  query(request: QueryRequest): Promise<QueryCursor> {
+    return this.#query(request, this.#perQuery);
+  }
+
+  async #query(request: QueryRequest, lease: Lease<Database.Database>): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'sqlite');
     const sql = withComment(bound.sql, request.comment);
     assertReadOnlySql(sql, 'sqlite');
-    return this.#open.start(new SqliteCursor(this, sql, bound.values, instantMapper(request.timeZone), request.signal));
+    return this.#open.start(new SqliteCursor(this, lease, sql, bound.values, instantMapper(request.timeZone), request.signal));
+  }
+
+  /**
+   * One handle in one read transaction for several statements (see Source.snapshot). The transaction is deferred:
+   * its snapshot is the database as of the first statement. In rollback-journal mode writers wait until it ends;
+   * in WAL mode they go on, unseen by it.
+   */
+  async snapshot(): Promise<Source> {
+    const db = this.take();
+    try {
+      db.exec('BEGIN');
+    } catch (error) {
+      this.#giveBack(db);
+      throw queryError(error);
+    }
+    const lease = new SnapshotLease(`sqlite:${this.#path}`, db, async (handle: Database.Database) => {
+      if (handle.inTransaction) handle.exec('COMMIT');
+      this.#giveBack(handle);
+    });
+    return new SnapshotSource(this.kind, (request) => this.#query(request, lease), () => lease.end());
   }
 
   async close(): Promise<void> {
@@ -93,22 +123,24 @@ export class SqliteSource implements Source {
 
 class SqliteCursor extends BatchCursor {
   readonly #source: SqliteSource;
+  readonly #lease: Lease<Database.Database>;
   readonly #sql: string;
   readonly #values: unknown[];
   readonly #mapInstant: InstantMapper;
   #db: Database.Database | undefined;
   #rows: IterableIterator<unknown[]> | undefined;
 
-  constructor(source: SqliteSource, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+  constructor(source: SqliteSource, lease: Lease<Database.Database>, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
     super(signal);
     this.#source = source;
+    this.#lease = lease;
     this.#sql = sql;
     this.#values = values;
     this.#mapInstant = mapInstant;
   }
 
   protected async open(): Promise<void> {
-    const db = this.#source.take();
+    const db = await this.#lease.acquire();
     this.#db = db;
     try {
       const statement = db.prepare(this.#sql);
@@ -145,9 +177,10 @@ class SqliteCursor extends BatchCursor {
   protected async cancelOnServer(): Promise<void> {}
 
   protected async release(): Promise<void> {
-    this.#rows?.return?.(); // resets the statement, ending its read transaction
+    this.#rows?.return?.(); // resets the statement, ending its read transaction (outside a snapshot)
     this.#rows = undefined;
-    if (this.#db === undefined) this.#source.forget(this);
-    else this.#source.giveBack(this.#db, this);
+    this.#source.forget(this);
+    // A statement that failed to prepare leaves the snapshot's transaction intact: SQLite has no aborted state.
+    if (this.#db !== undefined) await this.#lease.release(this.#db, true);
   }
 }

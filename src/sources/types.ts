@@ -54,5 +54,12 @@ export interface Source {
   /** e.g. `postgres`, `sqlite`. */
   readonly kind: string;
   query(request: QueryRequest): Promise<QueryCursor>;
+  /**
+   * Opens one connection in one read-only snapshot transaction (PostgreSQL `REPEATABLE READ READ ONLY`,
+   * MySQL/MariaDB `WITH CONSISTENT SNAPSHOT, READ ONLY`, SQLite one read transaction). The returned source runs
+   * its queries on it one after another, each seeing the same data; closing it ends the transaction.
+   * Absent for sources that have no transactions (CSV).
+   */
+  snapshot?(): Promise<Source>;
   close(): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import { SheetpipeError } from '../errors.js';
+import { CURRENCY_CODES, currencyFormatCode } from './currency.js';
 import type { NumberFormat } from './types.js';
 
 /** Formats that Excel numbers itself (ECMA-376 §18.8.30) need no `<numFmt>` entry. */
@@ -37,7 +39,10 @@ const number = (code: string): ResolvedFormat => ({ code, temporal: undefined })
  */
 export function resolveFormat(format: NumberFormat | undefined, decimals: number | undefined): ResolvedFormat {
   if (format === undefined || format === 'general') return number('General');
-  if (typeof format === 'object') return { code: format.code, temporal: temporalOfCode(format.code) };
+  if (typeof format === 'object') {
+    if ('currency' in format) return number(currencyCode(format.currency, decimals));
+    return { code: format.code, temporal: temporalOfCode(format.code) };
+  }
   switch (format) {
     case 'integer':
       return number('0');
@@ -56,6 +61,12 @@ export function resolveFormat(format: NumberFormat | undefined, decimals: number
     case 'text':
       return number('@');
   }
+}
+
+function currencyCode(currency: string, decimals: number | undefined): string {
+  const code = currencyFormatCode(currency, decimals);
+  if (code !== undefined) return code;
+  throw new SheetpipeError('SHEETPIPE_ERR_XLSX_BAD_OPTION', ['format.currency', `unknown currency ${JSON.stringify(currency)} (known: ${CURRENCY_CODES.join(', ')})`]);
 }
 
 /**

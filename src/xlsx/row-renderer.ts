@@ -4,6 +4,7 @@ import { excelSerial } from './dates.js';
 import { CellTag, type FastBuffer, type PackedRows } from './row-packer.js';
 import { wallClockMapper } from './timezone.js';
 import type { CellValue, Formula } from './types.js';
+import { hyperlinkCell } from './hyperlink.js';
 import { escapeText, needsPreserve } from './xml.js';
 
 /** Everything a worker needs to render a sheet's rows; plain data so it crosses threads cheaply. */
@@ -30,6 +31,8 @@ export interface ColumnLayout {
   readonly instants: boolean;
   /** Characters a `Date` takes in this column's date format (column widths). */
   readonly dateWidth: number;
+  /** Text values are written as HYPERLINK() formulas (hyperlink.ts). */
+  readonly link?: boolean;
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -85,12 +88,14 @@ interface Fragments {
   readonly shared: string; // `" s="3" t="s"><v>`
   readonly style: string;
   readonly dateStyle: string;
+  readonly link: boolean;
   /** Instant → wall-clock ms of this column's Date values (the display zone's, or as held). */
   readonly toWallClock: (ms: number) => number;
 }
 
-function fragmentsFor(index: number, style: string, dateStyle: string, toWallClock: (ms: number) => number): Fragments {
+function fragmentsFor(index: number, style: string, dateStyle: string, toWallClock: (ms: number) => number, link = false): Fragments {
   return {
+    link,
     ref: `<c r="${columnLetters(index)}`,
     number: `"${style}><v>`,
     text: `"${style} t="inlineStr"><is><t>`,
@@ -118,7 +123,9 @@ export class RowRenderer {
     this.#layout = layout;
     const toWallClock = wallClockMapper(layout.timeZone);
     this.#instantToWallClock = toWallClock;
-    this.#fragments = layout.columns.map((column, index) => fragmentsFor(index, column.style, column.dateStyle, column.instants ? toWallClock : asHeld));
+    this.#fragments = layout.columns.map((column, index) =>
+      fragmentsFor(index, column.style, column.dateStyle, column.instants ? toWallClock : asHeld, column.link === true),
+    );
   }
 
   /** Columns past the declared ones get the default style; their Date values are instants. */
@@ -150,7 +157,8 @@ export class RowRenderer {
           case CellTag.Plain: {
             const length = view.getUint32(pos, true);
             pos += 4;
-            xml += f.ref + rn + f.text + buffer.latin1Slice(pos, pos + length) + '</t></is></c>';
+            if (f.link) xml += this.#text(buffer.latin1Slice(pos, pos + length), c, rowNumber, rn, f);
+            else xml += f.ref + rn + f.text + buffer.latin1Slice(pos, pos + length) + '</t></is></c>';
             pos += length;
             continue;
           }
@@ -223,6 +231,13 @@ export class RowRenderer {
   }
 
   #text(value: string, c: number, rowNumber: number, rn: string, f: Fragments): string {
+    if (f.link) {
+      const link = hyperlinkCell(value);
+      if (link !== undefined) {
+        this.usedFormula = true;
+        return `${f.ref}${rn}"${f.style} t="str"><f>${link.formula}</f><v>${link.result}</v></c>`;
+      }
+    }
     let text = value;
     if (text.length > MAX_CELL_TEXT) {
       if (!this.#layout.truncateLongText) {

@@ -4,8 +4,10 @@ import type { ChunkTask } from './chunk-task.js';
 import { DEFAULT_DATETIME_CODE, resolveFormat } from './number-formats.js';
 import { packRows, RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
-import { estimateRowBytes, estimateWidths, WIDTH_SAMPLE_ROWS } from './sizing.js';
-import type { Row, SheetOptions } from './types.js';
+import { estimateRowBytes, estimateWidths, numberShapeOf, WIDTH_SAMPLE_ROWS, type NumberShape } from './sizing.js';
+import { LINK_LOOK } from './hyperlink.js';
+import { SheetFeatures } from './sheet-features.js';
+import type { CellLook, CellValue, ColumnOptions, Row, SheetOptions } from './types.js';
 import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
 import type { WorkbookContext } from './workbook-context.js';
 
@@ -43,8 +45,11 @@ export class SheetWriter {
   readonly #book: WorkbookContext;
   readonly #options: SheetOptions;
   readonly #headers: readonly string[] | undefined;
-  readonly #headerRows: number;
+  readonly #reservedRows: number;
   readonly #sharedColumns: readonly boolean[];
+  readonly #features: SheetFeatures;
+  /** Each column's number shape (widths), from its resolved format; filled by the first layout. */
+  #shapes: (NumberShape | undefined)[] = [];
   #part: Part;
   #rollovers = 1;
   #rows = 0;
@@ -55,10 +60,14 @@ export class SheetWriter {
     this.#book = book;
     this.#options = options;
     const columns = options.columns ?? [];
-    this.#headers = columns.some((column) => column.header !== undefined) ? columns.map((column) => column.header ?? '') : undefined;
-    this.#headerRows = this.#headers ? 1 : 0;
+    const headers = columns.some((column) => column.header !== undefined) ? columns.map((column) => column.header ?? '') : undefined;
+    this.#features = new SheetFeatures(options, headers !== undefined, book.styles);
+    this.#headers = headers && this.#features.headers(headers);
+    // A totals row takes the part's last row.
+    this.#reservedRows = (this.#headers ? 1 : 0) + (this.#features.totals ? 1 : 0);
     if (columns.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [name, columns.length]);
-    this.#sharedColumns = columns.map((column) => column.sharedStrings === true);
+    // Link cells are formulas, never shared strings.
+    this.#sharedColumns = columns.map((column) => column.sharedStrings === true && column.hyperlink !== true);
     this.#part = this.#openPart(name);
   }
 
@@ -74,7 +83,8 @@ export class SheetWriter {
   /** Adds rows; resolves when they are accepted, waiting while the workers or the sink are behind. */
   async addBatch(rows: readonly Row[]): Promise<void> {
     this.#book.assertWritable(this);
-    const limit = MAX_ROWS - this.#headerRows;
+    const limit = MAX_ROWS - this.#reservedRows;
+    const totals = this.#features.totals;
     for (let i = 0; i < rows.length; i++) {
       let part = this.#part;
       if (part.rows === limit) {
@@ -84,6 +94,7 @@ export class SheetWriter {
       const row = rows[i] as Row;
       if (row.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [part.name, row.length]);
       part.chunk.add(row);
+      totals?.add(row);
       part.rows++;
       this.#rows++;
       if (!part.started && part.sample.length < SAMPLE_ROWS) {
@@ -122,7 +133,7 @@ export class SheetWriter {
       rows: 0,
       chunk: new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value)),
       sample: [],
-      chunkFirstRow: this.#headerRows + 1,
+      chunkFirstRow: (this.#headers ? 1 : 0) + 1,
       started: false,
       rowsPerChunk: this.#book.options.chunkRows,
       overlap: { packed: undefined, firstRow: 1 },
@@ -132,15 +143,21 @@ export class SheetWriter {
 
   #buildLayout(sheetName: string): RenderLayout {
     const book = this.#book;
-    const columns: ColumnLayout[] = (this.#options.columns ?? []).map((column) => {
-      const format = resolveFormat(column.format, column.decimals);
-      const style = format.code === 'General' ? '' : ` s="${book.styles.register(format.code)}"`;
+    const specs = this.#options.columns ?? [];
+    const formats = specs.map((column) => resolveFormat(column.format, column.decimals));
+    this.#shapes = formats.map((format) => numberShapeOf(format.code));
+    const columns: ColumnLayout[] = specs.map((column, index) => {
+      const format = formats[index] as (typeof formats)[number];
+      const look = column.hyperlink === true ? { ...LINK_LOOK, ...lookOf(column) } : lookOf(column);
+      const style = styleAttribute(book.styles.register(format.code, look));
+      const dateStyle = look === undefined ? book.defaultDateStyle : styleAttribute(book.styles.register(DEFAULT_DATETIME_CODE, look));
       return {
         name: column.header ?? '',
         style,
-        dateStyle: format.temporal === undefined ? book.defaultDateStyle : style,
+        dateStyle: format.temporal === undefined ? dateStyle : style,
         instants: format.temporal === undefined || format.temporal === 'datetime',
         dateWidth: format.temporal === undefined ? DEFAULT_DATETIME_CODE.length : format.code.length,
+        ...(column.hyperlink === true ? { link: true } : {}),
       };
     });
     return {
@@ -173,7 +190,8 @@ export class SheetWriter {
     if (first && rowCount < SIZING_ROWS && rowCount > 0) this.#sizeChunks(part);
     part.started = true;
     const rows = part.chunk.copy();
-    const lastRow = this.#headerRows + part.rows;
+    const lastRow = (this.#headers ? 1 : 0) + part.rows;
+    const finished = last ? this.#partEnding(part, lastRow) : undefined;
     const task: ChunkTask = {
       layout: part.layout,
       layoutKey: part.layoutKey,
@@ -182,7 +200,7 @@ export class SheetWriter {
       firstRow: part.chunkFirstRow,
       overlap: part.overlap.packed,
       overlapFirstRow: part.overlap.firstRow,
-      suffix: last ? this.#epilogue(lastRow) : '',
+      suffix: finished ? worksheetEpilogue(this.#autoFilterColumns() > 0 ? { columns: this.#autoFilterColumns(), lastRow } : undefined, finished.tail) : '',
       level: this.#book.options.level,
       prime: this.#book.options.primeDictionary,
     };
@@ -190,7 +208,7 @@ export class SheetWriter {
     part.chunk.reset();
     part.sample = [];
     part.chunkFirstRow += rowCount;
-    if (last) this.#book.finishPart(part.index, this.#autoFilterRange(lastRow));
+    if (finished) this.#book.finishPart(part.index, this.#autoFilterRange(lastRow), finished.extras);
     await this.#book.submit(task, part.path, first, last, rowCount);
   }
 
@@ -208,17 +226,20 @@ export class SheetWriter {
       this.#headers,
       firstRows,
       columns.map((column) => column.width),
-      columns.map((column) => column.valueWidth),
+      columns.map((column, c) => (column.valueWidth === undefined ? undefined : column.valueWidth + (this.#shapes[c]?.affix ?? 0))),
       part.layout,
+      this.#shapes,
     );
+    const hidden = columns.map((column) => column.hidden === true);
     const freezeHeader = this.#options.freezeHeader ?? this.#headers !== undefined;
-    return worksheetPrologue({ widths, freezeHeader: freezeHeader && this.#headers !== undefined }) + this.#headerXml(part);
+    const shape = { widths, hidden, freezeHeader: freezeHeader && this.#headers !== undefined, sheetPr: this.#features.sheetPr() };
+    return worksheetPrologue(shape) + this.#headerXml(part);
   }
 
   #headerXml(part: Part): string {
     if (!this.#headers) return '';
-    const bold = this.#options.boldHeader ?? true;
-    const style = bold ? ` s="${this.#book.styles.register('General', true)}"` : '';
+    const look = this.#options.headerStyle ?? (this.#options.boldHeader ?? true ? { font: { bold: true } } : {});
+    const style = styleAttribute(this.#book.styles.register('General', look));
     const layout: RenderLayout = {
       ...part.layout,
       columns: this.#headers.map((name) => ({ name, style, dateStyle: style, instants: false, dateWidth: 0 })),
@@ -228,16 +249,36 @@ export class SheetWriter {
     return out.view().toString('utf8');
   }
 
-  #epilogue(lastRow: number): string {
-    return worksheetEpilogue(this.#autoFilterColumns() > 0 ? { columns: this.#autoFilterColumns(), lastRow } : undefined);
+  /** The part's table, totals row, conditional formats and print setup, now that its last row is known. */
+  #partEnding(part: Part, lastRow: number): ReturnType<SheetFeatures['finishPart']> {
+    const headers = this.#headers ?? [];
+    const tableId = this.#features.isTable && headers.length > 0 ? this.#book.nextTableId() : 0;
+    return this.#features.finishPart(headers, lastRow, tableId, (row: CellValue[], rowNumber: number) => {
+      const out = new ByteBuffer(1024);
+      new RowRenderer(part.layout).renderRows(packRows([row]), rowNumber, out);
+      return out.view().toString('utf8');
+    });
   }
 
+  /** A table has its own filter buttons; a sheet filter over it would be invalid. */
   #autoFilterColumns(): number {
-    return this.#options.autoFilter && this.#headers ? this.#headers.length : 0;
+    return this.#options.autoFilter && this.#headers && !this.#features.isTable ? this.#headers.length : 0;
   }
 
   #autoFilterRange(lastRow: number): string | undefined {
     const columns = this.#autoFilterColumns();
     return columns > 0 ? filterRange(columns, lastRow) : undefined;
   }
+}
+
+/** ` s="N"`, or '' for the default style 0. */
+function styleAttribute(index: number): string {
+  return index === 0 ? '' : ` s="${index}"`;
+}
+
+/** A column's look, or undefined when it has none (its cells keep the plain styles). */
+function lookOf(column: ColumnOptions): CellLook | undefined {
+  const { font, fill, align, wrap } = column;
+  if (font === undefined && fill === undefined && align === undefined && wrap === undefined) return undefined;
+  return { font, fill, align, wrap };
 }

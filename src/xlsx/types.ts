@@ -31,9 +31,23 @@ export type NumberFormat =
   | 'datetime'
   | 'time'
   | 'text'
-  | { readonly code: string };
+  | { readonly code: string }
+  /** An ISO 4217 currency (`EUR`, `JPY`…): its symbol, placement and decimals (src/xlsx/currency.ts). */
+  | { readonly currency: string };
 
-export interface ColumnOptions {
+/** A font colour or fill as `#RRGGBB`. */
+export type Color = string;
+
+/** How cells look besides their number format; resolved to one style index per column, never per cell. */
+export interface CellLook {
+  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly underline?: boolean; readonly color?: Color };
+  /** Solid background colour. */
+  readonly fill?: Color;
+  readonly align?: 'left' | 'center' | 'right';
+  readonly wrap?: boolean;
+}
+
+export interface ColumnOptions extends CellLook {
   /** Header text; the header row is written when any column has one. */
   readonly header?: string;
   readonly format?: NumberFormat;
@@ -51,6 +65,57 @@ export interface ColumnOptions {
   readonly valueWidth?: number;
   /** Store this column's strings in the bounded shared-string table (low-cardinality columns). */
   readonly sharedStrings?: boolean;
+  /** Hide the column (its values stay in the file). */
+  readonly hidden?: boolean;
+  /** Totals-row function of a table sheet (`SUBTOTAL(109,…)` etc.), its cached value computed while streaming. */
+  readonly totals?: TotalsFunction;
+  /** Conditional formats over the column's data cells. */
+  readonly conditional?: readonly ConditionalRule[];
+  /** A data bar over the column's data cells. */
+  readonly dataBar?: { readonly color: Color };
+  /** Text values are links: written as `HYPERLINK(url)` formulas, shown as the URL, styled as links. */
+  readonly hyperlink?: boolean;
+}
+
+export type TotalsFunction = 'sum' | 'average' | 'count' | 'min' | 'max';
+
+/** The look a matching cell takes (a differential format, `dxf`). */
+export interface RuleLook {
+  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly color?: Color };
+  readonly fill?: Color;
+}
+
+/**
+ * A conditional format: `when` is `< 0`, `<= 10`, `= 5`, `<> 0`, `between 1 and 10` or `contains TEXT`;
+ * `top`/`bottom` mark the N largest or smallest (or N percent); `colorScale` shades from the lowest to the
+ * highest value through two or three colours.
+ */
+export type ConditionalRule =
+  | (RuleLook & { readonly when: string })
+  | (RuleLook & { readonly top: number; readonly percent?: boolean })
+  | (RuleLook & { readonly bottom: number; readonly percent?: boolean })
+  | { readonly colorScale: readonly [Color, Color] | readonly [Color, Color, Color] };
+
+/** The sheet's rows as an Excel table (ListObject) with a built-in style and filter buttons. */
+export interface TableOptions {
+  /** `TableStyleLight1…21`, `TableStyleMedium1…28`, `TableStyleDark1…11` (default TableStyleMedium2). */
+  readonly style?: string;
+  /** Banded rows (default true) and columns (default false). */
+  readonly bandedRows?: boolean;
+  readonly bandedColumns?: boolean;
+  /** Label in the first column of the totals row, when that column has no function (default `Total`). */
+  readonly totalsLabel?: string;
+}
+
+export interface PrintOptions {
+  readonly orientation?: 'portrait' | 'landscape';
+  /** Pages across (the height follows the data). */
+  readonly fitToWidth?: number;
+  /** Repeat the header row on every printed page. */
+  readonly repeatHeader?: boolean;
+  /** Header and footer text in Excel's codes (`&P` page, `&N` pages, `&A` sheet, `&D` date); default footer `Page &P of &N`. */
+  readonly header?: string;
+  readonly footer?: string;
 }
 
 export interface SheetOptions {
@@ -59,8 +124,15 @@ export interface SheetOptions {
   readonly freezeHeader?: boolean;
   /** Autofilter over the header row (default: false). */
   readonly autoFilter?: boolean;
-  /** Bold header row (default: true). */
+  /** Bold header row (default: true); ignored when `headerStyle` is given. */
   readonly boldHeader?: boolean;
+  /** How the header row looks (default: bold). */
+  readonly headerStyle?: CellLook;
+  /** Write the rows as an Excel table (each rollover part gets its own); needs headers. */
+  readonly table?: TableOptions;
+  readonly print?: PrintOptions;
+  /** Sheet tab colour. */
+  readonly tabColor?: Color;
 }
 
 export interface DocumentProperties {

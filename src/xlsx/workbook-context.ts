@@ -1,4 +1,5 @@
 import type { ChunkTask } from './chunk-task.js';
+import type { PartExtras } from './sheet-features.js';
 import type { SharedStrings } from './shared-strings.js';
 import type { StyleRegistry } from './styles.js';
 
@@ -29,7 +30,9 @@ export interface WorkbookContext {
   readonly defaultDateStyle: string;
   nextLayoutKey(): number;
   addPart(name: string, sheet: SheetHandle): { index: number; path: string };
-  finishPart(index: number, filterRange: string | undefined): void;
+  finishPart(index: number, filterRange: string | undefined, extras?: PartExtras): void;
+  /** The next table's id (1, 2, … across the workbook). */
+  nextTableId(): number;
   nextRolloverName(base: string, n: number): string;
   assertWritable(sheet: SheetHandle): void;
   submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void>;

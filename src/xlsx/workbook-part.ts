@@ -4,6 +4,8 @@ export interface WorkbookSheet {
   readonly name: string;
   /** Autofilter range (`A1:J100`) when the sheet has one; Excel wants the matching hidden defined name. */
   readonly filterRange?: string;
+  /** Rows printed on every page (`$1:$1`): the `_xlnm.Print_Titles` defined name. */
+  readonly printTitles?: string;
 }
 
 function quoteSheetName(name: string): string {
@@ -12,10 +14,13 @@ function quoteSheetName(name: string): string {
 
 function writeDefinedNames(sheets: readonly WorkbookSheet[]): string {
   const names = sheets.flatMap((sheet, index) => {
-    if (!sheet.filterRange) return [];
+    if (!sheet.filterRange) return [] as string[];
     const [from, to] = sheet.filterRange.split(':') as [string, string];
     const absolute = `${quoteSheetName(sheet.name)}!$${from.replace(/(\d+)/, '$$$1')}:$${to.replace(/(\d+)/, '$$$1')}`;
     return [`<definedName name="_xlnm._FilterDatabase" localSheetId="${index}" hidden="1">${escapeAttr(absolute)}</definedName>`];
+  });
+  sheets.forEach((sheet, index) => {
+    if (sheet.printTitles) names.push(`<definedName name="_xlnm.Print_Titles" localSheetId="${index}">${escapeAttr(`${quoteSheetName(sheet.name)}!${sheet.printTitles}`)}</definedName>`);
   });
   return names.length > 0 ? `<definedNames>${names.join('')}</definedNames>` : '';
 }

@@ -14,7 +14,9 @@ import { DEFAULT_DATETIME_CODE } from './number-formats.js';
 import { packageRelsXml, workbookRelsXml } from './rels.js';
 import { SharedStrings } from './shared-strings.js';
 import { SheetNames } from './sheet-names.js';
+import type { PartExtras } from './sheet-features.js';
 import { SheetWriter } from './sheet-writer.js';
+import { tablePartPath, worksheetRelsPath, worksheetTableRelsXml } from './table-rels.js';
 import { StyleRegistry } from './styles.js';
 import { assertTimeZone } from './timezone.js';
 import type { SheetOptions, WorkbookOptions, WorkbookTarget, WriteSummary } from './types.js';
@@ -27,6 +29,7 @@ const FOUR_GIB = 2 ** 32;
 interface PartRecord {
   name: string;
   filterRange: string | undefined;
+  extras: PartExtras;
 }
 
 function invalid(name: string, why: string): SheetpipeError {
@@ -95,6 +98,7 @@ export class XlsxWriter {
   #rowsWritten = 0;
   #usedFormula = false;
   #layoutKeys = 0;
+  #tables = 0;
 
   constructor(target: WorkbookTarget, options: WorkbookOptions = {}) {
     this.#options = resolveOptions(options);
@@ -174,7 +178,19 @@ export class XlsxWriter {
     const custom = this.#workbookOptions.customProperties ?? {};
     const hasCustom = Object.keys(custom).length > 0;
     const hasShared = this.#sharedStrings.size > 0;
-    const sheets: WorkbookSheet[] = this.#parts.map((part) => ({ name: part.name, ...(part.filterRange ? { filterRange: part.filterRange } : {}) }));
+    const sheets: WorkbookSheet[] = this.#parts.map((part) => ({
+      name: part.name,
+      ...(part.filterRange ? { filterRange: part.filterRange } : {}),
+      ...(part.extras.printTitles ? { printTitles: part.extras.printTitles } : {}),
+    }));
+    const tableIds: number[] = [];
+    for (const [index, part] of this.#parts.entries()) {
+      const table = part.extras.table;
+      if (table === undefined) continue;
+      tableIds.push(table.id);
+      await this.#writePart(tablePartPath(table.id), [table.xml]);
+      await this.#writePart(worksheetRelsPath(index + 1), [worksheetTableRelsXml(table.id)]);
+    }
     if (hasShared) await this.#writePart('xl/sharedStrings.xml', this.#sharedStrings.xmlPieces());
     await this.#writePart('xl/styles.xml', [this.#styles.toXml()]);
     await this.#writePart('xl/workbook.xml', [workbookXml(sheets, this.#usedFormula)]);
@@ -183,7 +199,7 @@ export class XlsxWriter {
     await this.#writePart('docProps/app.xml', [appPropertiesXml(sheets.map((sheet) => sheet.name))]);
     if (hasCustom) await this.#writePart('docProps/custom.xml', [customPropertiesXml(custom)]);
     await this.#writePart('_rels/.rels', [packageRelsXml(hasCustom)]);
-    await this.#writePart('[Content_Types].xml', [contentTypesXml(this.#parts.length, hasShared, hasCustom)]);
+    await this.#writePart('[Content_Types].xml', [contentTypesXml(this.#parts.length, hasShared, hasCustom, tableIds)]);
   }
 
   /** A small part, compressed here piece by piece with sync flushes, so even a large string table streams. */
@@ -209,13 +225,16 @@ export class XlsxWriter {
       defaultDateStyle: this.#defaultDateStyle,
       nextLayoutKey: () => ++this.#layoutKeys,
       addPart: (name) => {
-        this.#parts.push({ name, filterRange: undefined });
+        this.#parts.push({ name, filterRange: undefined, extras: {} });
         const index = this.#parts.length;
         return { index, path: `xl/worksheets/sheet${index}.xml` };
       },
-      finishPart: (index, filterRange) => {
-        (this.#parts[index - 1] as PartRecord).filterRange = filterRange;
+      finishPart: (index, filterRange, extras = {}) => {
+        const part = this.#parts[index - 1] as PartRecord;
+        part.filterRange = filterRange;
+        part.extras = extras;
       },
+      nextTableId: () => ++this.#tables,
       nextRolloverName: (base, n) => {
         const next = this.#names.nextRollover(base, n);
         this.#names.add(next.name);

@@ -69,7 +69,7 @@ export function plain(row: readonly CellValue[]): unknown[] {
 
 /** `name:kind[:format][.decimals][/valueWidth]`: a column's display in one comparable string. */
 export function describeColumn(column: SourceColumn): string {
-  const format = column.format === undefined ? '' : `:${typeof column.format === 'string' ? column.format : column.format.code}`;
+  const format = column.format === undefined ? '' : `:${typeof column.format === 'string' ? column.format : 'code' in column.format ? column.format.code : column.format.currency}`;
   const decimals = column.decimals === undefined ? '' : `.${column.decimals}`;
   const width = column.valueWidth === undefined ? '' : `/${column.valueWidth}`;
   return `${column.name}:${column.kind}${format}${decimals}${width}`;

@@ -1,0 +1,116 @@
+/**
+ * A sheet's features beyond rows and column styles, resolved once when the sheet is added: its Excel table and
+ * totals row, conditional formats and data bars, print setup and tab colour. Each rollover part gets them anew
+ * (its own table, totals and ranges), filled in when the part ends.
+ */
+import { SheetpipeError } from '../errors.js';
+import { columnLetters } from './cell-ref.js';
+import { conditionalFormattingXml, resolveDataBar, resolveRule, type ResolvedRule } from './conditional-formats.js';
+import { assertPrintOptions, printXml, sheetPrXml } from './sheet-presentation.js';
+import type { StyleRegistry } from './styles.js';
+import { assertTableStyle, tableXml, uniqueColumnNames } from './table-part.js';
+import { assertTotalsFunction, Totals } from './totals.js';
+import type { CellValue, Row, SheetOptions, TotalsFunction } from './types.js';
+import type { WorksheetTail } from './worksheet.js';
+
+/** What the workbook writes for a finished part besides the worksheet. */
+export interface PartExtras {
+  /** `xl/tables/table{id}.xml`, when the sheet is a table. */
+  readonly table?: { readonly id: number; readonly xml: string };
+  /** The print titles' rows (`$1:$1`), when the header repeats on every page. */
+  readonly printTitles?: string;
+}
+
+export class SheetFeatures {
+  readonly #options: SheetOptions;
+  readonly #rules: (readonly ResolvedRule[])[];
+  readonly #functions: (TotalsFunction | undefined)[] | undefined;
+  readonly #totals: Totals | undefined;
+
+  constructor(options: SheetOptions, hasHeaders: boolean, styles: StyleRegistry) {
+    this.#options = options;
+    const columns = options.columns ?? [];
+    if (options.table !== undefined) {
+      if (!hasHeaders) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_BAD_OPTION', ['table', 'a table needs column headers']);
+      assertTableStyle(options.table.style ?? 'TableStyleMedium2');
+    }
+    if (options.print !== undefined) assertPrintOptions(options.print);
+    sheetPrXml(options.tabColor, options.print); // checks the colour now, not when the first chunk is written
+    this.#rules = columns.map((column, c) => {
+      const option = `columns[${c}]`;
+      const rules = (column.conditional ?? []).map((rule, r) => resolveRule(rule, styles, `${option}.conditional[${r}]`));
+      if (column.dataBar !== undefined) rules.push(resolveDataBar(column.dataBar.color, `${option}.dataBar`));
+      return rules;
+    });
+    const withTotals = columns.some((column) => column.totals !== undefined);
+    if (withTotals && options.table === undefined) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_BAD_OPTION', ['columns[].totals', 'a totals row needs table options']);
+    this.#functions = withTotals
+      ? columns.map((column, c) => {
+          if (column.totals !== undefined) assertTotalsFunction(column.totals, String(c));
+          return column.totals;
+        })
+      : undefined;
+    this.#totals = this.#functions === undefined ? undefined : new Totals(this.#functions);
+  }
+
+  get isTable(): boolean {
+    return this.#options.table !== undefined;
+  }
+
+  /** Header texts as written: a table's must be unique and non-empty. */
+  headers(headers: readonly string[]): readonly string[] {
+    return this.isTable ? uniqueColumnNames(headers) : headers;
+  }
+
+  sheetPr(): string {
+    return sheetPrXml(this.#options.tabColor, this.#options.print);
+  }
+
+  /** Called per row only when a totals row is wanted. */
+  get totals(): Totals | undefined {
+    return this.#totals;
+  }
+
+  /**
+   * The worksheet's tail and the workbook's extras for a part whose data ends at `lastRow` (header in row 1).
+   * `renderRow` renders the totals row with the sheet's column styles.
+   */
+  finishPart(headers: readonly string[], lastRow: number, tableId: number, renderRow: (row: CellValue[], rowNumber: number) => string): { tail: WorksheetTail; extras: PartExtras } {
+    const width = headers.length;
+    // A table needs at least one data row, even an empty one.
+    const lastDataRow = Math.max(lastRow, 2);
+    const conditional = conditionalFormattingXml(
+      this.#rules.map((rules, c) => {
+        const letters = columnLetters(c);
+        return { range: `${letters}2:${letters}${lastDataRow}`, firstCell: `${letters}2`, rules };
+      }),
+    );
+    const print = printXml(this.#options.print);
+    const printTitles = this.#options.print?.repeatHeader === true ? '$1:$1' : undefined;
+    const table = this.#options.table;
+    if (table === undefined || width === 0) return { tail: { conditionalFormatting: conditional, print }, extras: printTitles ? { printTitles } : {} };
+    const last = columnLetters(width - 1);
+    const totalsRow = this.#totals === undefined ? undefined : lastDataRow + 1;
+    const totalsXml =
+      totalsRow === undefined ? '' : renderRow((this.#totals as Totals).row(width, columnLetters, 2, lastDataRow, table.totalsLabel ?? 'Total'), totalsRow);
+    this.#totals?.reset();
+    const xml = tableXml({
+      id: tableId,
+      ref: `A1:${last}${totalsRow ?? lastDataRow}`,
+      filterRef: `A1:${last}${lastDataRow}`,
+      columns: headers,
+      totals: this.#functions,
+      totalsLabel: table.totalsLabel ?? 'Total',
+      options: table,
+    });
+    return {
+      tail: { lastRowXml: totalsXml, conditionalFormatting: conditional, print, tableParts: '<tableParts count="1"><tablePart r:id="rId1"/></tableParts>' },
+      extras: { table: { id: tableId, xml }, ...(printTitles ? { printTitles } : {}) },
+    };
+  }
+
+  /** Rows seen by the totals (no-op without a totals row). */
+  add(row: Row): void {
+    this.#totals?.add(row);
+  }
+}
