@@ -22,6 +22,7 @@ import type { RowWriter } from './row-writer.js';
 import { openSink, type Sink } from './sinks/index.js';
 import type { ExportOptions, ExportResult } from './types.js';
 import { createXlsxRowWriter } from './xlsx-row-writer.js';
+import { openTemplateWriter, prepareTemplateFor, type PreparedTemplate } from './template-row-writer.js';
 
 export type { ExportFormat, ExportOptions, ExportProgress, ExportResult } from './types.js';
 
@@ -58,7 +59,10 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   let sink: Sink | undefined;
   let writer: RowWriter | undefined;
   let ticker: { stop(final: boolean): void } | undefined;
+  let template: PreparedTemplate | undefined;
   try {
+    // A template is checked (and refused) before the source is opened: a bad one costs no query.
+    if (options.template) template = await prepareTemplateFor(options.template, plan.format);
     source = typeof options.source === 'string' ? await unlessAborted(openSource(options.source), aborted, (s) => s.close()) : options.source;
     const sql = plan.sql(source.kind);
     const request = { sql, params: options.params, signal, comment: options.sqlComment, timeZone: options.timeZone };
@@ -69,8 +73,9 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const openedSink = sink;
     sink.onFailure((error) => control.abort(error));
     const columns = sheetColumns(cursor.columns);
-    writer =
-      plan.format === 'csv'
+    writer = template
+      ? await openTemplateWriter(sink.stream, template, { columns, threads: options.threads, niceIncrement: options.niceIncrement, deterministic: options.deterministic, expectedRows: cursor.estimatedRows })
+      : plan.format === 'csv'
         ? new CsvWriter(sink.stream, columns, { raw: options.csv?.raw === true })
         : await createXlsxRowWriter(sink.stream, {
             sheet: plan.sheet,
@@ -108,6 +113,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     ticker?.stop(false);
     await writer?.abort(reason).catch(ignore);
     await sink?.discard().catch(ignore);
+    if (!writer) template?.pkg.close();
     throw reason;
   } finally {
     control.dispose();
