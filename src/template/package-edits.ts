@@ -11,7 +11,8 @@ import { scanElements, splice, withAttribute, type XmlElement } from './xml-elem
  * - workbook.xml: defined names (print areas included) over the old data grow; `fullCalcOnLoad` asks every reader to
  *   recompute, since the calculation chain is dropped;
  * - charts: series ranges (`c:f`) over the old data grow;
- * - pivot caches over the data: the source range grows and `refreshOnLoad` makes Excel rebuild them on open;
+ * - pivot caches over the data: the source range grows, the cache is marked `invalid` and `refreshOnLoad`, so readers
+ *   rebuild it from the new rows on open;
  * - calcChain.xml goes, with its relationship and content type (a stale chain makes Excel repair the file).
  */
 export interface PackageEdits {
@@ -139,7 +140,9 @@ function pivotEdit(xml: string, path: string, target: LocatedTarget): ((newLastR
   const range = source.attributes.sheet === target.sheetName ? parseRange(source.attributes.ref ?? '') : undefined;
   if (!byTable && !(range && grownRange(range, target.area, target.area.oldLastRow + 1))) return undefined;
   return (newLastRow) => {
-    const edits: Edit[] = [{ start: definition.start, end: definition.openEnd, text: withAttribute(xml, definition, 'refreshOnLoad', '1') }];
+    // `invalid` marks the cached records stale (no old numbers are shown); `refreshOnLoad` rebuilds them on open.
+    const tag = withAttribute(xml, definition, 'refreshOnLoad', '1');
+    const edits: Edit[] = [{ start: definition.start, end: definition.openEnd, text: withAttribute(tag, { ...definition, start: 0, openEnd: tag.length }, 'invalid', '1') }];
     const grown = range && grownRange(range, target.area, newLastRow);
     if (grown) edits.push({ start: source.start, end: source.openEnd, text: withAttribute(xml, source, 'ref', formatRange(grown)) });
     return splice(xml, edits);

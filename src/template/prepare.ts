@@ -22,8 +22,9 @@ export async function prepareTemplate(file: string, into: string | TemplateTarge
   const resolved = parseTarget(into);
   const pkg = await TemplatePackage.open(file, basename(file));
   try {
-    const target = await locateTarget(pkg, resolved);
-    const split = splitSheet(await pkg.text(target.sheetPath), target);
+    const located = await locateTarget(pkg, resolved);
+    const split = splitSheet(await pkg.text(located.sheetPath), located);
+    const target = { ...located, area: split.area };
     const edits = await planPackageEdits(pkg, target);
     return { pkg, target, split, edits };
   } catch (error) {

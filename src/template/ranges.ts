@@ -88,3 +88,14 @@ export function growFormula(formula: string, sheetName: string, area: DataArea, 
 function unquoteSheet(name: string): string {
   return name.startsWith("'") ? name.slice(1, -1).replaceAll("''", "'") : name;
 }
+
+/** True when a formula refers to a range that meets the data area (qualified with the target sheet, or unqualified). */
+export function referencesArea(formula: string, sheetName: string, area: DataArea): boolean {
+  for (const match of formula.split(/"(?:[^"]|"")*"/).join(' ').matchAll(RANGE_IN_FORMULA)) {
+    const [, qualifier, first, lastColumn, lastRow] = match;
+    if (qualifier !== undefined && unquoteSheet(qualifier.slice(0, -1)) !== sheetName) continue;
+    const range = parseRange(`${first}:${lastColumn}${lastRow}`);
+    if (range && range.last.row >= area.firstRow && range.first.row <= area.oldLastRow && overlapsColumns(range, area)) return true;
+  }
+  return false;
+}

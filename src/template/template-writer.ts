@@ -9,8 +9,8 @@ import { MAX_COLUMNS, MAX_ROWS } from '../xlsx/cell-ref.js';
 import { ChunkPool } from '../xlsx/chunk-pool.js';
 import type { ChunkTask } from '../xlsx/chunk-task.js';
 import { resolveFormat } from '../xlsx/number-formats.js';
-import { RowPacker } from '../xlsx/row-packer.js';
-import type { ColumnLayout, RenderLayout } from '../xlsx/row-renderer.js';
+import { packRows, RowPacker } from '../xlsx/row-packer.js';
+import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from '../xlsx/row-renderer.js';
 import { estimateRowBytes } from '../xlsx/sizing.js';
 import type { CellValue, ColumnOptions, Row } from '../xlsx/types.js';
 import { usableCpus } from '../util/cpu-quota.js';
@@ -53,6 +53,9 @@ export class TemplateWriter implements RowWriter {
   readonly #rewritten: Map<string, (newLastRow: number) => string>;
   readonly #after: TemplateEntry[];
   #rows = 0;
+  /** Rows of the template's data area that have cells beside it: the first data rows are merged with them (#heldXml). */
+  readonly #sideSpan: number;
+  readonly #held: Row[] = [];
   #chunkFirstRow: number;
   #rowsPerChunk = 0;
   #started = false;
@@ -67,7 +70,9 @@ export class TemplateWriter implements RowWriter {
     const threads = Math.max(1, Math.min(16, options.threads ?? usableCpus()));
     this.#pool = new ChunkPool(threads, options.niceIncrement ?? 0);
     this.#sequencer = new BlockSequencer(this.#zip, threads * 2, () => undefined);
-    this.#chunkFirstRow = template.target.area.firstRow;
+    const sideRows = [...template.split.sideCells.keys()];
+    this.#sideSpan = sideRows.length === 0 ? 0 : Math.max(...sideRows) - template.target.area.firstRow + 1;
+    this.#chunkFirstRow = template.target.area.firstRow + this.#sideSpan;
     const expected = Math.min(options.expectedRows ?? MAX_ROWS, MAX_ROWS);
     this.#entry = {
       path: template.target.sheetPath,
@@ -124,7 +129,8 @@ export class TemplateWriter implements RowWriter {
         throw new SheetpipeError('SHEETPIPE_ERR_TEMPLATE_TOO_MANY_ROWS', [this.#template.target.label, this.#rows + 1, area.firstRow]);
       }
       if (this.#rowsPerChunk === 0) this.#rowsPerChunk = Math.min(MAX_CHUNK_ROWS, Math.max(64, Math.floor(CHUNK_BYTES / Math.max(16, estimateRowBytes(row)))));
-      this.#packer.add(row);
+      if (this.#rows < this.#sideSpan) this.#held.push(row);
+      else this.#packer.add(row);
       this.#rows++;
       if (this.#packer.rows >= this.#rowsPerChunk) await this.#flush(false);
     }
@@ -177,6 +183,30 @@ export class TemplateWriter implements RowWriter {
     await this.#zip.endEntry(crc32(raw), raw.length);
   }
 
+  /**
+   * The first data rows, rendered here because each is merged with the template's cells beside the data in its row; a
+   * row with side cells but no data left keeps just those. Only a few rows (a template's sample data) take this path.
+   */
+  #heldXml(): string {
+    const { split, target } = this.#template;
+    const renderer = new RowRenderer(this.#layout);
+    let xml = '';
+    for (let i = 0; i < this.#sideSpan; i++) {
+      const rowNumber = target.area.firstRow + i;
+      const side = split.sideCells.get(rowNumber) ?? { left: '', right: '' };
+      let rendered = `<row r="${rowNumber}"></row>`;
+      const row = this.#held[i];
+      if (row !== undefined) {
+        const out = new ByteBuffer(1024);
+        renderer.renderRows(packRows([row]), rowNumber, out);
+        rendered = out.view().toString('utf8');
+      } else if (side.left === '' && side.right === '') continue;
+      const open = rendered.indexOf('>') + 1;
+      xml += rendered.slice(0, open) + side.left + rendered.slice(open, -'</row>'.length) + side.right + '</row>';
+    }
+    return xml;
+  }
+
   async #flush(last: boolean): Promise<void> {
     const rowCount = this.#packer.rows;
     if (rowCount === 0 && !last) return;
@@ -187,7 +217,7 @@ export class TemplateWriter implements RowWriter {
     const task: ChunkTask = {
       layout: this.#layout,
       layoutKey: 1,
-      prefix: first ? split.prefix : '',
+      prefix: first ? split.prefix + this.#heldXml() : '',
       rows: this.#packer.copy(),
       firstRow: this.#chunkFirstRow,
       overlap: undefined,
