@@ -22,12 +22,16 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fi
 FIXED = datetime.datetime(2020, 1, 1)
 
 
-def base(totals=False):
+def new_workbook(first_sheet):
     wb = Workbook()
     wb.properties.created = FIXED
     wb.properties.modified = FIXED
-    cover = wb.active
-    cover.title = 'Cover'
+    wb.active.title = first_sheet
+    return wb, wb.active
+
+
+def base(totals=False):
+    wb, cover = new_workbook('Cover')
     cover['A1'] = 'Monthly sales report'
     cover['A1'].font = Font(size=20, bold=True, color='1F4E79')
     cover['A3'] = 'Prepared by Finance'
@@ -108,11 +112,7 @@ def main():
     wb.save(os.path.join(OUT, 'below.xlsx'))
 
     # A plain sheet target: title, header in row 2, a styled first data row in row 3 from column B.
-    wb = Workbook()
-    wb.properties.created = FIXED
-    wb.properties.modified = FIXED
-    sheet = wb.active
-    sheet.title = 'Export'
+    wb, sheet = new_workbook('Export')
     sheet['B1'] = 'Export'
     sheet['B1'].font = Font(bold=True, size=14)
     for i, name in enumerate(['id', 'region', 'sold_on', 'quantity', 'amount'], start=2):
