@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -149,4 +149,27 @@ test('no rows: the table keeps one empty data row and the output is still valid'
   assert.equal(check.code, 0, check.output);
   assert.match(storedEntries(out).get('xl/tables/table1.xml')?.text() ?? '', / ref="A3:E4"/);
   assert.deepEqual(readdirSync(dir).filter((name) => !name.endsWith('.json')), ['empty.xlsx']);
+});
+
+test('parts the template stores uncompressed are copied stored, and an .xlsm keeps its VBA project byte for byte', async (t) => {
+  const dir = tempDir(t);
+  const template = join(dir, 'stored.xlsm');
+  // A stored copy of the fixture, with a stand-in vbaProject.bin (never executed: only its bytes are compared).
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import zipfile
+src = zipfile.ZipFile(${JSON.stringify(fixture('template.xlsx'))})
+dst = zipfile.ZipFile(${JSON.stringify(template)}, 'w', zipfile.ZIP_STORED)
+for info in src.infolist():
+    dst.writestr(info.filename, src.read(info.filename))
+dst.writestr('xl/vbaProject.bin', bytes(range(256)) * 8)
+dst.close()`,
+  ]);
+  const out = join(dir, 'filled.xlsm');
+  await fillTemplate({ template, into: 'table:Sales', out, rows: expectedSales(100).map(([id, region, sold, quantity, amount]) => [id, region, new Date(`${sold}T00:00:00Z`), quantity, amount]), threads: 1 });
+  const entries = storedEntries(out);
+  assert.equal(entries.get('xl/theme/theme1.xml')?.method, 0, 'a stored part stays stored');
+  assertCopiedRaw(template, out, ['xl/worksheets/sheet2.xml', 'xl/tables/table1.xml', 'xl/workbook.xml', 'xl/charts/chart1.xml', 'xl/worksheets/sheet3.xml', 'xl/styles.xml']);
+  const check = await xlsxCheck(out, [dataSheet(100)], 'zip,openpyxl', ['--sheet', 'Data']);
+  assert.equal(check.code, 0, check.output);
 });
