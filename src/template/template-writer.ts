@@ -9,7 +9,7 @@ import { MAX_COLUMNS, MAX_ROWS } from '../xlsx/cell-ref.js';
 import { ChunkPool } from '../xlsx/chunk-pool.js';
 import type { ChunkTask } from '../xlsx/chunk-task.js';
 import { resolveFormat } from '../xlsx/number-formats.js';
-import { packRows, RowPacker } from '../xlsx/row-packer.js';
+import { packRows, RowPacker, type PackedRows } from '../xlsx/row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from '../xlsx/row-renderer.js';
 import { estimateRowBytes } from '../xlsx/sizing.js';
 import type { CellValue, ColumnOptions, Row } from '../xlsx/types.js';
@@ -22,6 +22,8 @@ const FIXED_TIME = new Date(Date.UTC(2000, 0, 1));
 const FOUR_GIB = 2 ** 32;
 const CHUNK_BYTES = 1024 * 1024;
 const MAX_CHUNK_ROWS = 4096;
+/** A little over deflate's 32 KiB window (row sizes are estimates), as in the engine's sheet writer. */
+const DICTIONARY_BYTES = 36 * 1024;
 
 export interface TemplateWriterOptions {
   /** The query's columns, when known before the rows (the pipeline's); else the template's data area decides. */
@@ -58,6 +60,9 @@ export class TemplateWriter implements RowWriter {
   readonly #held: Row[] = [];
   #chunkFirstRow: number;
   #rowsPerChunk = 0;
+  #bytesPerRow = 512;
+  /** The previous chunk's last rows: workers re-render them as the deflate dictionary, as the engine does (chunk-worker.ts). */
+  #overlap: { packed: PackedRows | undefined; firstRow: number } = { packed: undefined, firstRow: 1 };
   #started = false;
   #failed = false;
 
@@ -128,7 +133,10 @@ export class TemplateWriter implements RowWriter {
       if (area.firstRow + this.#rows + totals > MAX_ROWS) {
         throw new SheetpipeError('SHEETPIPE_ERR_TEMPLATE_TOO_MANY_ROWS', [this.#template.target.label, this.#rows + 1, area.firstRow]);
       }
-      if (this.#rowsPerChunk === 0) this.#rowsPerChunk = Math.min(MAX_CHUNK_ROWS, Math.max(64, Math.floor(CHUNK_BYTES / Math.max(16, estimateRowBytes(row)))));
+      if (this.#rowsPerChunk === 0) {
+        this.#bytesPerRow = Math.max(16, estimateRowBytes(row));
+        this.#rowsPerChunk = Math.min(MAX_CHUNK_ROWS, Math.max(64, Math.floor(CHUNK_BYTES / this.#bytesPerRow)));
+      }
       if (this.#rows < this.#sideSpan) this.#held.push(row);
       else this.#packer.add(row);
       this.#rows++;
@@ -220,12 +228,14 @@ export class TemplateWriter implements RowWriter {
       prefix: first ? split.prefix + this.#heldXml() : '',
       rows: this.#packer.copy(),
       firstRow: this.#chunkFirstRow,
-      overlap: undefined,
-      overlapFirstRow: 1,
+      overlap: this.#overlap.packed,
+      overlapFirstRow: this.#overlap.firstRow,
       suffix: last ? split.suffix(newLastRow) : '',
       level: 1,
-      prime: false,
+      prime: true,
     };
+    const keep = Math.min(rowCount, Math.ceil(DICTIONARY_BYTES / this.#bytesPerRow) + 1);
+    this.#overlap = { packed: this.#packer.copy(rowCount - keep), firstRow: this.#chunkFirstRow + rowCount - keep };
     this.#packer.reset();
     this.#chunkFirstRow += rowCount;
     await this.#sequencer.push(this.#entry, this.#pool.run(task), first, last, rowCount);
