@@ -47,7 +47,8 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
     previous = row;
   }
 
-  // A sheet target replaces whatever lies at or below its cell, from its column rightwards: that is its old data.
+  // A sheet target replaces whatever lies at or below its cell, from its column rightwards: that is its old data; the
+  // area ends at the last row with any cell, so cells left of it down there are side cells, not cells below.
   const area = located.table ? located.area : { ...located.area, oldLastRow: sheetOldLastRow(elements, rows, located.area) };
   const target: LocatedTarget = { ...located, area };
   const styles = new Map<number, string>();
@@ -129,10 +130,8 @@ function sheetOldLastRow(elements: readonly XmlElement[], rows: readonly { eleme
   let current: { element: XmlElement; row: number } | undefined;
   for (const element of elements) {
     if (element.name === 'row') current = rows[next++];
-    else if (element.name === 'c' && current && element.start < current.element.end && current.row > last) {
-      const cell = parseCell(element.attributes.r ?? '');
-      if (cell && cell.column >= area.firstColumn) last = current.row;
-    }
+    // Cells left of the target column count too: they become side cells of their rows, kept in place.
+    else if (element.name === 'c' && current && element.start < current.element.end && current.row > last) last = current.row;
   }
   return last;
 }
