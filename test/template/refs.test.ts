@@ -67,3 +67,22 @@ test('WithChart.xlsx: a sheet target over the chart\'s range grows its series', 
   assert.match(chart, /<c:f>Sheet1!\$A\$1:\$A\$1000<\/c:f>/);
   assert.match(chart, /<c:f>Sheet1!\$B\$1:\$B\$1000<\/c:f>/);
 });
+
+test('LibreOffice, opening the filled pivot sample, computes its pivot table from the new rows (PDF text)', async (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, 'pivot.xlsx');
+  const rows = 2_000;
+  const query = `select (array['x','y','z'])[1 + g % 3] as f1, g as f2, date '2024-01-01' + g % 300 as f3 from generate_series(1, ${rows}) g`;
+  await runExport({ source: PG_URL, query, out, template: { file: reference('ExcelPivotTableSample.xlsx'), into: 'table:Tabelle1' }, threads: 2 });
+  // Its own profile: a LibreOffice already running with the default one would take the job and ignore --outdir.
+  await run('soffice', ['--headless', `-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--convert-to', 'pdf', '--outdir', dir, out], { timeout: 300_000 });
+  const { stdout: text } = await run('pdftotext', ['-layout', join(dir, 'pivot.pdf'), '-'], { maxBuffer: 64 * 1024 * 1024 });
+  // Sums of f2 by f1 over g = 1…2000: g % 3 = 0 → x, 1 → y, 2 → z. The template's cache held 11, 22, 33.
+  const sums = { x: 666_333, y: 667_000, z: 667_667 };
+  for (const [key, sum] of Object.entries(sums)) {
+    assert.match(text, new RegExp(`^${key}\\s+${sum.toLocaleString('en-US').replace(',', ',?')}\\s*$`, 'm'), `pivot row ${key} shows ${sum}`);
+  }
+  assert.match(text, /^Total Result\s+2,?001,?000\s*$/m);
+  // The other pivot table reads the range beside the table, which the fill left as it was: a 1, c 3.
+  assert.match(text, /^Total Result\s+1\s+3\s+4\s*$/m);
+});
