@@ -54,6 +54,16 @@ export const ERRORS = {
   SHEETPIPE_ERR_PIPELINE_CSV_VALUE: { message: 'row %s, column %s: cannot write %s to CSV', status: 422 },
   // reports
   SHEETPIPE_ERR_REPORT_INVALID: { message: 'invalid report definition: %s', status: 400, exitCode: 2 },
+  // templates (src/template): refused before any query runs, and no output file is left
+  SHEETPIPE_ERR_TEMPLATE_NOT_FOUND: { message: 'template %s cannot be read', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_TEMPLATE_NOT_XLSX: { message: 'template %s is not an .xlsx/.xlsm workbook: %s', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_TEMPLATE_ENCRYPTED: { message: 'template %s is encrypted (password-protected); save it without a password to fill it', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_TEMPLATE_CORRUPT: { message: 'template part %s cannot be used: %s', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_TEMPLATE_BAD_TARGET: { message: 'invalid template target %s: expected table:NAME or sheet:NAME!CELL (e.g. sheet:Data!A2)', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_TEMPLATE_TARGET_NOT_FOUND: { message: 'template target %s not found: %s', status: 400, exitCode: 2 },
+  SHEETPIPE_ERR_TEMPLATE_UNSAFE: { message: 'template target %s cannot be filled safely: %s', status: 422, exitCode: 2 },
+  SHEETPIPE_ERR_TEMPLATE_COLUMNS: { message: 'template table %s has %s columns but the query returns %s', status: 422 },
+  SHEETPIPE_ERR_TEMPLATE_TOO_MANY_ROWS: { message: 'template target %s: %s rows from row %s pass Excel\'s limit of 1,048,576 rows per sheet', status: 422 },
   // cli
   SHEETPIPE_ERR_CLI_USAGE: { message: '%s', status: 400, exitCode: 2 },
   // service

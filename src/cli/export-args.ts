@@ -29,6 +29,8 @@ export const EXPORT_OPTIONS = {
   timeout: { type: 'string' },
   deterministic: { type: 'boolean' },
   'csv-raw': { type: 'boolean' },
+  template: { type: 'string' },
+  into: { type: 'string' },
   'no-progress': { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -49,6 +51,8 @@ export interface ExportArgs {
   readonly deterministic: boolean;
   /** CSV text exactly as stored, formula-like cells not neutralised. */
   readonly csvRaw: boolean;
+  /** `--template FILE --into table:NAME|sheet:NAME!CELL` (docs/templates.md). */
+  readonly template?: { readonly file: string; readonly into: string };
   readonly progress: boolean;
   readonly verbose: boolean;
 }
@@ -68,6 +72,15 @@ function sheetOption(sheet: string | undefined, format: ExportFormat): string | 
     throw usageError(`--sheet: ${error instanceof Error ? error.message : String(error)}`);
   }
   return sheet;
+}
+
+/** `--template` and `--into` go together, fill an .xlsx only, and replace `--sheet` (the template names the sheet). */
+function templateOption(file: string | undefined, into: string | undefined, format: ExportFormat, sheet: string | undefined): ExportArgs['template'] {
+  if (file === undefined && into === undefined) return undefined;
+  if (file === undefined || into === undefined) throw usageError('--template and --into go together (--into table:NAME or sheet:NAME!CELL)');
+  if (format !== 'xlsx') throw usageError('--template fills an .xlsx output only');
+  if (sheet !== undefined) throw usageError('--sheet does not apply with --template: --into names the sheet');
+  return { file, into };
 }
 
 /**
@@ -105,6 +118,7 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | { readonl
   const param = values.param;
   const params = queryParams(Array.isArray(param) ? param.map(String) : []);
   refuseUnusedParams(kind, query, params);
+  const template = templateOption(stringOption(values, 'template'), stringOption(values, 'into'), format, sheet);
   return {
     help: false,
     source,
@@ -119,6 +133,7 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | { readonl
     timeoutSeconds: positiveSeconds('timeout', stringOption(values, 'timeout')),
     deterministic: values.deterministic === true,
     csvRaw: csvRawOption(values['csv-raw'] === true, format),
+    ...(template === undefined ? {} : { template }),
     progress: values['no-progress'] !== true,
     verbose: values.verbose === true,
   };

@@ -37,6 +37,9 @@ export const EXPORT_HELP = `Usage: sheetpipe export --source <SOURCE> (--query <
                         - writes to standard output (xlsx unless --format csv)
   --format xlsx|csv     overrides the format implied by --out
   --sheet <NAME>        sheet name (default: the table name, else Sheet1)
+  --template <FILE>     stream the rows into a copy of this .xlsx/.xlsm workbook (docs/templates.md)
+  --into <TARGET>       where, with --template: table:NAME (an Excel table) or sheet:NAME!CELL
+                        (the first data row's top-left cell); unsafe templates are refused
   --threads <N>         worker threads for the xlsx engine, 1–64 (default: all cores, at most 16)
   --tz <ZONE>           IANA zone in which timestamp-with-time-zone values are shown (default UTC)
   --param <NAME=VALUE>  binds :NAME in the query, repeatable; values are passed as text;

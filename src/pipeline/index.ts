@@ -24,6 +24,7 @@ import type { Output } from '../util/output.js';
 import { openSink } from './sinks/index.js';
 import type { ExportOptions, ExportResult } from './types.js';
 import { createXlsxRowWriter } from './xlsx-row-writer.js';
+import { openTemplateWriter, prepareTemplateFor, type PreparedTemplate } from './template-row-writer.js';
 
 export type { ExportFormat, ExportOptions, ExportProgress, ExportResult } from './types.js';
 
@@ -60,7 +61,10 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   let sink: Output | undefined;
   let writer: RowWriter | undefined;
   let ticker: { stop(final: boolean): void } | undefined;
+  let template: PreparedTemplate | undefined;
   try {
+    // A template is checked (and refused) before the source is opened: a bad one costs no query.
+    if (options.template) template = await prepareTemplateFor(options.template, plan.format);
     source = typeof options.source === 'string' ? await unlessAborted(openSource(options.source), aborted, (s) => s.close()) : options.source;
     const sql = plan.sql(source.kind);
     const request = { sql, params: options.params, signal, comment: options.sqlComment, timeZone: options.timeZone };
@@ -76,8 +80,9 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const openedSink = sink;
     sink.onFailure((error) => control.abort(error));
     const columns = sheetColumns(cursor.columns);
-    writer =
-      plan.format === 'csv'
+    writer = template
+      ? await openTemplateWriter(sink.stream, template, { columns, threads: options.threads, niceIncrement: options.niceIncrement, deterministic: options.deterministic, expectedRows: cursor.estimatedRows })
+      : plan.format === 'csv'
         ? new CsvWriter(sink.stream, columns, { raw: options.csv?.raw === true })
         : await createXlsxRowWriter(sink.stream, {
             sheet: plan.sheet,
@@ -118,6 +123,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     await writer?.abort(reason).catch(ignore);
     await sink?.discard().catch(ignore);
     if (exportEnd.hasSubscribers) exportEnd.publish({ export: options, rows: counters.rows, bytes: sink?.bytes ?? 0, format: plan.format, error: reason });
+    if (!writer) template?.pkg.close();
     throw reason;
   } finally {
     control.dispose();

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Source } from '../sources/types.js';
+import type { TemplateTarget } from '../template/target.js';
 import type { Pressure } from '../util/pressure.js';
 
 export type ExportFormat = 'xlsx' | 'csv';
@@ -34,6 +35,11 @@ export interface ExportOptions {
   /** Custom document properties (e.g. traceId, color). */
   readonly customProperties?: Readonly<Record<string, string>>;
   readonly onProgress?: (progress: ExportProgress) => void;
+  /**
+   * Stream the rows into a copy of this .xlsx/.xlsm template instead of a new workbook (docs/templates.md):
+   * `into` is `table:NAME`, `sheet:NAME!CELL`, `{ table }` or `{ sheet, cell }`. Checked before the query runs.
+   */
+  readonly template?: { readonly file: string; readonly into: string | TemplateTarget };
 }
 
 export interface ExportProgress {

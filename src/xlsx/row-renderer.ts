@@ -15,6 +15,8 @@ export interface RenderLayout {
   readonly defaultDateStyle: string;
   readonly timeZone: string;
   readonly truncateLongText: boolean;
+  /** 0-based column of the first cell (a template's data area may start right of column A); default 0. */
+  readonly firstColumn?: number;
 }
 
 export interface ColumnLayout {
@@ -117,20 +119,22 @@ export class RowRenderer {
   readonly #layout: RenderLayout;
   readonly #fragments: Fragments[];
   readonly #instantToWallClock: (ms: number) => number;
+  readonly #firstColumn: number;
   usedFormula = false;
 
   constructor(layout: RenderLayout) {
     this.#layout = layout;
     const toWallClock = wallClockMapper(layout.timeZone);
     this.#instantToWallClock = toWallClock;
+    this.#firstColumn = layout.firstColumn ?? 0;
     this.#fragments = layout.columns.map((column, index) =>
-      fragmentsFor(index, column.style, column.dateStyle, column.instants ? toWallClock : asHeld, column.link === true),
+      fragmentsFor(this.#firstColumn + index, column.style, column.dateStyle, column.instants ? toWallClock : asHeld, column.link === true),
     );
   }
 
   /** Columns past the declared ones get the default style; their Date values are instants. */
   #extend(count: number): void {
-    for (let i = this.#fragments.length; i < count; i++) this.#fragments.push(fragmentsFor(i, '', this.#layout.defaultDateStyle, this.#instantToWallClock));
+    for (let i = this.#fragments.length; i < count; i++) this.#fragments.push(fragmentsFor(this.#firstColumn + i, '', this.#layout.defaultDateStyle, this.#instantToWallClock));
   }
 
   /** Writes packed rows (see row-packer.ts) numbered from `firstRow`. */
@@ -255,7 +259,7 @@ export class RowRenderer {
       throw new SheetpipeError('SHEETPIPE_ERR_XLSX_BAD_VALUE', [this.#layout.sheetName, rowNumber, this.#columnName(c), 'Invalid Date']);
     }
     const iso = new Date(wallMs).toISOString().replace('Z', '');
-    return this.#text(iso, c, rowNumber, rn, fragmentsFor(c, '', '', asHeld));
+    return this.#text(iso, c, rowNumber, rn, fragmentsFor(this.#firstColumn + c, '', '', asHeld));
   }
 
   #formula(value: Formula, rn: string, f: Fragments): string {
@@ -271,7 +275,7 @@ export class RowRenderer {
 
   #columnName(c: number): string {
     const name = this.#layout.columns[c]?.name;
-    const letters = columnLetters(c);
+    const letters = columnLetters(this.#firstColumn + c);
     return name ? `${letters} (${name})` : letters;
   }
 }

@@ -36,6 +36,8 @@ export interface ZipOptions {
 
 export interface ZipEntry {
   readonly name: Buffer;
+  /** 8 (deflate) for entries this writer compresses; a copied entry keeps its own (copyEntry). */
+  readonly method: number;
   readonly offset: number;
   readonly zip64: boolean;
   compressedSize: number;
@@ -76,7 +78,7 @@ export class ZipWriter {
   }
 
   /** Starts a deflated entry; `mayExceed4GiB` puts the ZIP64 extra field in its local header. */
-  async beginEntry(path: string, mayExceed4GiB: boolean): Promise<void> {
+  async beginEntry(path: string, mayExceed4GiB: boolean, method = METHOD_DEFLATE): Promise<void> {
     if (this.#current) throw new Error(`zip entry ${this.#current.name.toString()} is still open`);
     const zip64 = mayExceed4GiB || this.#forceZip64;
     const name = Buffer.from(path, 'utf8');
@@ -89,7 +91,7 @@ export class ZipWriter {
     header.writeUInt32LE(LOCAL_HEADER, 0);
     header.writeUInt16LE(zip64 ? VERSION_ZIP64 : VERSION_DEFAULT, 4);
     header.writeUInt16LE(FLAG_DATA_DESCRIPTOR | FLAG_UTF8, 6);
-    header.writeUInt16LE(METHOD_DEFLATE, 8);
+    header.writeUInt16LE(method, 8);
     header.writeUInt16LE(this.#dos.time, 10);
     header.writeUInt16LE(this.#dos.date, 12);
     // CRC and sizes follow in the data descriptor; ZIP64 marks the sizes as "in the extra field".
@@ -97,7 +99,7 @@ export class ZipWriter {
     header.writeUInt32LE(zip64 ? MAX32 : 0, 22);
     header.writeUInt16LE(name.length, 26);
     header.writeUInt16LE(extra.length, 28);
-    this.#current = { name, offset: this.#offset, zip64, compressedSize: 0, crc: 0, uncompressedSize: 0 };
+    this.#current = { name, method, offset: this.#offset, zip64, compressedSize: 0, crc: 0, uncompressedSize: 0 };
     await this.#write(Buffer.concat([header, name, extra]));
   }
 
@@ -128,6 +130,16 @@ export class ZipWriter {
     this.#entries.push(entry);
     this.#current = undefined;
     await this.#write(descriptor);
+  }
+
+  /**
+   * Copies another archive's entry as it is stored (its compressed bytes, method and CRC), without inflating or
+   * recompressing it: a template's untouched parts cost one read and one write.
+   */
+  async copyEntry(path: string, stored: { method: number; crc: number; compressedSize: number; uncompressedSize: number }, data: AsyncIterable<Uint8Array>): Promise<void> {
+    await this.beginEntry(path, stored.compressedSize >= MAX32 || stored.uncompressedSize >= MAX32, stored.method);
+    for await (const chunk of data) await this.writeData(chunk);
+    await this.endEntry(stored.crc, stored.uncompressedSize);
   }
 
   #requireEntry(): ZipEntry {
@@ -198,7 +210,7 @@ export class ZipWriter {
     header.writeUInt16LE(version, 4);
     header.writeUInt16LE(version, 6);
     header.writeUInt16LE(FLAG_DATA_DESCRIPTOR | FLAG_UTF8, 8);
-    header.writeUInt16LE(METHOD_DEFLATE, 10);
+    header.writeUInt16LE(entry.method, 10);
     header.writeUInt16LE(this.#dos.time, 12);
     header.writeUInt16LE(this.#dos.date, 14);
     header.writeUInt32LE(entry.crc, 16);

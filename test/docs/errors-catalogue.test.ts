@@ -16,7 +16,7 @@ test('every catalogue code has a section in docs/errors.md, and every section a 
 
 test('codes follow SHEETPIPE_ERR_<AREA>_<WHAT> and statuses are HTTP error statuses', () => {
   for (const [code, spec] of Object.entries(ERRORS)) {
-    assert.match(code, /^SHEETPIPE_ERR_(XLSX|ZIP|SOURCE|PIPELINE|CLI|SERVICE|OBSERVABILITY|DISTRIBUTED|DELIVERY|REPORT)_[A-Z0-9_]+$/);
+    assert.match(code, /^SHEETPIPE_ERR_(XLSX|ZIP|SOURCE|PIPELINE|CLI|SERVICE|OBSERVABILITY|DISTRIBUTED|DELIVERY|REPORT|TEMPLATE)_[A-Z0-9_]+$/);
     assert.ok(spec.status >= 400 && spec.status < 600, code);
   }
 });

@@ -40,6 +40,7 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
     timeoutSeconds: args.timeoutSeconds,
     deterministic: args.deterministic,
     csv: { raw: args.csvRaw },
+    template: args.template,
   };
   try {
     await runExportWithProgress(options, { progress: args.progress });
