@@ -12,6 +12,7 @@ command -v ssconvert >/dev/null || need+=(gnumeric)
 command -v xlsx2csv >/dev/null || need+=(xlsx2csv)
 /usr/bin/python3 -c 'import openpyxl' 2>/dev/null || need+=(python3-openpyxl)
 command -v pdftotext >/dev/null || need+=(poppler-utils) # reads what LibreOffice renders (`#####` for a column too narrow)
+[ -x /usr/bin/chromium ] || need+=(chromium) # the web console's end-to-end tests (playwright-core drives it)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "missing Debian packages: ${need[*]} (install them as root: apt-get install ${need[*]})" >&2

@@ -46,6 +46,9 @@ import { createJobQueue } from './distributed/create-job-queue.js';
 import { StorageLock } from './storage-lock.js';
 import type { ServiceLogger } from './jobs/runner.js';
 import { createDelivery, type Delivery } from './delivery/plugin.js';
+import { consoleStatic } from './http/console-static.js';
+import { opsRoute } from './http/ops-route.js';
+import { RequestWindow, requestWindowPlugin } from './ops/request-window.js';
 
 /** What a custom JobQueue factory gets: the local runner and the shared limits. */
 export interface QueueParts {
@@ -197,12 +200,16 @@ async function registerPlugins(
   await app.register(errorPlugin(config.limits.retryAfterSeconds, config.limits.bodyBytes));
   warnOpenMetrics(app, config.metricsToken !== undefined);
   await app.register(requestMetricsPlugin(metrics));
+  // The last minutes of latencies for the console's Operations page (GET /v1/ops).
+  const window = new RequestWindow();
+  await app.register(requestWindowPlugin(window));
   // Before the routes: the plugin learns them in onRoute.
   if (observability !== undefined) await app.register(observability.plugin);
   await app.register(lifecyclePlugin(context, closeStorage));
   await app.register(delivery.plugin, context);
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
+  await app.register(consoleStatic());
   await app.register(async (api) => {
     await api.register(authPlugin(current));
     await api.register(exportsRoutes, context);
@@ -211,5 +218,6 @@ async function registerPlugins(
     await api.register(downloadRoute, context);
     await api.register(adminRoutes(reloader));
     await api.register(listingRoutes, context);
+    await api.register(opsRoute({ context, window, registry: metrics.registry, lastReload: () => reloader.last }));
   });
 }
