@@ -46,7 +46,7 @@ function JobActions({ job, onChange, onError }: { job: Job; onChange: () => void
       {!isFinished(job.status) ? <button type="button" class="secondary" aria-label={`Cancel ${label}`} onClick={run(() => request(`/v1/exports/${job.id}`, { method: 'DELETE' }))}>Cancel</button> : null}
       {isFinished(job.status) ? <button type="button" class="secondary" aria-label={`Delete ${label}`} onClick={run(() => request(`/v1/exports/${job.id}`, { method: 'DELETE' }))}>Delete</button> : null}
       {job.report !== null && job.params !== null ? (
-        <button type="button" class="secondary" aria-label={`Run ${label} again`} onClick={() => {
+        <button type="button" class="secondary" aria-label={`Re-run ${label}`} onClick={() => {
           sendJson<Job>('POST', '/v1/exports', { report: job.report, params: job.params, format: job.format })
             .then((next) => { location.hash = `#/jobs/${next.id}`; }, onError);
         }}>Re-run</button>
