@@ -119,6 +119,7 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
       assert.equal(await page.locator('.percent').innerText(), '100 %');
       assert.equal(await page.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value), 100);
       assert.equal(await page.getByTestId('rows').innerText(), '40');
+      assert.match(await page.getByTestId('size').innerText(), /^[\d.]+ KB$/, 'the final file size');
       await assertAccessible(page, 'job');
       await photograph(setup, 'job');
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download xlsx' }).click()]);
@@ -170,7 +171,7 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
       await page.getByRole('link', { name: 'Operations' }).click();
       await page.getByRole('heading', { name: 'Operations' }).waitFor();
       // The window leaves out the second in progress: wait for a poll after the burst's second ended.
-      await page.waitForFunction(`/^[\\d.]+ ms$/.test(document.querySelector('[data-testid="p999"]')?.textContent ?? '')`, null, { timeout: TIMEOUT });
+      await page.getByTestId('p999').filter({ hasText: /^[\d.]+ ms$/ }).waitFor();
       for (const id of ['p50', 'p99', 'p999']) {
         const text = await page.getByTestId(id).innerText();
         assert.ok(Number.parseFloat(text) > 0, `${id}: ${text}`);

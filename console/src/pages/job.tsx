@@ -64,8 +64,10 @@ export function JobPage({ id }: { id: string }) {
       </>
     );
   }
-  const rows = progress?.rows ?? job.rows;
-  const bytes = progress?.bytes ?? job.bytes;
+  // Progress events while it runs; the job's own numbers once it ended (the final file size among them).
+  const live = isFinished(job.status) ? null : progress;
+  const rows = live?.rows ?? job.rows;
+  const bytes = live?.bytes ?? job.bytes;
   const done = job.status === 'succeeded';
   const elapsed = job.startedAt === null ? 0 : ((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) / 1000;
   return (
@@ -81,8 +83,8 @@ export function JobPage({ id }: { id: string }) {
         <p role="status" aria-live="polite" class="status" data-status={job.status}>{STATUS_TEXT[job.status]}</p>
         <dl class="facts">
           <div><dt>Rows</dt><dd data-testid="rows">{formatCount(rows)}</dd></div>
-          <div><dt>Size</dt><dd>{formatBytes(bytes)}</dd></div>
-          <div><dt>Rows/s</dt><dd>{formatCount(progress?.rowsPerSecond ?? (elapsed > 0 ? Math.round(rows / elapsed) : 0))}</dd></div>
+          <div><dt>Size</dt><dd data-testid="size">{formatBytes(bytes)}</dd></div>
+          <div><dt>Rows/s</dt><dd>{formatCount(live?.rowsPerSecond ?? (elapsed > 0 ? Math.round(rows / elapsed) : 0))}</dd></div>
           <div><dt>Time</dt><dd>{formatSeconds(elapsed)}</dd></div>
         </dl>
         {job.error ? (

@@ -127,12 +127,16 @@ export class RequestWindow {
   }
 }
 
-/** Records every answered request's latency into `window` (on the root: it sees every route). */
+/**
+ * Records every answered request's latency into `window` (on the root: it sees every route), except event
+ * streams: they last as long as their export, which says nothing about how fast the service answers.
+ */
 export function requestWindowPlugin(window: RequestWindow): FastifyPluginAsync {
   return skipOverride(async (app) => {
     // Callback style: an async hook costs promises on every request.
     app.addHook('onResponse', (_request, reply, done) => {
-      window.record(reply.elapsedTime);
+      const type = reply.raw.getHeader('content-type');
+      if (typeof type !== 'string' || !type.startsWith('text/event-stream')) window.record(reply.elapsedTime);
       done();
     });
   });
