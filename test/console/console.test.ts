@@ -72,13 +72,20 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
     });
     const setup: Setup = { server, browser, page, dir, shots: await screenshotDir(dir), marker, cspErrors };
     const { url } = server;
+    let runJobId = '';
 
     await t.test('a wrong token gets a clear message', async () => {
       await page.goto(`${url}/`);
       await page.getByRole('heading', { name: 'Sign in to sheetpipe' }).waitFor();
+      // The budget is ≤ 1 s (docs/console.md); reported, not asserted: a loaded CI machine says little about it.
+      t.diagnostic(`first contentful paint: ${await page.evaluate("Math.round(performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1)")} ms`);
       await assertAccessible(page, 'sign-in');
       await photograph(setup, 'signin');
-      await signIn(page, 'not-a-token');
+      // By keyboard: Tab from the heading reaches the token field, Enter submits.
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate('document.activeElement?.id'), 'token');
+      await page.keyboard.type('not-a-token');
+      await page.keyboard.press('Enter');
       await page.getByText('refused the token: it is wrong or has been revoked').waitFor();
       assert.match(await page.getByRole('alert').innerText(), /invalid bearer token/);
       assert.equal(await page.evaluate('sessionStorage.length'), 0, 'a refused token is not kept');
@@ -115,6 +122,7 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
       await page.getByLabel('maxId (required)').fill('42');
       await page.getByRole('button', { name: 'Run orders' }).click();
       await page.waitForURL(/#\/jobs\/[\w-]+$/);
+      runJobId = (/#\/jobs\/([\w-]+)$/.exec(page.url()) as RegExpExecArray)[1] as string;
       await page.locator('.status[data-status="succeeded"]').waitFor();
       assert.equal(await page.locator('.percent').innerText(), '100 %');
       assert.equal(await page.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value), 100);
@@ -146,6 +154,13 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
       await download.saveAs(file);
       const check = await xlsxCheck(file, 'Orders', orderRows(range(1, 5)));
       assert.equal(check.code, 0, check.output);
+      // Re-run: the same report and parameters, as a new export.
+      await page.locator(`tr[data-job="${runJobId}"]`).getByRole('button', { name: /^Re-run/ }).click();
+      await page.waitForURL((next) => /#\/jobs\/[\w-]+$/.test(next.hash) && !next.hash.endsWith(runJobId));
+      await page.locator('.status[data-status="succeeded"]').waitFor();
+      assert.equal(await page.getByTestId('rows').innerText(), '40');
+      await page.getByRole('link', { name: 'All exports' }).click();
+      await page.getByRole('heading', { name: 'History' }).waitFor();
       // The status filter asks the API: only failed jobs, and there are none.
       await page.getByLabel('Status').selectOption('failed');
       await page.getByRole('button', { name: 'Filter' }).click();
