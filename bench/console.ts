@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { LoadResult } from './service/load-generator.js';
@@ -195,6 +195,9 @@ async function main(): Promise<void> {
       ...section(rounds, 'export'),
       // No trivial server runs here: its floor check (bench:service) does not apply.
       ...machineLines(machine, sampleMachine(), 0),
+      ...(machine.load > cpus().length
+        ? [`- **the machine was busy with other work** (load average above its ${cpus().length} CPUs): the latencies say more about the machine than about the console; compare with and without only where they fall outside the noise`]
+        : []),
       '',
     ].join('\n');
     console.log(text);
