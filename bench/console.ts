@@ -22,7 +22,7 @@ import pg from 'pg';
 import type { LoadResult } from './service/load-generator.js';
 import { machineLines, sampleMachine } from './service/machine.js';
 import { median } from './service/overhead.js';
-import { HERE, runLoad, startServer, type Server } from './service/processes.js';
+import { HERE, cpuMs, runLoad, startServer, type Server } from './service/processes.js';
 
 const env = process.env;
 const RATE = Number(env.SHEETPIPE_BENCH_RATE ?? 2000);
@@ -97,18 +97,24 @@ function exportsBackToBack(url: string, signal: AbortSignal): { current: () => s
 }
 
 type Phase = 'idle' | 'export';
+/** A load phase's latencies, and the service's CPU (all threads) per small request over it, µs (NaN without /proc). */
+type Measured = LoadResult & { readonly cpuUs: number };
 interface Pair {
-  readonly without: LoadResult;
-  readonly with: LoadResult;
+  readonly without: Measured;
+  readonly with: Measured;
 }
 type Round = Record<Phase, Pair> & { readonly first: 'with' | 'without' };
 
-async function phase(url: string, target: string, kind: Phase, consoles: boolean): Promise<LoadResult> {
+async function phase(service: Server, target: string, kind: Phase, consoles: boolean): Promise<Measured> {
+  const { url, pid } = service;
   const stop = new AbortController();
   const work = kind === 'export' ? exportsBackToBack(url, stop.signal) : undefined;
   const pages = consoles ? openConsoles(url, CONSOLES, () => work?.current(), stop.signal) : Promise.resolve();
   try {
-    return await runLoad({ url: target, token: TOKEN, rate: RATE, durationSeconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS });
+    const before = cpuMs(pid);
+    const result = await runLoad({ url: target, token: TOKEN, rate: RATE, durationSeconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS });
+    const after = cpuMs(pid);
+    return { ...result, cpuUs: before === undefined || after === undefined ? Number.NaN : ((after - before) * 1000) / result.total };
   } finally {
     stop.abort();
     await pages;
@@ -119,13 +125,17 @@ async function phase(url: string, target: string, kind: Phase, consoles: boolean
 const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 function section(rounds: readonly Round[], kind: Phase): string[] {
-  const values = (side: keyof Pair, get: (r: LoadResult) => number): number[] => rounds.map((round) => get(round[kind][side]));
-  const ratio = (get: (r: LoadResult) => number): number => median(rounds.map((round) => get(round[kind].with) / get(round[kind].without)));
+  const values = (side: keyof Pair, get: (r: Measured) => number): number[] => rounds.map((round) => get(round[kind][side]));
+  const ratio = (get: (r: Measured) => number): number => median(rounds.map((round) => get(round[kind].with) / get(round[kind].without)));
   const p999 = (r: LoadResult): number => r.p999Ms;
   const without = values('without', p999);
   const noise = Math.max(...without) - Math.min(...without);
   const added = median(rounds.map((round) => round[kind].with.p999Ms - round[kind].without.p999Ms));
-  const rows: [string, (r: LoadResult) => number][] = [['P50 ms', (r) => r.p50Ms], ['P99 ms', (r) => r.p99Ms], ['P999 ms', p999], ['achieved requests/s', (r) => r.requestsPerSecond]];
+  const rows: [string, (r: Measured) => number][] = [
+    ['P50 ms', (r) => r.p50Ms], ['P99 ms', (r) => r.p99Ms], ['P999 ms', p999], ['achieved requests/s', (r) => r.requestsPerSecond],
+    // Exports included in the export phase: there it is the whole service's CPU over the phase, per small request.
+    [`service CPU per request, µs${kind === 'export' ? ' (exports included)' : ''}`, (r) => r.cpuUs],
+  ];
   return [
     `### ${kind === 'idle' ? 'Idle service' : 'While exports run back to back'}`,
     '',
@@ -166,8 +176,8 @@ async function main(): Promise<void> {
       const first = i % 2 === 0 ? 'with' : 'without';
       console.log(`round ${i + 1}/${ROUNDS} (${first} console first)`);
       const pair = async (kind: Phase): Promise<Pair> => {
-        const a = await phase(url, target, kind, first === 'with');
-        const b = await phase(url, target, kind, first !== 'with');
+        const a = await phase(service as Server, target, kind, first === 'with');
+        const b = await phase(service as Server, target, kind, first !== 'with');
         return first === 'with' ? { with: a, without: b } : { with: b, without: a };
       };
       rounds.push({ first, idle: await pair('idle'), export: await pair('export') });
