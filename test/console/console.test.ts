@@ -192,6 +192,9 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
         assert.ok(Number.parseFloat(text) > 0, `${id}: ${text}`);
       }
       assert.equal(await page.getByTestId('level').innerText(), 'ok');
+      const slowest = page.getByRole('region', { name: 'Slowest recent requests' });
+      await slowest.getByRole('cell', { name: 'GET /v1/reports' }).first().waitFor();
+      assert.equal(await slowest.getByText('/events').count(), 0, 'event streams are not "slow requests"');
       await page.locator('.chart canvas').first().waitFor();
       await assertAccessible(page, 'operations');
       await photograph(setup, 'operations');

@@ -59,7 +59,9 @@ export async function opsSnapshot(sources: OpsSources, query: OpsQuery): Promise
     at: new Date().toISOString(),
     requests: { windowSeconds: query.windowSeconds, stepSeconds: query.stepSeconds, ...requests },
     // The latency ring exists only while observability is on.
-    slowest: observability === undefined ? null : observability.slowest(0, SLOWEST_SHOWN).records,
+    // Event streams last as long as their export: they would fill the list without saying anything about speed.
+    slowest: observability === undefined ? null : observability.slowest(0, SLOWEST_SHOWN * 5).records
+      .filter((record) => !record.route.endsWith('/events')).slice(0, SLOWEST_SHOWN),
     coloring: observability === undefined ? null : await coloring(registry),
     exports: {
       running: running.map((job) => ({
