@@ -13,6 +13,7 @@ command -v xlsx2csv >/dev/null || need+=(xlsx2csv)
 /usr/bin/python3 -c 'import openpyxl' 2>/dev/null || need+=(python3-openpyxl)
 /usr/bin/python3 -c 'import lxml' 2>/dev/null || need+=(python3-lxml) # xlsx-xsd validates every new XML part against the ECMA-376 schemas
 command -v pdftotext >/dev/null || need+=(poppler-utils) # reads what LibreOffice renders (`#####` for a column too narrow)
+[ -x /usr/bin/chromium ] || need+=(chromium) # the web console's end-to-end tests (playwright-core drives it)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "missing Debian packages: ${need[*]} (install them as root: apt-get install ${need[*]})" >&2

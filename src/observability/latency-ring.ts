@@ -13,6 +13,7 @@
  * Read: words are copied with Atomics.load and kept only if the sequence is the same before and after,
  * so a reader never sees a torn record. Tickets are modulo 2^30.
  */
+import { largestIds } from './largest.js';
 import { SheetpipeError } from '../errors.js';
 import { RECORD_BYTES, RECORD_WORDS, F_LATENCY_NS, W_SEQ, decodeRecord, emptySample, encodeSample, type LatencyRecord, type LatencySample } from './latency-record.js';
 
@@ -207,13 +208,22 @@ export class LatencyRing {
    * slowest first (records already drained are included while their slot is not reused).
    */
   slowest(minLatencyNs = 0, limit = this.capacity): LatencyRecord[] {
-    const candidates: number[] = [];
+    const latencies = new Float64Array(this.capacity);
+    const slots = new Int32Array(this.capacity);
+    let count = 0;
     for (let slot = 0; slot < this.capacity; slot++) {
       if ((Atomics.load(this.#words, slot * RECORD_WORDS) & 3) !== STATE_COMMITTED) continue;
       // An unverified read: only a pre-filter, the copy below is verified.
-      if (this.#latency[slot * F64_PER_RECORD + F_LATENCY_NS]! >= minLatencyNs) candidates.push(slot);
+      const latency = this.#latency[slot * F64_PER_RECORD + F_LATENCY_NS]!;
+      if (latency >= minLatencyNs) {
+        latencies[count] = latency;
+        slots[count++] = slot;
+      }
     }
-    candidates.sort((a, b) => this.#latency[b * F64_PER_RECORD + F_LATENCY_NS]! - this.#latency[a * F64_PER_RECORD + F_LATENCY_NS]!);
+    // Only the slowest few are sorted (largest.ts), with spares for records overwritten while being read.
+    const keep = Math.min(count, limit * 2 + 16);
+    const chosen = keep === count ? slots.subarray(0, count) : largestIds(latencies, slots, count, keep);
+    const candidates = Array.from(chosen).sort((a, b) => this.#latency[b * F64_PER_RECORD + F_LATENCY_NS]! - this.#latency[a * F64_PER_RECORD + F_LATENCY_NS]!);
     const records: LatencyRecord[] = [];
     for (const slot of candidates) {
       if (records.length >= limit) break;
@@ -222,6 +232,8 @@ export class LatencyRing {
       const record = decodeRecord(this.#readU32, this.#readF64, 0, seq >>> 2);
       if (record.latencyNs >= minLatencyNs) records.push(record);
     }
+    // More than the spares were overwritten meanwhile (a burst of writes): the full pass, as before.
+    if (records.length < limit && keep < count) return this.slowest(minLatencyNs, this.capacity).slice(0, limit);
     return records.sort((a, b) => b.latencyNs - a.latencyNs);
   }
 

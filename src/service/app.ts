@@ -50,6 +50,9 @@ import { S3Storage } from './storage/s3-storage.js';
 import { createJobQueue } from './distributed/create-job-queue.js';
 import { StorageLock } from './storage-lock.js';
 import { createDelivery, type Delivery } from './delivery/plugin.js';
+import { consoleStatic } from './http/console-static.js';
+import { opsRoute } from './http/ops-route.js';
+import { RequestWindow, requestWindowPlugin } from './ops/request-window.js';
 
 export type { QueueParts } from './jobs/queue-parts.js';
 
@@ -202,12 +205,16 @@ async function registerPlugins(
   await app.register(errorPlugin(config.limits.retryAfterSeconds, config.limits.bodyBytes));
   warnOpenMetrics(app, config.metricsToken !== undefined);
   await app.register(requestMetricsPlugin(metrics));
+  // The last minutes of latencies for the console's Operations page (GET /v1/ops).
+  const window = new RequestWindow();
+  await app.register(requestWindowPlugin(window));
   // Before the routes: the plugin learns them in onRoute.
   if (observability !== undefined) await app.register(observability.plugin);
   await app.register(lifecyclePlugin(context, closeStorage));
   await app.register(delivery.plugin, context);
   await app.register(healthRoutes, context);
   await app.register(metricsRoute, context);
+  await app.register(consoleStatic());
   await app.register(async (api) => {
     await api.register(authPlugin(current));
     await api.register(exportsRoutes, context);
@@ -216,5 +223,6 @@ async function registerPlugins(
     await api.register(downloadRoute, context);
     await api.register(adminRoutes(reloader));
     await api.register(listingRoutes, context);
+    await api.register(opsRoute({ context, window, registry: metrics.registry, lastReload: () => reloader.last }));
   });
 }
