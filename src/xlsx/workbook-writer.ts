@@ -12,6 +12,7 @@ import { contentTypesXml } from './content-types.js';
 import { appPropertiesXml, corePropertiesXml, customPropertiesXml } from './doc-props.js';
 import { DEFAULT_DATETIME_CODE } from './number-formats.js';
 import { packageRelsXml, workbookRelsXml } from './rels.js';
+import { packageManifest, worksheetPath } from './package-manifest.js';
 import { SharedStrings } from './shared-strings.js';
 import { SheetNames } from './sheet-names.js';
 import { SheetWriter } from './sheet-writer.js';
@@ -174,16 +175,17 @@ export class XlsxWriter {
     const custom = this.#workbookOptions.customProperties ?? {};
     const hasCustom = Object.keys(custom).length > 0;
     const hasShared = this.#sharedStrings.size > 0;
+    const manifest = packageManifest({ sheetCount: this.#parts.length, sharedStrings: hasShared, customProperties: hasCustom });
     const sheets: WorkbookSheet[] = this.#parts.map((part) => ({ name: part.name, ...(part.filterRange ? { filterRange: part.filterRange } : {}) }));
     if (hasShared) await this.#writePart('xl/sharedStrings.xml', this.#sharedStrings.xmlPieces());
     await this.#writePart('xl/styles.xml', [this.#styles.toXml()]);
     await this.#writePart('xl/workbook.xml', [workbookXml(sheets, this.#usedFormula)]);
-    await this.#writePart('xl/_rels/workbook.xml.rels', [workbookRelsXml(this.#parts.length, hasShared)]);
+    await this.#writePart('xl/_rels/workbook.xml.rels', [workbookRelsXml(manifest)]);
     await this.#writePart('docProps/core.xml', [corePropertiesXml(this.#workbookOptions.properties ?? {}, this.#created)]);
     await this.#writePart('docProps/app.xml', [appPropertiesXml(sheets.map((sheet) => sheet.name))]);
     if (hasCustom) await this.#writePart('docProps/custom.xml', [customPropertiesXml(custom)]);
-    await this.#writePart('_rels/.rels', [packageRelsXml(hasCustom)]);
-    await this.#writePart('[Content_Types].xml', [contentTypesXml(this.#parts.length, hasShared, hasCustom)]);
+    await this.#writePart('_rels/.rels', [packageRelsXml(manifest)]);
+    await this.#writePart('[Content_Types].xml', [contentTypesXml(manifest)]);
   }
 
   /** A small part, compressed here piece by piece with sync flushes, so even a large string table streams. */
@@ -211,7 +213,7 @@ export class XlsxWriter {
       addPart: (name) => {
         this.#parts.push({ name, filterRange: undefined });
         const index = this.#parts.length;
-        return { index, path: `xl/worksheets/sheet${index}.xml` };
+        return { index, path: worksheetPath(index) };
       },
       finishPart: (index, filterRange) => {
         (this.#parts[index - 1] as PartRecord).filterRange = filterRange;
