@@ -10,12 +10,11 @@ import type { ServiceContext } from './context.js';
 import { admitNewExport } from './http/job-access.js';
 import { skipOverride } from './http/errors.js';
 import { Scheduler } from './scheduler.js';
+import { withinGrace } from '../util/grace.js';
 
 async function drainDownloads(context: ServiceContext, graceMs: number): Promise<void> {
   const all = (): Promise<unknown> => Promise.all([...context.streams.downloads].map((download) => download.done));
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([all(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-  clearTimeout(timer);
+  await withinGrace(all(), graceMs);
   const reason = new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN');
   for (const download of context.streams.downloads) download.controller.abort(reason);
   await all();

@@ -1,45 +1,36 @@
+import type { PackagePart, Relationship } from './package-manifest.js';
 import { NS, XML_DECLARATION } from './xml.js';
 
-const TYPE = {
-  officeDocument: 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument',
-  coreProperties: 'http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties',
-  extendedProperties: 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties',
-  customProperties: 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties',
-  worksheet: 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet',
-  styles: 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles',
-  sharedStrings: 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings',
-} as const;
-
-interface Relationship {
-  readonly id: string;
-  readonly type: string;
-  readonly target: string;
+/** A part's path as a target relative to the folder of the `.rels` owner: the package root, `xl/` or `xl/worksheets/`. */
+function targetFrom(from: Relationship['from'], path: string): string {
+  if (from === 'package') return path;
+  const inXl = path.slice('xl/'.length);
+  return from === 'workbook' ? inXl : `../${inXl}`;
 }
 
-function relationships(entries: readonly Relationship[]): string {
-  const body = entries.map((e) => `<Relationship Id="${e.id}" Type="${e.type}" Target="${e.target}"/>`).join('');
+/** The `.rels` of `from` (of worksheet `sheet`): its parts of the manifest, in manifest order. */
+function relationshipsXml(parts: readonly PackagePart[], from: Relationship['from'], sheet?: number): string {
+  const body = parts
+    .filter((part) => part.relationship.from === from && part.relationship.sheet === sheet)
+    .map((part) => {
+      const target = targetFrom(from, part.path);
+      return `<Relationship Id="${part.relationship.id}" Type="${part.relationship.type}" Target="${target}"/>`;
+    })
+    .join('');
   return `${XML_DECLARATION}<Relationships xmlns="${NS.packageRelationships}">${body}</Relationships>`;
 }
 
-/** `_rels/.rels`: the package's entry points. Only parts that are written get a relationship. */
-export function packageRelsXml(hasCustomProperties: boolean): string {
-  const entries: Relationship[] = [
-    { id: 'rId1', type: TYPE.officeDocument, target: 'xl/workbook.xml' },
-    { id: 'rId2', type: TYPE.coreProperties, target: 'docProps/core.xml' },
-    { id: 'rId3', type: TYPE.extendedProperties, target: 'docProps/app.xml' },
-  ];
-  if (hasCustomProperties) entries.push({ id: 'rId4', type: TYPE.customProperties, target: 'docProps/custom.xml' });
-  return relationships(entries);
+/** `_rels/.rels`: the package's entry points (workbook, document properties). */
+export function packageRelsXml(parts: readonly PackagePart[]): string {
+  return relationshipsXml(parts, 'package');
 }
 
-/** `xl/_rels/workbook.xml.rels`: rId1…N are the worksheets, then styles and (if written) shared strings. */
-export function workbookRelsXml(sheetCount: number, hasSharedStrings: boolean): string {
-  const entries: Relationship[] = Array.from({ length: sheetCount }, (_, i) => ({
-    id: `rId${i + 1}`,
-    type: TYPE.worksheet,
-    target: `worksheets/sheet${i + 1}.xml`,
-  }));
-  entries.push({ id: `rId${sheetCount + 1}`, type: TYPE.styles, target: 'styles.xml' });
-  if (hasSharedStrings) entries.push({ id: `rId${sheetCount + 2}`, type: TYPE.sharedStrings, target: 'sharedStrings.xml' });
-  return relationships(entries);
+/** `xl/_rels/workbook.xml.rels`: the worksheets, styles and (if written) shared strings. */
+export function workbookRelsXml(parts: readonly PackagePart[]): string {
+  return relationshipsXml(parts, 'workbook');
+}
+
+/** `xl/worksheets/_rels/sheetN.xml.rels`: the worksheet's table. */
+export function worksheetRelsXml(parts: readonly PackagePart[], sheet: number): string {
+  return relationshipsXml(parts, 'worksheet', sheet);
 }

@@ -9,6 +9,7 @@ import { conditionalFormattingXml, resolveDataBar, resolveRule, type ResolvedRul
 import { assertPrintOptions, printXml, sheetPrXml } from './sheet-presentation.js';
 import type { StyleRegistry } from './styles.js';
 import { assertTableStyle, tableXml, uniqueColumnNames } from './table-part.js';
+import { TABLE_REL_ID } from './package-manifest.js';
 import { assertTotalsFunction, Totals } from './totals.js';
 import type { CellValue, Row, SheetOptions, TotalsFunction } from './types.js';
 import type { WorksheetTail } from './worksheet.js';
@@ -104,7 +105,7 @@ export class SheetFeatures {
       options: table,
     });
     return {
-      tail: { lastRowXml: totalsXml, conditionalFormatting: conditional, print, tableParts: '<tableParts count="1"><tablePart r:id="rId1"/></tableParts>' },
+      tail: { lastRowXml: totalsXml, conditionalFormatting: conditional, print, tableParts: `<tableParts count="1"><tablePart r:id="${TABLE_REL_ID}"/></tableParts>` },
       extras: { table: { id: tableId, xml }, ...(printTitles ? { printTitles } : {}) },
     };
   }

@@ -1,3 +1,4 @@
+import { worksheetRelId } from './package-manifest.js';
 import { NS, XML_DECLARATION, escapeAttr } from './xml.js';
 
 export interface WorkbookSheet {
@@ -25,10 +26,10 @@ function writeDefinedNames(sheets: readonly WorkbookSheet[]): string {
   return names.length > 0 ? `<definedNames>${names.join('')}</definedNames>` : '';
 }
 
-/** `xl/workbook.xml`: sheet list (rId1…N point at the worksheets), filter names, calc settings. */
+/** `xl/workbook.xml`: sheet list (each names its worksheet's rId, package-manifest.ts), filter names, calc settings. */
 export function workbookXml(sheets: readonly WorkbookSheet[], usedFormula: boolean): string {
   const entries = sheets.map(
-    (sheet, index) => `<sheet name="${escapeAttr(sheet.name)}" sheetId="${index + 1}" r:id="rId${index + 1}"/>`,
+    (sheet, index) => `<sheet name="${escapeAttr(sheet.name)}" sheetId="${index + 1}" r:id="${worksheetRelId(index + 1)}"/>`,
   );
   // Formulas may come without cached results: ask Excel to compute them on open.
   const calc = usedFormula ? '<calcPr calcId="191029" fullCalcOnLoad="1"/>' : '<calcPr calcId="191029"/>';

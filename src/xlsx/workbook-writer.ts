@@ -11,12 +11,12 @@ import type { ChunkTask } from './chunk-task.js';
 import { contentTypesXml } from './content-types.js';
 import { appPropertiesXml, corePropertiesXml, customPropertiesXml } from './doc-props.js';
 import { DEFAULT_DATETIME_CODE } from './number-formats.js';
-import { packageRelsXml, workbookRelsXml } from './rels.js';
+import { packageRelsXml, workbookRelsXml, worksheetRelsXml } from './rels.js';
+import { packageManifest, tablePath, worksheetPath, worksheetRelsPath } from './package-manifest.js';
 import { SharedStrings } from './shared-strings.js';
 import { SheetNames } from './sheet-names.js';
 import type { PartExtras } from './sheet-features.js';
 import { SheetWriter } from './sheet-writer.js';
-import { tablePartPath, worksheetRelsPath, worksheetTableRelsXml } from './table-rels.js';
 import { StyleRegistry } from './styles.js';
 import { assertTimeZone } from './timezone.js';
 import type { SheetOptions, WorkbookOptions, WorkbookTarget, WriteSummary } from './types.js';
@@ -178,28 +178,26 @@ export class XlsxWriter {
     const custom = this.#workbookOptions.customProperties ?? {};
     const hasCustom = Object.keys(custom).length > 0;
     const hasShared = this.#sharedStrings.size > 0;
+    const tables = this.#parts.flatMap((part, index) => (part.extras.table === undefined ? [] : [{ ...part.extras.table, sheet: index + 1 }]));
+    const manifest = packageManifest({ sheetCount: this.#parts.length, sharedStrings: hasShared, customProperties: hasCustom, tables });
     const sheets: WorkbookSheet[] = this.#parts.map((part) => ({
       name: part.name,
       ...(part.filterRange ? { filterRange: part.filterRange } : {}),
       ...(part.extras.printTitles ? { printTitles: part.extras.printTitles } : {}),
     }));
-    const tableIds: number[] = [];
-    for (const [index, part] of this.#parts.entries()) {
-      const table = part.extras.table;
-      if (table === undefined) continue;
-      tableIds.push(table.id);
-      await this.#writePart(tablePartPath(table.id), [table.xml]);
-      await this.#writePart(worksheetRelsPath(index + 1), [worksheetTableRelsXml(table.id)]);
+    for (const table of tables) {
+      await this.#writePart(tablePath(table.id), [table.xml]);
+      await this.#writePart(worksheetRelsPath(table.sheet), [worksheetRelsXml(manifest, table.sheet)]);
     }
     if (hasShared) await this.#writePart('xl/sharedStrings.xml', this.#sharedStrings.xmlPieces());
     await this.#writePart('xl/styles.xml', [this.#styles.toXml()]);
     await this.#writePart('xl/workbook.xml', [workbookXml(sheets, this.#usedFormula)]);
-    await this.#writePart('xl/_rels/workbook.xml.rels', [workbookRelsXml(this.#parts.length, hasShared)]);
+    await this.#writePart('xl/_rels/workbook.xml.rels', [workbookRelsXml(manifest)]);
     await this.#writePart('docProps/core.xml', [corePropertiesXml(this.#workbookOptions.properties ?? {}, this.#created)]);
     await this.#writePart('docProps/app.xml', [appPropertiesXml(sheets.map((sheet) => sheet.name))]);
     if (hasCustom) await this.#writePart('docProps/custom.xml', [customPropertiesXml(custom)]);
-    await this.#writePart('_rels/.rels', [packageRelsXml(hasCustom)]);
-    await this.#writePart('[Content_Types].xml', [contentTypesXml(this.#parts.length, hasShared, hasCustom, tableIds)]);
+    await this.#writePart('_rels/.rels', [packageRelsXml(manifest)]);
+    await this.#writePart('[Content_Types].xml', [contentTypesXml(manifest)]);
   }
 
   /** A small part, compressed here piece by piece with sync flushes, so even a large string table streams. */
@@ -227,7 +225,7 @@ export class XlsxWriter {
       addPart: (name) => {
         this.#parts.push({ name, filterRange: undefined, extras: {} });
         const index = this.#parts.length;
-        return { index, path: `xl/worksheets/sheet${index}.xml` };
+        return { index, path: worksheetPath(index) };
       },
       finishPart: (index, filterRange, extras = {}) => {
         const part = this.#parts[index - 1] as PartRecord;

@@ -15,6 +15,7 @@ import type { DeliveryRow, DeliveryStore } from './delivery-store.js';
 import type { LinkSigner } from './links.js';
 import { overallState, type DeliveryAttempt, type DeliveryStatusSource, type JobDelivery } from './status.js';
 import type { AttemptResult } from './webhook.js';
+import { withinGrace } from '../../util/grace.js';
 
 /** Sends one attempt; throws a SheetpipeError (DELIVERY_*) on failure, with `details.status` when there was a reply. */
 export type Sender = (target: DeliveryTarget, job: JobRecord, deliveryId: string) => Promise<AttemptResult>;
@@ -106,9 +107,7 @@ export class DeliveryManager implements DeliveryStatusSource {
     this.#closed = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([...this.#inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    await withinGrace(Promise.all([...this.#inFlight]), graceMs);
   }
 
   #save(row: DeliveryRow): void {

@@ -14,6 +14,7 @@ import type { JobRunner, ServiceLogger, StartGate } from './runner.js';
 import { isFinished, jobLogFields, type JobError, type JobListener, type JobRecord, type JobRequest, type QueueCounts } from './types.js';
 import { RetentionSweeper } from './retention.js';
 import { jobErrorOf } from '../exec/error-wire.js';
+import { withinGrace } from '../../util/grace.js';
 import { listJobs, type JobListQuery, type JobPage } from './job-list.js';
 
 export interface LocalJobQueueOptions {
@@ -172,10 +173,7 @@ export class LocalJobQueue implements JobQueue {
     this.#sweeper.stop();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     const all = (): Promise<unknown> => Promise.all([...this.#running.values()].map((running) => running.done));
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([all(), graceOver]);
-    clearTimeout(timer);
+    await withinGrace(all(), graceMs);
     const reason = new SheetpipeError('SHEETPIPE_ERR_SERVICE_SHUTTING_DOWN');
     for (const running of this.#running.values()) running.controller.abort(reason);
     await all();
