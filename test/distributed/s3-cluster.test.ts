@@ -20,6 +20,8 @@ import { attemptsMade } from './helpers/redis.js';
 import { startS3Server } from './helpers/s3-server.js';
 
 const SECRET = 'whsec_s3_cluster';
+/** The numbers, paced: 0.2 s every 5,000 rows, so a 100,000-row export runs at least 4 s and a kill lands mid-export. */
+const SLOW_NUMBERS_SQL = `${NUMBERS_SQL} where g % 5000 <> 0 or pg_sleep(0.2) is not null`;
 
 async function withDiagnostics(cluster: Cluster, work: (cluster: Cluster) => Promise<void>): Promise<void> {
   try {
@@ -41,7 +43,7 @@ test('two workers on S3: SIGKILL mid-export, the other worker finishes it; one o
   try {
     cluster = await startCluster({
       workers: 2,
-      reports: { delivered: { source: 'pg', query: NUMBERS_SQL, params: { rows: { type: 'integer', default: rows } }, sheet: 'Numbers', deliveries: ['hook', 'mail'] } },
+      reports: { delivered: { source: 'pg', query: SLOW_NUMBERS_SQL, params: { rows: { type: 'integer', default: rows } }, sheet: 'Numbers', deliveries: ['hook', 'mail'] } },
       overrides: {
         storage: { dir: './exports', s3: s3.configJson },
         deliveries: {
@@ -54,7 +56,7 @@ test('two workers on S3: SIGKILL mid-export, the other worker finishes it; one o
     await withDiagnostics(cluster, async (cluster) => {
       const job = (await (await postExport(cluster.url, { report: 'delivered', deliver: ['hook', 'mail'] })).json()) as JobJson;
       let running: DistributedJobRecord | undefined;
-      await until(async () => ((running = await cluster.queue.get(job.id))?.rows ?? 0) >= 20_000, 60_000, 'the export to be under way');
+      await until(async () => ((running = await cluster.queue.get(job.id))?.rows ?? 0) >= 10_000, 60_000, 'the export to be under way');
       const victim = cluster.workers.find((worker) => worker.name === running?.worker);
       assert.ok(victim, `the job runs on a worker process (${running?.worker})`);
       t.diagnostic(`killing ${victim.name} at ${running?.rows} rows`);
@@ -100,12 +102,21 @@ test('two workers on S3: SIGKILL mid-export, the other worker finishes it; one o
   }
 });
 
-test('the object store dies mid-upload: the job is retried, then failed with a clean error; no object; the worker lives', { timeout: 120_000 }, async (t) => {
+test('a cancelled export aborts its multipart upload; the object store dying mid-upload fails the job cleanly (retried, then failed); no object; the worker lives', { timeout: 120_000 }, async (t) => {
   const s3 = await startS3Server();
   let cluster: Cluster | undefined;
   try {
     cluster = await startCluster({ workers: 1, overrides: { storage: { dir: './exports', s3: s3.configJson } } });
     await withDiagnostics(cluster, async (cluster) => {
+      // DELETE while parts are uploaded: the worker aborts the multipart upload before the job is cancelled.
+      const canceled = (await (await postExport(cluster.url, { report: 'numbers', params: { rows: 3_000_000 }, format: 'csv' })).json()) as JobJson;
+      await until(async () => (await s3.pendingUploads()).length === 1, 60_000, 'a multipart upload to be under way');
+      const deleted = await fetch(`${cluster.url}/v1/exports/${canceled.id}`, { method: 'DELETE', headers: auth() });
+      assert.equal(deleted.status, 200);
+      assert.equal(((await deleted.json()) as JobJson).status, 'canceled');
+      assert.deepEqual(await s3.pendingUploads(), [], 'the upload was aborted before the cancel was confirmed');
+      assert.deepEqual(await s3.objects(), []);
+
       // Large enough that the first 5 MiB part is uploaded after the store is gone.
       const job = (await (await postExport(cluster.url, { report: 'numbers', params: { rows: 2_000_000 }, format: 'csv' })).json()) as JobJson;
       await until(async () => ((await cluster.queue.get(job.id))?.rows ?? 0) >= 10_000, 60_000, 'the export to be under way');
