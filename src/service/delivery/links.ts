@@ -2,7 +2,7 @@
  * Signed download links that outlive a weekend: `<baseUrl>/v1/links/<jobId>.<expiry>.<mac>` where mac is
  * HMAC-SHA256(secret, `<jobId>.<expiry>`). The link is the credential (mail clients cannot send a bearer
  * token), so it names one job, expires (`links.ttlHours`, 7 days) and cannot be altered; opening it serves
- * the file fresh from storage (an S3 mode would answer with a freshly presigned URL instead). The expiry is
+ * the file fresh from storage (with storage.s3: a freshly presigned URL, http/object-download.ts). The expiry is
  * counted from the job's end, so every retry of a delivery carries the same link.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';

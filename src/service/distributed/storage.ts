@@ -1,7 +1,7 @@
 /**
  * Where workers put finished export files, as the API must find them. The extension point is
- * deliberately small (create / removePartial / remove) so an S3-compatible backend (multipart
- * upload, completed on commit, aborted on discard) can follow the directory one.
+ * deliberately small (create / removePartial / remove): the directory backend (directory-storage.ts)
+ * and the S3 one (storage/s3-storage.ts: multipart upload, completed on commit, aborted on discard).
  */
 import type { Writable } from 'node:stream';
 

@@ -1,7 +1,8 @@
 /**
  * `GET /v1/exports/:id/file`: the finished file with Content-Disposition, Content-Type,
  * Content-Length, a strong ETag and single-range support. 409 while the job is unfinished,
- * 410 (with the job's error) when it failed or was cancelled.
+ * 410 (with the job's error) when it failed or was cancelled. With storage.s3 the file comes from the bucket
+ * (object-download.ts: a 302 to a presigned URL, or proxied).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { createReadStream } from 'node:fs';

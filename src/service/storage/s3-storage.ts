@@ -102,6 +102,11 @@ class S3Upload implements StorageUpload {
         callback();
       },
     });
+    // The failure reaches the export through onFailure and commit(); an 'error' event after the export stopped
+    // listening (its sink detached) must not be an uncaught exception that kills the export thread.
+    const ignore = (): void => undefined;
+    this.stream.on('error', ignore);
+    body.on('error', ignore);
   }
 
   /** Bytes the export wrote so far. */

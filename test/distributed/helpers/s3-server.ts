@@ -65,7 +65,7 @@ export async function startS3Server(options: { download?: 'redirect' | 'proxy'; 
   const endpoint = `http://127.0.0.1:${port}`;
   const prefix = options.prefix ?? '';
   const download = options.download ?? 'redirect';
-  const configJson = { bucket: S3_BUCKET, region: 'us-east-1', endpoint, forcePathStyle: true, prefix, download, ...S3_CREDENTIALS };
+  const configJson = { bucket: S3_BUCKET, region: 'us-east-1', endpoint, forcePathStyle: true, ...(prefix === '' ? {} : { prefix }), download, ...S3_CREDENTIALS };
   const config: S3Config = { bucket: S3_BUCKET, region: 'us-east-1', endpoint, forcePathStyle: true, prefix, presignSeconds: 900, download, credentials: S3_CREDENTIALS };
   const bucketDir = join(dir, S3_BUCKET);
   const kill = async (): Promise<void> => {
