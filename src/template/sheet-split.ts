@@ -31,8 +31,9 @@ const inArea = (area: DataArea, column: number): boolean => column >= area.first
 
 export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
   const { sheetPath } = located;
-  const wanted = new Set(['sheetData', 'row', 'c', 'f', 'mergeCell', 'dimension', 'autoFilter']);
-  const elements = scanElements(xml, sheetPath, (name, path) => wanted.has(name) && (name !== 'autoFilter' || path.length === 1));
+  const wanted = new Set(['sheetData', 'row', 'c', 'f', 'mergeCell', 'dimension', 'autoFilter', 'conditionalFormatting', 'dataValidation']);
+  const topLevel = new Set(['autoFilter', 'conditionalFormatting']);
+  const elements = scanElements(xml, sheetPath, (name, path) => wanted.has(name) && (!topLevel.has(name) || path.length === 1));
   const sheetData = elements.find((e) => e.name === 'sheetData');
   if (!sheetData) throw new SheetpipeError('SHEETPIPE_ERR_TEMPLATE_CORRUPT', [sheetPath, 'the worksheet has no sheetData']);
   const totalsRow = located.table && located.table.totalsRows > 0 ? located.table.ref.last.row : undefined;
@@ -103,7 +104,7 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
   if (selfClosing && dimension) prefix = splice(prefix, [{ start: dimension.start, end: dimension.end, text: '' }]);
   const sheetDataName = xml.slice(sheetData.start + 1, sheetData.openEnd).match(/^[\w:]+/)?.[0] ?? 'sheetData';
 
-  const autoFilter = elements.find((e) => e.name === 'autoFilter');
+  const rangeHolders = elements.filter((e) => e.name === 'autoFilter' || e.name === 'conditionalFormatting' || e.name === 'dataValidation');
   return {
     area,
     prefix,
@@ -113,12 +114,18 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
       const totalsXml = totals ? renumberRow(xml.slice(totals.start, totals.end), newLastRow + 1, target, area, newLastRow) : '';
       const tail = selfClosing ? `</${sheetDataName}>` + xml.slice(sheetData.end) : xml.slice(closeStart);
       const offset = selfClosing ? sheetData.end : closeStart;
-      const edits = [];
-      if (autoFilter && autoFilter.start >= offset) {
-        const range = parseRange(autoFilter.attributes.ref ?? '');
-        const grown = range && grownRange(range, area, newLastRow);
-        if (grown) edits.push({ start: autoFilter.start - offset, end: autoFilter.openEnd - offset, text: withAttribute(xml, autoFilter, 'ref', formatRange(grown)) });
-      }
+      // The sheet's autofilter, conditional formats and data validations over the old data grow with it.
+      const edits = rangeHolders.flatMap((holder) => {
+        const attribute = holder.name === 'autoFilter' ? 'ref' : 'sqref';
+        const value = holder.attributes[attribute] ?? '';
+        const grown = value.split(' ').map((text) => {
+          const range = parseRange(text);
+          const bigger = range && grownRange(range, area, newLastRow);
+          return bigger ? formatRange(bigger) : text;
+        });
+        if (holder.start < offset || grown.join(' ') === value) return [];
+        return [{ start: holder.start - offset, end: holder.openEnd - offset, text: withAttribute(xml, holder, attribute, grown.join(' ')) }];
+      });
       return totalsXml + splice(tail, edits);
     },
   };

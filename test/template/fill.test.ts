@@ -87,6 +87,9 @@ test('a table fills from PostgreSQL: readers see the rows, formulas and names ov
   assert.match(workbook, /'Data'!\$A\$1:\$E\$20003<\/definedName>/, 'the print area grows');
   assert.match(workbook, /fullCalcOnLoad="1"/);
   assert.match(entries.get('xl/charts/chart1.xml')?.text() ?? '', /<f>'Data'!\$E\$4:\$E\$20003<\/f>/, 'the chart series grows');
+  const sheet = entries.get('xl/worksheets/sheet2.xml')?.text() ?? '';
+  assert.match(sheet, /<conditionalFormatting sqref="E4:E20003">/, 'the conditional format grows');
+  assert.match(sheet, /<dataValidation [^>]*sqref="D4:D20003"/, 'the data validation grows');
   assertCopiedRaw(template, out, ['xl/worksheets/sheet2.xml', 'xl/tables/table1.xml', 'xl/workbook.xml', 'xl/charts/chart1.xml', 'xl/worksheets/sheet3.xml']);
 });
 
