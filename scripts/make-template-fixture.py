@@ -116,6 +116,10 @@ def main():
     wb.save(os.path.join(OUT, 'array-formula.xlsx'))
 
     wb, data = base()
+    data['G1'] = '=SUM(E4:E5)'
+    wb.save(os.path.join(OUT, 'formula-above.xlsx'))
+
+    wb, data = base()
     data['A9'] = 'Notes below the table'
     wb.save(os.path.join(OUT, 'below.xlsx'))
 

@@ -74,6 +74,12 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
         continue;
       }
       if (row === area.firstRow && element.attributes.s !== undefined && element.attributes.s !== '0') styles.set(cell.column, ` s="${element.attributes.s}"`);
+    } else if (element.name === 'f' && current && element.start < current.element.end && current.row < area.firstRow && element.attributes.t !== 'array') {
+      // Above the data the sheet is written before the row count is known, so a range there cannot follow the data.
+      const formula = xml.slice(element.openEnd, Math.max(element.openEnd, xml.lastIndexOf('</', element.end - 1)));
+      if (growFormula(formula, target.sheetName, area, area.oldLastRow + 1, true) !== formula) {
+        throw unsafe(target, `the formula in row ${current.row} (${formula}) covers the old data range, which cannot grow there: use a structured reference (TableName[Column]) or put it on another sheet`);
+      }
     } else if (element.name === 'f' && element.attributes.t === 'array') {
       const range = parseRange(element.attributes.ref ?? '');
       if (range && range.last.row >= area.firstRow && overlapsColumns(range, area)) {
