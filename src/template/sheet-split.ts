@@ -1,6 +1,7 @@
 import { SheetpipeError } from '../errors.js';
 import type { LocatedTarget } from './locate.js';
 import { formatRange, growFormula, grownRange, overlapsColumns, parseCell, parseRange, referencesArea, type DataArea } from './ranges.js';
+import { dropCachedResults } from './cached-results.js';
 import { scanElements, splice, withAttribute, type XmlElement } from './xml-elements.js';
 
 /**
@@ -69,7 +70,7 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
       if (!inArea(area, cell.column)) {
         // A sheet target has no right edge, so only cells left of it are beside it.
         const side = sideCells.get(row) ?? { left: '', right: '' };
-        const cellXml = xml.slice(element.start, element.end);
+        const cellXml = dropCachedResults(xml.slice(element.start, element.end));
         sideCells.set(row, cell.column < area.firstColumn ? { left: side.left + cellXml, right: side.right } : { left: side.left, right: side.right + cellXml });
         continue;
       }
@@ -105,9 +106,9 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
   const closeStart = selfClosing ? sheetData.end : xml.lastIndexOf('</', sheetData.end - 1);
   const dataStart = selfClosing ? sheetData.end : (firstReplaced?.element.start ?? closeStart);
   // No <dimension>: the used range is unknown until the last row (the engine leaves it out too; readers compute it).
-  let prefix = splice(xml.slice(0, dataStart), dimension ? [{ start: dimension.start, end: dimension.end, text: '' }] : []);
-  if (selfClosing) prefix = xml.slice(0, sheetData.start) + xml.slice(sheetData.start, sheetData.end - 2).trimEnd() + '>';
-  if (selfClosing && dimension) prefix = splice(prefix, [{ start: dimension.start, end: dimension.end, text: '' }]);
+  // Cached formula results above the data were computed from the old data (cached-results.ts).
+  const head = splice(xml.slice(0, selfClosing ? sheetData.start : dataStart), dimension ? [{ start: dimension.start, end: dimension.end, text: '' }] : []);
+  const prefix = dropCachedResults(head) + (selfClosing ? xml.slice(sheetData.start, sheetData.end - 2).trimEnd() + '>' : '');
   const sheetDataName = xml.slice(sheetData.start + 1, sheetData.openEnd).match(/^[\w:]+/)?.[0] ?? 'sheetData';
 
   const rangeHolders = elements.filter((e) => e.name === 'autoFilter' || e.name === 'conditionalFormatting' || e.name === 'dataValidation');
@@ -117,7 +118,7 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
     styles,
     sideCells,
     suffix(newLastRow) {
-      const totalsXml = totals ? renumberRow(xml.slice(totals.start, totals.end), newLastRow + 1, target, area, newLastRow) : '';
+      const totalsXml = totals ? dropCachedResults(renumberRow(xml.slice(totals.start, totals.end), newLastRow + 1, target, area, newLastRow)) : '';
       const tail = selfClosing ? `</${sheetDataName}>` + xml.slice(sheetData.end) : xml.slice(closeStart);
       const offset = selfClosing ? sheetData.end : closeStart;
       // The sheet's autofilter, conditional formats and data validations over the old data grow with it.

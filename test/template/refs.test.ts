@@ -7,7 +7,7 @@ import { runExport } from '../../src/pipeline/index.js';
 import { growFormula, type DataArea } from '../../src/template/ranges.js';
 import { tempDir } from '../pipeline/fixtures.js';
 import { repoRoot, xlsxCheck, type ExpectedCell } from '../helpers/xlsx-check.js';
-import { PG_URL, storedEntries } from './helpers.js';
+import { expectedSales, fixture, PG_URL, salesQuery, storedEntries } from './helpers.js';
 
 const run = promisify(execFile);
 const reference = (name: string): string => resolve(repoRoot, '../shared/excel-reference', name);
@@ -85,4 +85,31 @@ test('LibreOffice, opening the filled pivot sample, computes its pivot table fro
   assert.match(text, /^Total Result\s+2,?001,?000\s*$/m);
   // The other pivot table reads the range beside the table, which the fill left as it was: a 1, c 3.
   assert.match(text, /^Total Result\s+1\s+3\s+4\s*$/m);
+});
+
+test('a template saved by LibreOffice (cached formula results present) fills, and LibreOffice recomputes the formulas', async (t) => {
+  const dir = tempDir(t);
+  // The fixture, opened and saved by LibreOffice itself: its own writer's XML, shared strings and cached results.
+  await run('soffice', ['--headless', `-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--convert-to', 'xlsx:Calc MS Excel 2007 XML', '--outdir', join(dir, 'lo'), fixture('template.xlsx')], { timeout: 300_000 });
+  const template = join(dir, 'lo', 'template.xlsx');
+  const out = join(dir, 'filled.xlsx');
+  const rows = 5_000;
+  await runExport({ source: PG_URL, query: salesQuery(rows), out, template: { file: template, into: 'table:Sales' }, threads: 2 });
+  const { stdout } = await run(xsdPath, [out], { maxBuffer: 16 * 1024 * 1024 });
+  assert.match(stdout, / 0 invalid/, stdout);
+  const sales = expectedSales(rows);
+  const amount = sales.reduce((sum, row) => sum + row[4], 0);
+  const quantity = sales.reduce((sum, row) => sum + row[3], 0);
+  const summary = {
+    name: 'Summary',
+    rows: [
+      ['Rows', { formula: 'ROWS(Sales[id])', value: rows }],
+      ['Total amount', { formula: 'SUM(Sales[amount])', value: amount }],
+      ['Total quantity (range)', { formula: `SUM(Data!$D$4:$D$${rows + 3})`, value: quantity }],
+      ['Amount (named range)', { formula: 'SUM(INDEX(SalesBlock,0,5))', value: amount }],
+    ],
+  };
+  // LibreOffice wrote the old results into the template; the values it shows now must be the new ones.
+  const check = await xlsxCheck(out, [summary], 'libreoffice', ['--sheet', 'Summary']);
+  assert.equal(check.code, 0, check.output);
 });
