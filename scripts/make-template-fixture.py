@@ -2,7 +2,8 @@
 """Builds the template workbooks the template tests fill (test/fixtures/template/), the way a finance team's
 workbook looks: a styled cover sheet, a data sheet with a title, a styled header and an Excel table with two sample
 rows formatted per column, a summary sheet with formulas over the table (structured and whole-range references),
-defined names (a named range and a print area over the table) and a bar chart over the amount column.
+defined names (a named range and a print area over the table), a bar chart over the amount column, a conditional
+format and a data validation over table columns.
 
 Variants for the refusal tests differ from it in one thing each. The committed files are what the tests read;
 run this only to change them:  /usr/bin/python3 scripts/make-template-fixture.py
@@ -13,8 +14,10 @@ import sys
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
@@ -69,6 +72,11 @@ def base(totals=False):
     table.tableStyleInfo = TableStyleInfo(name='TableStyleMedium2', showRowStripes=True)
     data.add_table(table)
     data.column_dimensions['C'].width = 12
+    # Highlighted big amounts and a validated quantity: both cover the sample rows and must grow with the data.
+    data.conditional_formatting.add('E4:E5', CellIsRule(operator='greaterThan', formula=['200'], fill=PatternFill('solid', fgColor='FFC7CE')))
+    validation = DataValidation(type='whole', operator='greaterThanOrEqual', formula1='0')
+    data.add_data_validation(validation)
+    validation.add('D4:D5')
 
     summary = wb.create_sheet('Summary')
     summary['A1'] = 'Rows'
@@ -106,6 +114,10 @@ def main():
     data['G4'] = '=D4:D5*E4:E5'
     data.formula_attributes['G4'] = {'t': 'array', 'ref': 'G4:G5'}
     wb.save(os.path.join(OUT, 'array-formula.xlsx'))
+
+    wb, data = base()
+    data['G1'] = '=SUM(E4:E5)'
+    wb.save(os.path.join(OUT, 'formula-above.xlsx'))
 
     wb, data = base()
     data['A9'] = 'Notes below the table'

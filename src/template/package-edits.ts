@@ -1,3 +1,4 @@
+import { dropCachedResults } from './cached-results.js';
 import { workbookSheets, type LocatedTarget } from './locate.js';
 import type { TemplatePackage } from './package-reader.js';
 import { formatRange, growFormula, grownRange, parseRange } from './ranges.js';
@@ -69,7 +70,7 @@ export async function planPackageEdits(pkg: TemplatePackage, target: LocatedTarg
     // Formulas on other sheets: whole-range references over the old data grow (structured references need nothing).
     // A sheet too large to edit in memory is copied as it is.
     if (isChart || (worksheets.has(entry.name) && entry.uncompressedSize <= MAX_FORMULA_SHEET)) {
-      const grow = await formulaEdits(pkg, entry.name, target);
+      const grow = await formulaEdits(pkg, entry.name, target, !isChart);
       if (grow) rewritten.set(entry.name, grow);
     } else if (/^xl\/pivotCache\/pivotCacheDefinition[^/]*\.xml$/.test(entry.name)) {
       const xml = await pkg.text(entry.name);
@@ -103,8 +104,11 @@ export async function dateStyleEdit(pkg: TemplatePackage): Promise<{ style: stri
 
 const MAX_FORMULA_SHEET = 16 * 1024 * 1024;
 
-/** Grows the ranges over the old data in a part's `<f>` elements (chart series, cell formulas); undefined when none do. */
-async function formulaEdits(pkg: TemplatePackage, path: string, target: LocatedTarget): Promise<((newLastRow: number) => string) | undefined> {
+/**
+ * Grows the ranges over the old data in a part's `<f>` elements (chart series, cell formulas); a worksheet also loses
+ * its formulas' cached results (cached-results.ts). Undefined when nothing changes.
+ */
+async function formulaEdits(pkg: TemplatePackage, path: string, target: LocatedTarget, worksheet: boolean): Promise<((newLastRow: number) => string) | undefined> {
   const xml = await pkg.text(path);
   if (!xml.includes('f>')) return undefined;
   const formulas = scanElements(xml, path, (name) => name === 'f');
@@ -115,8 +119,10 @@ async function formulaEdits(pkg: TemplatePackage, path: string, target: LocatedT
       const grown = growFormula(text, target.sheetName, target.area, newLastRow, false);
       return grown === text ? [] : [{ start: f.openEnd, end: f.openEnd + text.length, text: grown }];
     });
+  const finish = worksheet ? dropCachedResults : (text: string): string => text;
   // Growing by one row shows whether anything covers the data at all.
-  return edits(target.area.oldLastRow + 1).length > 0 ? (newLastRow) => splice(xml, edits(newLastRow)) : undefined;
+  const changes = edits(target.area.oldLastRow + 1).length > 0 || finish(xml) !== xml;
+  return changes ? (newLastRow) => finish(splice(xml, edits(newLastRow))) : undefined;
 }
 
 /** `<calcPr fullCalcOnLoad="1">`: an existing calcPr gets the flag; otherwise one is added in schema order. */

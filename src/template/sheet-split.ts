@@ -1,6 +1,7 @@
 import { SheetpipeError } from '../errors.js';
 import type { LocatedTarget } from './locate.js';
 import { formatRange, growFormula, grownRange, overlapsColumns, parseCell, parseRange, referencesArea, type DataArea } from './ranges.js';
+import { dropCachedResults } from './cached-results.js';
 import { scanElements, splice, withAttribute, type XmlElement } from './xml-elements.js';
 
 /**
@@ -31,8 +32,9 @@ const inArea = (area: DataArea, column: number): boolean => column >= area.first
 
 export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
   const { sheetPath } = located;
-  const wanted = new Set(['sheetData', 'row', 'c', 'f', 'mergeCell', 'dimension', 'autoFilter']);
-  const elements = scanElements(xml, sheetPath, (name, path) => wanted.has(name) && (name !== 'autoFilter' || path.length === 1));
+  const wanted = new Set(['sheetData', 'row', 'c', 'f', 'mergeCell', 'dimension', 'autoFilter', 'conditionalFormatting', 'dataValidation']);
+  const topLevel = new Set(['autoFilter', 'conditionalFormatting']);
+  const elements = scanElements(xml, sheetPath, (name, path) => wanted.has(name) && (!topLevel.has(name) || path.length === 1));
   const sheetData = elements.find((e) => e.name === 'sheetData');
   if (!sheetData) throw new SheetpipeError('SHEETPIPE_ERR_TEMPLATE_CORRUPT', [sheetPath, 'the worksheet has no sheetData']);
   const totalsRow = located.table && located.table.totalsRows > 0 ? located.table.ref.last.row : undefined;
@@ -68,11 +70,17 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
       if (!inArea(area, cell.column)) {
         // A sheet target has no right edge, so only cells left of it are beside it.
         const side = sideCells.get(row) ?? { left: '', right: '' };
-        const cellXml = xml.slice(element.start, element.end);
+        const cellXml = dropCachedResults(xml.slice(element.start, element.end));
         sideCells.set(row, cell.column < area.firstColumn ? { left: side.left + cellXml, right: side.right } : { left: side.left, right: side.right + cellXml });
         continue;
       }
       if (row === area.firstRow && element.attributes.s !== undefined && element.attributes.s !== '0') styles.set(cell.column, ` s="${element.attributes.s}"`);
+    } else if (element.name === 'f' && current && element.start < current.element.end && current.row < area.firstRow && element.attributes.t !== 'array') {
+      // Above the data the sheet is written before the row count is known, so a range there cannot follow the data.
+      const formula = xml.slice(element.openEnd, Math.max(element.openEnd, xml.lastIndexOf('</', element.end - 1)));
+      if (growFormula(formula, target.sheetName, area, area.oldLastRow + 1, true) !== formula) {
+        throw unsafe(target, `the formula in row ${current.row} (${formula}) covers the old data range, which cannot grow there: use a structured reference (TableName[Column]) or put it on another sheet`);
+      }
     } else if (element.name === 'f' && element.attributes.t === 'array') {
       const range = parseRange(element.attributes.ref ?? '');
       if (range && range.last.row >= area.firstRow && overlapsColumns(range, area)) {
@@ -98,27 +106,33 @@ export function splitSheet(xml: string, located: LocatedTarget): SheetSplit {
   const closeStart = selfClosing ? sheetData.end : xml.lastIndexOf('</', sheetData.end - 1);
   const dataStart = selfClosing ? sheetData.end : (firstReplaced?.element.start ?? closeStart);
   // No <dimension>: the used range is unknown until the last row (the engine leaves it out too; readers compute it).
-  let prefix = splice(xml.slice(0, dataStart), dimension ? [{ start: dimension.start, end: dimension.end, text: '' }] : []);
-  if (selfClosing) prefix = xml.slice(0, sheetData.start) + xml.slice(sheetData.start, sheetData.end - 2).trimEnd() + '>';
-  if (selfClosing && dimension) prefix = splice(prefix, [{ start: dimension.start, end: dimension.end, text: '' }]);
+  // Cached formula results above the data were computed from the old data (cached-results.ts).
+  const head = splice(xml.slice(0, selfClosing ? sheetData.start : dataStart), dimension ? [{ start: dimension.start, end: dimension.end, text: '' }] : []);
+  const prefix = dropCachedResults(head) + (selfClosing ? xml.slice(sheetData.start, sheetData.end - 2).trimEnd() + '>' : '');
   const sheetDataName = xml.slice(sheetData.start + 1, sheetData.openEnd).match(/^[\w:]+/)?.[0] ?? 'sheetData';
 
-  const autoFilter = elements.find((e) => e.name === 'autoFilter');
+  const rangeHolders = elements.filter((e) => e.name === 'autoFilter' || e.name === 'conditionalFormatting' || e.name === 'dataValidation');
   return {
     area,
     prefix,
     styles,
     sideCells,
     suffix(newLastRow) {
-      const totalsXml = totals ? renumberRow(xml.slice(totals.start, totals.end), newLastRow + 1, target, area, newLastRow) : '';
+      const totalsXml = totals ? dropCachedResults(renumberRow(xml.slice(totals.start, totals.end), newLastRow + 1, target, area, newLastRow)) : '';
       const tail = selfClosing ? `</${sheetDataName}>` + xml.slice(sheetData.end) : xml.slice(closeStart);
       const offset = selfClosing ? sheetData.end : closeStart;
-      const edits = [];
-      if (autoFilter && autoFilter.start >= offset) {
-        const range = parseRange(autoFilter.attributes.ref ?? '');
-        const grown = range && grownRange(range, area, newLastRow);
-        if (grown) edits.push({ start: autoFilter.start - offset, end: autoFilter.openEnd - offset, text: withAttribute(xml, autoFilter, 'ref', formatRange(grown)) });
-      }
+      // The sheet's autofilter, conditional formats and data validations over the old data grow with it.
+      const edits = rangeHolders.flatMap((holder) => {
+        const attribute = holder.name === 'autoFilter' ? 'ref' : 'sqref';
+        const value = holder.attributes[attribute] ?? '';
+        const grown = value.split(' ').map((text) => {
+          const range = parseRange(text);
+          const bigger = range && grownRange(range, area, newLastRow);
+          return bigger ? formatRange(bigger) : text;
+        });
+        if (holder.start < offset || grown.join(' ') === value) return [];
+        return [{ start: holder.start - offset, end: holder.openEnd - offset, text: withAttribute(xml, holder, attribute, grown.join(' ')) }];
+      });
       return totalsXml + splice(tail, edits);
     },
   };

@@ -8,7 +8,7 @@ import { runExport } from '../../src/pipeline/index.js';
 import { fillTemplate } from '../../src/index.js';
 import { tempDir } from '../pipeline/fixtures.js';
 import { repoRoot, xlsxCheck, type ExpectedCell, type ExpectedSheet } from '../helpers/xlsx-check.js';
-import { expectedSales, fixture, PG_URL, salesQuery, storedEntries } from './helpers.js';
+import { expectedSales, fixture, PG_URL, salesQuery, storedEntries, summarySheet } from './helpers.js';
 
 const run = promisify(execFile);
 const xsdPath = process.env.XLSX_XSD ?? resolve(repoRoot, '../shared/tools/xlsx-xsd');
@@ -54,22 +54,7 @@ test('a table fills from PostgreSQL: readers see the rows, formulas and names ov
   assert.equal(result.rows, ROWS);
   assert.deepEqual(result.sheets, ['Data']);
 
-  const sales = expectedSales(ROWS);
-  const amount = sales.reduce((sum, row) => sum + row[4], 0);
-  const quantity = sales.reduce((sum, row) => sum + row[3], 0);
-  const expected: ExpectedSheet[] = [
-    { name: 'Cover', rows: [['Monthly sales report'], [], ['Prepared by Finance']] },
-    dataSheet(ROWS),
-    {
-      name: 'Summary',
-      rows: [
-        ['Rows', { formula: 'ROWS(Sales[id])', value: ROWS }],
-        ['Total amount', { formula: 'SUM(Sales[amount])', value: amount }],
-        ['Total quantity (range)', { formula: `SUM(Data!$D$4:$D$${ROWS + 3})`, value: quantity }],
-        ['Amount (named range)', { formula: 'SUM(INDEX(SalesBlock,0,5))', value: amount }],
-      ],
-    },
-  ];
+  const expected: ExpectedSheet[] = [{ name: 'Cover', rows: [['Monthly sales report'], [], ['Prepared by Finance']] }, dataSheet(ROWS), summarySheet(ROWS)];
   // LibreOffice recomputes the formulas (the file asks for a full recalculation on load) and must see the new totals.
   // Gnumeric cannot evaluate structured references (Sales[amount]) at all, in any file: it reads the data sheet only.
   const check = await xlsxCheck(out, expected, 'zip,openpyxl,libreoffice,xlsx2csv');
@@ -87,6 +72,9 @@ test('a table fills from PostgreSQL: readers see the rows, formulas and names ov
   assert.match(workbook, /'Data'!\$A\$1:\$E\$20003<\/definedName>/, 'the print area grows');
   assert.match(workbook, /fullCalcOnLoad="1"/);
   assert.match(entries.get('xl/charts/chart1.xml')?.text() ?? '', /<f>'Data'!\$E\$4:\$E\$20003<\/f>/, 'the chart series grows');
+  const sheet = entries.get('xl/worksheets/sheet2.xml')?.text() ?? '';
+  assert.match(sheet, /<conditionalFormatting sqref="E4:E20003">/, 'the conditional format grows');
+  assert.match(sheet, /<dataValidation [^>]*sqref="D4:D20003"/, 'the data validation grows');
   assertCopiedRaw(template, out, ['xl/worksheets/sheet2.xml', 'xl/tables/table1.xml', 'xl/workbook.xml', 'xl/charts/chart1.xml', 'xl/worksheets/sheet3.xml']);
 });
 

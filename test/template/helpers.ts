@@ -1,7 +1,7 @@
 /** Shared by the template tests: the committed template fixtures, a PostgreSQL query of sales rows, and zip compares. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { repoRoot } from '../helpers/xlsx-check.js';
+import { repoRoot, type ExpectedSheet } from '../helpers/xlsx-check.js';
 import { listEntries, readEntry } from '../helpers/zip-read.js';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -42,4 +42,20 @@ export function storedEntries(path: string): Map<string, { crc: number; method: 
       return [entry.name, { crc: entry.crc, method: entry.method, stored: zip.subarray(start, start + entry.compressedSize), text: () => readEntry(zip, entry).toString('utf8') }];
     }),
   );
+}
+
+/** The fixture's Summary sheet as the readers must see it after `rows` rows were filled in: formulas with new values. */
+export function summarySheet(rows: number): ExpectedSheet {
+  const sales = expectedSales(rows);
+  const amount = sales.reduce((sum, row) => sum + row[4], 0);
+  const quantity = sales.reduce((sum, row) => sum + row[3], 0);
+  return {
+    name: 'Summary',
+    rows: [
+      ['Rows', { formula: 'ROWS(Sales[id])', value: rows }],
+      ['Total amount', { formula: 'SUM(Sales[amount])', value: amount }],
+      ['Total quantity (range)', { formula: `SUM(Data!$D$4:$D$${rows + 3})`, value: quantity }],
+      ['Amount (named range)', { formula: 'SUM(INDEX(SalesBlock,0,5))', value: amount }],
+    ],
+  };
 }

@@ -7,11 +7,17 @@ import { runExport } from '../../src/pipeline/index.js';
 import { growFormula, type DataArea } from '../../src/template/ranges.js';
 import { tempDir } from '../pipeline/fixtures.js';
 import { repoRoot, xlsxCheck, type ExpectedCell } from '../helpers/xlsx-check.js';
-import { PG_URL, storedEntries } from './helpers.js';
+import { fixture, PG_URL, salesQuery, storedEntries, summarySheet } from './helpers.js';
 
 const run = promisify(execFile);
 const reference = (name: string): string => resolve(repoRoot, '../shared/excel-reference', name);
 const xsdPath = process.env.XLSX_XSD ?? resolve(repoRoot, '../shared/tools/xlsx-xsd');
+
+/** Excel's pivot sample, its table filled with `rows` rows from PostgreSQL: f1 = x, y, z by g % 3; f2 = g; f3 a date. */
+async function fillPivotSample(out: string, rows: number): Promise<void> {
+  const query = `select (array['x','y','z'])[1 + g % 3] as f1, g as f2, date '2024-01-01' + g % 300 as f3 from generate_series(1, ${rows}) g`;
+  await runExport({ source: PG_URL, query, out, template: { file: reference('ExcelPivotTableSample.xlsx'), into: 'table:Tabelle1' }, threads: 2 });
+}
 
 test('ranges grow only where they covered the old data, on the target sheet', () => {
   const area: DataArea = { firstRow: 4, oldLastRow: 5, firstColumn: 0, lastColumn: 4 };
@@ -30,8 +36,7 @@ test('Excel\'s pivot-table sample: the table fills, cells beside it stay, both p
   const dir = tempDir(t);
   const out = join(dir, 'pivot.xlsx');
   const rows = 2_000;
-  const query = `select (array['x','y','z'])[1 + g % 3] as f1, g as f2, date '2024-01-01' + g % 300 as f3 from generate_series(1, ${rows}) g`;
-  await runExport({ source: PG_URL, query, out, template: { file: reference('ExcelPivotTableSample.xlsx'), into: 'table:Tabelle1' }, threads: 2 });
+  await fillPivotSample(out, rows);
   const { stdout } = await run(xsdPath, [out], { maxBuffer: 16 * 1024 * 1024 });
   assert.match(stdout, / 0 invalid/, stdout);
   const entries = storedEntries(out);
@@ -72,8 +77,7 @@ test('LibreOffice, opening the filled pivot sample, computes its pivot table fro
   const dir = tempDir(t);
   const out = join(dir, 'pivot.xlsx');
   const rows = 2_000;
-  const query = `select (array['x','y','z'])[1 + g % 3] as f1, g as f2, date '2024-01-01' + g % 300 as f3 from generate_series(1, ${rows}) g`;
-  await runExport({ source: PG_URL, query, out, template: { file: reference('ExcelPivotTableSample.xlsx'), into: 'table:Tabelle1' }, threads: 2 });
+  await fillPivotSample(out, rows);
   // Its own profile: a LibreOffice already running with the default one would take the job and ignore --outdir.
   await run('soffice', ['--headless', `-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--convert-to', 'pdf', '--outdir', dir, out], { timeout: 300_000 });
   const { stdout: text } = await run('pdftotext', ['-layout', join(dir, 'pivot.pdf'), '-'], { maxBuffer: 64 * 1024 * 1024 });
@@ -85,4 +89,20 @@ test('LibreOffice, opening the filled pivot sample, computes its pivot table fro
   assert.match(text, /^Total Result\s+2,?001,?000\s*$/m);
   // The other pivot table reads the range beside the table, which the fill left as it was: a 1, c 3.
   assert.match(text, /^Total Result\s+1\s+3\s+4\s*$/m);
+});
+
+test('a template saved by LibreOffice (cached formula results present) fills, and LibreOffice recomputes the formulas', async (t) => {
+  const dir = tempDir(t);
+  // The fixture, opened and saved by LibreOffice itself: its own writer's XML, shared strings and cached results.
+  await run('soffice', ['--headless', `-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--convert-to', 'xlsx:Calc MS Excel 2007 XML', '--outdir', join(dir, 'lo'), fixture('template.xlsx')], { timeout: 300_000 });
+  const template = join(dir, 'lo', 'template.xlsx');
+  const out = join(dir, 'filled.xlsx');
+  const rows = 5_000;
+  await runExport({ source: PG_URL, query: salesQuery(rows), out, template: { file: template, into: 'table:Sales' }, threads: 2 });
+  const { stdout } = await run(xsdPath, [out], { maxBuffer: 16 * 1024 * 1024 });
+  assert.match(stdout, / 0 invalid/, stdout);
+  const summary = summarySheet(rows);
+  // LibreOffice wrote the old results into the template; the values it shows now must be the new ones.
+  const check = await xlsxCheck(out, [summary], 'libreoffice', ['--sheet', 'Summary']);
+  assert.equal(check.code, 0, check.output);
 });

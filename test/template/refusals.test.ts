@@ -32,6 +32,7 @@ test('unsafe templates are refused before the query runs, with the reason', asyn
   await assertRefused(dir, fixture('merged.xlsx'), 'table:Sales', 'SHEETPIPE_ERR_TEMPLATE_UNSAFE', /merged cells D4:E4 cross the data area/);
   await assertRefused(dir, fixture('array-formula.xlsx'), 'table:Sales', 'SHEETPIPE_ERR_TEMPLATE_UNSAFE', /array formula in G4:G5 is computed over the data area/);
   await assertRefused(dir, fixture('below.xlsx'), 'table:Sales', 'SHEETPIPE_ERR_TEMPLATE_UNSAFE', /cell A9 lies below the data area/);
+  await assertRefused(dir, fixture('formula-above.xlsx'), 'table:Sales', 'SHEETPIPE_ERR_TEMPLATE_UNSAFE', /formula in row 1 \(SUM\(E4:E5\)\) covers the old data range/);
   // A sheet target has no right edge: a merge anywhere right of its first column, at or below its row, is in the way.
   await assertRefused(dir, fixture('merged.xlsx'), 'sheet:Data!B4', 'SHEETPIPE_ERR_TEMPLATE_UNSAFE', /merged cells/);
 });
