@@ -21,6 +21,7 @@ import { pump } from './pump.js';
 import type { RowWriter } from './row-writer.js';
 import { openSink, type Sink } from './sinks/index.js';
 import type { ExportOptions, ExportResult } from './types.js';
+import { runReportExport } from './report-export.js';
 import { createXlsxRowWriter } from './xlsx-row-writer.js';
 
 export type { ExportFormat, ExportOptions, ExportProgress, ExportResult } from './types.js';
@@ -43,6 +44,7 @@ async function unlessAborted<T>(promise: Promise<T>, aborted: Promise<never>, re
 }
 
 export async function runExport(options: ExportOptions): Promise<ExportResult> {
+  if (options.report !== undefined) return runReportExport(options);
   const started = performance.now();
   const plan = planExport(options);
   if (typeof options.source !== 'string' && !isSource(options.source)) {

@@ -15,6 +15,7 @@ import { pump } from '../pipeline/pump.js';
 import { openSink, type Sink } from '../pipeline/sinks/index.js';
 import { isSource, openSource } from '../sources/index.js';
 import type { QueryCursor, Source } from '../sources/types.js';
+import type { Pressure } from '../util/pressure.js';
 import { packageVersion } from '../cli/version.js';
 import { XlsxWriter } from '../xlsx/workbook-writer.js';
 import { ABOUT_OPTIONS, ABOUT_SHEET, aboutRows } from './about-sheet.js';
@@ -31,6 +32,10 @@ export interface RunReportOptions {
   /** A file path (temp file + rename on success), `-` for stdout, or any Writable. */
   readonly out: string | Writable;
   readonly threads?: number;
+  /** CPU priority decrease of the engine's threads (a server's exports). */
+  readonly niceIncrement?: number;
+  /** A server's memory pressure (src/util/pressure.ts). */
+  readonly pressure?: Pressure;
   readonly deterministic?: boolean;
   /** Display zone for `timestamp with time zone` values (default UTC). */
   readonly timeZone?: string;
@@ -84,6 +89,8 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
     sink.onFailure((error) => control.abort(error));
     book = new XlsxWriter(sink.stream, {
       threads: options.threads,
+      niceIncrement: options.niceIncrement,
+      pressure: options.pressure,
       deterministic: options.deterministic,
       customProperties: options.customProperties,
       signal,
