@@ -10,6 +10,7 @@
  * query does not return), and everything runExport raises (source, Excel limits, output, timeout, cancel).
  */
 import type { Writable } from 'node:stream';
+import { SheetpipeError } from '../errors.js';
 import { createExportAbort, whenAborted } from '../pipeline/abort.js';
 import { pump } from '../pipeline/pump.js';
 import { openSink, type Sink } from '../pipeline/sinks/index.js';
@@ -69,7 +70,9 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
   assertReportDefinition(definition);
   const params = resolveParams(definition, options.params);
   const title = definition.title === undefined ? undefined : fillTemplate(definition.title, params);
-  if (typeof options.source !== 'string' && !isSource(options.source)) throw new TypeError('source: expected a URL or a Source');
+  if (typeof options.source !== 'string' && !isSource(options.source)) {
+    throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_BAD_OPTION', ['source', 'expected a source URL or an object with kind, query() and close()']);
+  }
   const control = createExportAbort(options.signal, options.timeoutSeconds);
   const { signal } = control;
   const aborted = whenAborted(signal);
