@@ -127,3 +127,13 @@ export function* datasetBatches(options: DatasetOptions): Generator<DatasetRow[]
     yield batch;
   }
 }
+
+/** Writes the dataset's rows to a sheet batch by batch (with its backpressure); returns the rows written. */
+export async function addDataset(sheet: { addBatch(rows: DatasetRow[]): Promise<void> }, rows: number): Promise<number> {
+  let written = 0;
+  for (const batch of datasetBatches({ rows })) {
+    await sheet.addBatch(batch);
+    written += batch.length;
+  }
+  return written;
+}

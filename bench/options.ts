@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_SOURCE } from './db/table.js';
 
-export const ENGINE_CASES = ['sheetpipe-t1', 'sheetpipe-t2', 'exceljs', 'csv', 'generate'] as const;
+export const ENGINE_CASES = ['sheetpipe-t1', 'sheetpipe-t2', 'report-t2', 'exceljs', 'csv', 'generate'] as const;
 export const DB_CASES = ['db-sheetpipe', 'db-psql', 'db-exceljs'] as const;
 /** `sheetpipe-t<N>` runs the engine with N threads; t1 and t2 are the defaults, others are for bigger machines. */
 export type SheetpipeCase = `sheetpipe-t${number}`;

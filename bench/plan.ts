@@ -19,6 +19,7 @@ export const runKey = (caseId: CaseId, rows: number): string => `${caseId}@${row
 
 const LABELS: Readonly<Record<Exclude<CaseId, SheetpipeCase>, string>> = {
   exceljs: 'ExcelJS `stream.xlsx.WorkbookWriter`, inline strings',
+  'report-t2': 'sheetpipe report sheet, 2 threads: table + totals row, currency, 2 conditional formats',
   csv: 'plain CSV in Node, ~1 MiB batched writes',
   generate: 'generating the rows alone (no output)',
   'db-sheetpipe': 'sheetpipe `runExport` (PostgreSQL → .xlsx)',

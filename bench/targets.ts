@@ -35,6 +35,11 @@ export function engineVerdicts(get: Lookup, rows: number, smallRows: number): Ve
       verdict('memory flatness, 1 thread', `sheetpipe-t1 ${how}`, ratio(t1, get('sheetpipe-t1', smallRows), 'peakRssKiB'), '×', { op: '<=', limit: 1.2 }),
     );
   }
+  const report = get('report-t2', rows);
+  verdicts.push(
+    verdict('report sheet time vs plain export (issue 14)', 'report-t2 wall ÷ sheetpipe-t2 wall', ratio(report, t2, 'wallMs'), '×', { op: '<=', limit: 1.1 }),
+    verdict('report sheet peak RSS vs plain export (issue 14)', 'report-t2 peak RSS ÷ sheetpipe-t2 peak RSS', ratio(report, t2, 'peakRssKiB'), '×', { op: '<=', limit: 1.1 }),
+  );
   verdicts.push(
     verdict('file size vs ExcelJS, 2 threads', 'sheetpipe-t2 bytes ÷ exceljs bytes', ratio(t2, exceljs, 'fileBytes'), '×', { op: '<=', limit: 1.05 }),
     verdict('file size vs ExcelJS, 1 thread', 'sheetpipe-t1 bytes ÷ exceljs bytes', ratio(t1, exceljs, 'fileBytes'), '×', { op: '<=', limit: 1.05 }),

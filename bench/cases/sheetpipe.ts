@@ -1,5 +1,5 @@
 /** Case `sheetpipe`: the in-process dataset through sheetpipe's XlsxWriter with --threads N. */
-import { COLUMN_NAMES, DATETIME_COLUMN, datasetBatches } from '../dataset.js';
+import { addDataset, COLUMN_NAMES, DATETIME_COLUMN } from '../dataset.js';
 import { XlsxWriter } from '../../src/xlsx/index.js';
 import { runCase } from './child.js';
 
@@ -8,11 +8,7 @@ runCase(async ({ rows, out, threads }) => {
   const sheet = workbook.addSheet('Data', {
     columns: COLUMN_NAMES.map((header, index) => (index === DATETIME_COLUMN ? { header, format: 'datetime' } : { header })),
   });
-  let written = 0;
-  for (const batch of datasetBatches({ rows })) {
-    await sheet.addBatch(batch);
-    written += batch.length;
-  }
+  const written = await addDataset(sheet, rows);
   await workbook.close();
   return written;
 });

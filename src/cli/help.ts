@@ -53,6 +53,7 @@ export const EXPORT_HELP = `Usage: sheetpipe export --source <SOURCE> (--query <
   -h, --help            this text
 
 Progress and the summary go to stderr; with --out - nothing but the file goes to stdout.
+Several sheets from a report file: sheetpipe export --report FILE.yaml … (sheetpipe export --report x --help).
 `;
 
 export const DEMO_HELP = `Usage: sheetpipe demo [--rows <N>] [--out <FILE>] [--db <FILE>]

@@ -23,6 +23,7 @@ import type { RowWriter } from './row-writer.js';
 import type { Output } from '../util/output.js';
 import { openSink } from './sinks/index.js';
 import type { ExportOptions, ExportResult } from './types.js';
+import { runReportExport } from './report-export.js';
 import { createXlsxRowWriter } from './xlsx-row-writer.js';
 import { openTemplateWriter, prepareTemplateFor, type PreparedTemplate } from './template-row-writer.js';
 
@@ -46,6 +47,7 @@ async function unlessAborted<T>(promise: Promise<T>, aborted: Promise<never>, re
 }
 
 export async function runExport(options: ExportOptions): Promise<ExportResult> {
+  if (options.report !== undefined) return runReportExport(options);
   const started = performance.now();
   const plan = planExport(options);
   if (typeof options.source !== 'string' && !isSource(options.source)) {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { ReportDefinition } from '../report/types.js';
 import type { Source } from '../sources/types.js';
 import type { TemplateTarget } from '../template/target.js';
 import type { Pressure } from '../util/pressure.js';
@@ -8,8 +9,12 @@ export type ExportFormat = 'xlsx' | 'csv';
 export interface ExportOptions {
   /** A source URL (`sqlite:…`, `postgres://…`, `mysql://…`, `csv:…`) or an open Source (not closed by the export). */
   readonly source: string | Source;
-  /** SQL with `:name` parameters; or `table`. */
+  /** SQL with `:name` parameters; or `table`; or `report`. */
   readonly query?: string;
+  /** A multi-sheet report (src/report): its sheets' queries instead of `query`/`table`; xlsx only. */
+  readonly report?: ReportDefinition;
+  /** The source's configured name, shown on a report's About sheet (never its URL). */
+  readonly sourceName?: string;
   readonly table?: string;
   readonly params?: Readonly<Record<string, unknown>>;
   /** A file path (temp file + fsync + rename on success), `-` for stdout, or any Writable (e.g. an HTTP response). */

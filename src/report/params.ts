@@ -46,7 +46,8 @@ export function resolveParams(definition: ReportDefinition, given: Readonly<Reco
   }
   const values: Record<string, string | number | boolean> = {};
   for (const [name, spec] of Object.entries(declared)) {
-    const value = Object.hasOwn(given, name) ? given[name] : spec.default;
+    // null is "not given" (the service's optional parameters without a default).
+    const value = Object.hasOwn(given, name) && given[name] !== null ? given[name] : spec.default;
     if (value === undefined) throw invalid(`params.${name}`, 'no value given and no default');
     values[name] = coerce(name, spec.type ?? 'string', value);
   }

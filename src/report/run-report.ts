@@ -10,12 +10,14 @@
  * query does not return), and everything runExport raises (source, Excel limits, output, timeout, cancel).
  */
 import type { Writable } from 'node:stream';
+import { SheetpipeError } from '../errors.js';
 import { createExportAbort, whenAborted } from '../pipeline/abort.js';
 import { pump } from '../pipeline/pump.js';
 import { openSink } from '../pipeline/sinks/index.js';
 import type { Output } from '../util/output.js';
 import { isSource, openSource } from '../sources/index.js';
 import type { QueryCursor, Source } from '../sources/types.js';
+import type { Pressure } from '../util/pressure.js';
 import { packageVersion } from '../cli/version.js';
 import { XlsxWriter } from '../xlsx/workbook-writer.js';
 import { ABOUT_OPTIONS, ABOUT_SHEET, aboutRows } from './about-sheet.js';
@@ -32,6 +34,10 @@ export interface RunReportOptions {
   /** A file path (temp file + rename on success), `-` for stdout, or any Writable. */
   readonly out: string | Writable;
   readonly threads?: number;
+  /** CPU priority decrease of the engine's threads (a server's exports). */
+  readonly niceIncrement?: number;
+  /** A server's memory pressure (src/util/pressure.ts). */
+  readonly pressure?: Pressure;
   readonly deterministic?: boolean;
   /** Display zone for `timestamp with time zone` values (default UTC). */
   readonly timeZone?: string;
@@ -65,7 +71,9 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
   assertReportDefinition(definition);
   const params = resolveParams(definition, options.params);
   const title = definition.title === undefined ? undefined : fillTemplate(definition.title, params);
-  if (typeof options.source !== 'string' && !isSource(options.source)) throw new TypeError('source: expected a URL or a Source');
+  if (typeof options.source !== 'string' && !isSource(options.source)) {
+    throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_BAD_OPTION', ['source', 'expected a source URL or an object with kind, query() and close()']);
+  }
   const control = createExportAbort(options.signal, options.timeoutSeconds);
   const { signal } = control;
   const aborted = whenAborted(signal);
@@ -85,6 +93,8 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
     sink.onFailure((error) => control.abort(error));
     book = new XlsxWriter(sink.stream, {
       threads: options.threads,
+      niceIncrement: options.niceIncrement,
+      pressure: options.pressure,
       deterministic: options.deterministic,
       customProperties: options.customProperties,
       signal,

@@ -20,6 +20,7 @@ export function planJobQuery(config: ServiceConfig, request: JobRequest): Planne
     if (!source) throw new SheetpipeError('SHEETPIPE_ERR_SERVICE_NOT_FOUND', ['source', report.source]);
     return {
       source: source.url,
+      ...(report.definition === undefined ? {} : { report: report.definition, sourceName: report.source }),
       ...(report.query === undefined ? {} : { query: report.query }),
       ...(report.table === undefined ? {} : { table: report.table }),
       params: request.params,

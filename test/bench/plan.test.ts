@@ -14,7 +14,7 @@ test('options: defaults, --quick, case groups, and clear errors', () => {
   assert.equal(quick.smallRows, 10_000);
   assert.equal(quick.rounds, 1);
   assert.equal(quick.resultsFile, undefined);
-  assert.deepEqual(quick.cases, ['sheetpipe-t1', 'sheetpipe-t2', 'exceljs', 'csv', 'generate']);
+  assert.deepEqual(quick.cases, ['sheetpipe-t1', 'sheetpipe-t2', 'report-t2', 'exceljs', 'csv', 'generate']);
   assert.equal(parseBenchOptions([], { BENCH_ROWS: '50_000', BENCH_ROUNDS: '2' }, 'R.md').rows, 50_000);
   assert.deepEqual(parseBenchOptions(['--cases', 'csv,sheetpipe-t8,sheetpipe-t1'], {}, 'R.md').cases, ['sheetpipe-t1', 'sheetpipe-t8', 'csv']);
   assert.throws(() => parseBenchOptions(['--cases', 'excel'], {}, 'R.md'), /unknown case 'excel'/);

@@ -1,5 +1,7 @@
 import { usageError } from '../args.js';
 import { parseExportArgs } from '../export-args.js';
+import { isReportExport } from '../report-args.js';
+import { reportCommand } from './report.js';
 import { EXPORT_HELP } from '../help.js';
 import { runExportWithProgress } from './run-export.js';
 
@@ -19,6 +21,7 @@ function isClosedPipe(error: unknown): boolean {
 
 /** `sheetpipe export …`; resolves to the exit code, throws SheetpipeErrors for main to report. */
 export async function exportCommand(argv: readonly string[]): Promise<number> {
+  if (isReportExport(argv)) return reportCommand(argv);
   const args = parseExportArgs(argv);
   if (args.help) {
     process.stdout.write(EXPORT_HELP);

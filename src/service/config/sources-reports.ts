@@ -5,6 +5,7 @@ import { sourceKindOf } from '../../sources/kind.js';
 import { findParams, type SqlDialect } from '../../sources/sql-params.js';
 import { readOnlyProblem } from '../../sources/read-only-sql.js';
 import { coerceParamValue } from '../params.js';
+import { reportDefinitionOf } from './report-definition.js';
 import { PARAM_TYPES, type ParamDeclaration, type ParamType, type ReportConfig, type SourceConfig } from './types.js';
 import {
   childPath, configError, expandEnv, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString,
@@ -100,18 +101,28 @@ function checkReadOnly(query: string | undefined, source: SourceConfig, path: st
 function readReport(name: string, value: unknown, sources: ReadonlyMap<string, SourceConfig>): ReportConfig {
   const path = childPath('reports', name);
   const object: Json = expectObject(value, path);
-  rejectUnknownKeys(object, ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description', 'csv', 'deliveries'], path);
+  rejectUnknownKeys(
+    object,
+    ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description', 'csv', 'deliveries', 'title', 'sheets', 'about', 'snapshot'],
+    path,
+  );
   const source = requiredString(object, 'source', path);
   if (!sources.has(source)) throw configError(childPath(path, 'source'), `no source named ${JSON.stringify(source)} in sources`);
   const query = optionalString(object, 'query', path);
   const table = optionalString(object, 'table', path);
-  if ((query === undefined) === (table === undefined)) throw configError(path, 'give exactly one of query and table');
+  const multiSheet = object.sheets !== undefined;
+  if (multiSheet && (query !== undefined || table !== undefined)) throw configError(path, 'give sheets, or one of query and table, not both');
+  if (!multiSheet && (query === undefined) === (table === undefined)) throw configError(path, 'give exactly one of query and table (or sheets)');
   const description = optionalString(object, 'description', path);
   const timeZone = optionalString(object, 'timeZone', path);
   if (timeZone !== undefined && !isTimeZone(timeZone)) throw configError(childPath(path, 'timeZone'), `unknown IANA time zone ${timeZone}`);
   const params = readParams(object.params, childPath(path, 'params'));
-  checkQueryParams(query, params, sources.get(source) as SourceConfig, path);
-  checkReadOnly(query, sources.get(source) as SourceConfig, path);
+  const sourceConfig = sources.get(source) as SourceConfig;
+  const definition = multiSheet ? reportDefinitionOf(object, params, path) : undefined;
+  // Every sheet's query passes the same checks as a single query; together they use every declared parameter.
+  const queries = definition === undefined ? [query] : definition.sheets.map((sheet) => sheet.query);
+  checkQueryParams(queries.join('\n;\n'), params, sourceConfig, path);
+  for (const sql of queries) checkReadOnly(sql, sourceConfig, path);
   return {
     name,
     source,
@@ -125,6 +136,7 @@ function readReport(name: string, value: unknown, sources: ReadonlyMap<string, S
     ...optionalEntry('csvRaw', readCsvOptions(object.csv, childPath(path, 'csv'))),
     ...optionalEntry('description', description),
     deliveries: readNameList(object.deliveries, childPath(path, 'deliveries')),
+    ...optionalEntry('definition', definition),
   };
 }
 

@@ -3,6 +3,7 @@ import type { ExportFormat } from '../../pipeline/types.js';
 import type { QueueConfig } from '../distributed/queue-config.js';
 import type { DeliveryConfig } from '../delivery/types.js';
 import type { S3Config } from '../storage/s3-config.js';
+import type { ReportDefinition } from '../../report/types.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 export const PARAM_TYPES: readonly ParamType[] = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'];
@@ -41,6 +42,8 @@ export interface ReportConfig {
   readonly description?: string;
   /** Names of `deliveries` an API request for this report may pick (`"deliver": [...]`); clients never send URLs or addresses. */
   readonly deliveries?: readonly string[];
+  /** A multi-sheet report (`sheets` instead of `query`/`table`), the same definition as a report file (docs/reports.md). */
+  readonly definition?: ReportDefinition;
 }
 
 export interface TokenConfig {
