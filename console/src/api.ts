@@ -81,10 +81,21 @@ export interface ParamDeclaration {
   readonly description: string | null;
 }
 
+/** A sheet of the workbook; `columns` is null for a single-query report (the query's own columns). */
+export interface ReportSheet {
+  readonly name: string;
+  readonly table: boolean;
+  readonly columns: readonly { name: string; header: string; hidden: boolean }[] | null;
+}
+
 export interface Report {
   readonly name: string;
   readonly description: string | null;
+  readonly title: string | null;
   readonly params: readonly ParamDeclaration[];
+  readonly sheets: readonly ReportSheet[];
+  /** An About sheet (what ran, when, with which parameters) follows the sheets. */
+  readonly about: boolean;
   readonly formats: readonly string[];
 }
 

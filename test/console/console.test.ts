@@ -4,7 +4,7 @@
  * parameters, watch it reach 100 %, download the file and check it with the real xlsx readers; find the
  * scheduled job in the history and download it; a narrow token sees only its reports and no Operations page;
  * cancel a long export and see its query leave pg_stat_activity; the Operations page shows non-zero percentiles
- * after a burst. Every page passes axe-core (no serious violations) and is photographed at laptop and phone width.
+ * after a burst; a multi-sheet report's run page lists its sheets. Every page passes axe-core (no serious violations) and is photographed at laptop and phone width.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,6 +56,13 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
         params: { minId: { type: 'integer', default: 1, description: 'First order id' }, maxId: { type: 'integer', description: 'Last order id' } },
       },
       slow: { source: 'pg', sheet: 'Slow', query: slowQuery(marker), description: 'Runs until cancelled' },
+      book: {
+        source: 'pg', title: 'Order book', about: true, params: { minId: { type: 'integer', default: 1 } },
+        sheets: [
+          { name: 'Order lines', query: `select id, amount from ${table} where id >= :minId order by id`, table: {} },
+          { name: 'Summary', query: `select count(*) as n from ${table} where id >= :minId` },
+        ],
+      },
     },
     tokens: [{ token: TOKEN, reports: ['*'] }, { name: 'analyst', token: ANALYST, reports: ['orders'] }],
     schedules: [{ name: 'nightly', cron: `${second} * * * * *`, report: 'orders', params: { minId: 1, maxId: 5 }, jitterSeconds: 0 }],
@@ -179,6 +186,16 @@ test('the console in Chromium: sign in, run, watch, download, history, cancel, o
       await page.getByRole('button', { name: 'Cancel export' }).click();
       await page.locator('.status[data-status="canceled"]').waitFor();
       await until(async () => (await busyBackends(marker)) === 0, TIMEOUT, 'the slow query to leave pg_stat_activity');
+    });
+
+    await t.test('the run page of a multi-sheet report lists its sheets and the About sheet', async () => {
+      await page.getByRole('link', { name: 'Reports' }).click();
+      const card = page.getByRole('region', { name: 'book' });
+      const sheets = card.getByRole('list', { name: 'Sheets of “Order book”' });
+      await sheets.waitFor();
+      assert.deepEqual(await sheets.getByRole('listitem').allInnerTexts(), ['Order lines (table)', 'Summary', 'About (what ran, when, with which parameters)']);
+      assert.deepEqual(await card.getByLabel('Format').locator('option').allInnerTexts(), ['xlsx'], 'a multi-sheet report is xlsx only');
+      await assertAccessible(page, 'reports with a multi-sheet report');
     });
 
     await t.test('the Operations page shows non-zero percentiles after a burst', async () => {

@@ -72,6 +72,16 @@ test('paging through 1,000 jobs with filters: each visible job once, newest firs
           params: { min: { type: 'integer', default: 0, description: 'smallest id' } }, sheet: 'Orders',
         },
         secret: { source: 'demo', table: 'orders' },
+        book: {
+          source: 'demo', title: 'Order book', about: true, params: { min: { type: 'integer', default: 1 } },
+          sheets: [
+            {
+              name: 'Orders', query: 'select id, amount, note from orders where id >= :min', table: { totals: { amount: 'sum' } },
+              columns: { amount: { header: 'Amount', format: { currency: 'EUR' } }, note: { hidden: true } },
+            },
+            { name: 'Summary', query: 'select count(*) as n, sum(amount) as total from orders where id >= :min', columns: { total: { format: 'decimal', decimals: 1 } } },
+          ],
+        },
       },
       tokens: [{ token: TOKEN, reports: ['*'] }, { name: 'alice', token: ALICE, reports: ['orders'] }, { name: 'bob', token: BOB, reports: ['secret'] }],
       schedules: [
@@ -127,11 +137,29 @@ test('paging through 1,000 jobs with filters: each visible job once, newest firs
       // Reports: only those the token may run, with what a form needs.
       const reports = (await (await fetch(`${server.url}/v1/reports`, { headers: auth(ALICE) })).json()) as { reports: unknown[] };
       assert.deepEqual(reports.reports, [{
-        name: 'orders', description: 'All orders', sheets: ['Orders'], formats: ['xlsx', 'csv'], deliveries: [],
+        name: 'orders', description: 'All orders', title: null, about: false, formats: ['xlsx', 'csv'], deliveries: [],
+        sheets: [{ name: 'Orders', columns: null, table: false }],
         params: [{ name: 'min', type: 'integer', required: false, default: 0, description: 'smallest id' }],
       }]);
-      const star = (await (await fetch(`${server.url}/v1/reports`, { headers: auth() })).json()) as { reports: { name: string; sheets: string[] }[] };
-      assert.deepEqual(star.reports.map((report) => [report.name, report.sheets[0]]), [['orders', 'Orders'], ['secret', 'orders']]);
+      const starResponse = await (await fetch(`${server.url}/v1/reports`, { headers: auth() })).text();
+      const star = JSON.parse(starResponse) as { reports: { name: string; sheets: { name: string }[] }[] };
+      assert.deepEqual(star.reports.map((report) => [report.name, report.sheets[0]?.name]), [['orders', 'Orders'], ['secret', 'orders'], ['book', 'Orders']]);
+      // A multi-sheet report: its title, each sheet's presented columns and table, the About sheet; xlsx only.
+      assert.deepEqual(star.reports[2], {
+        name: 'book', description: null, title: 'Order book', about: true, formats: ['xlsx'], deliveries: [],
+        params: [{ name: 'min', type: 'integer', required: false, default: 1, description: null }],
+        sheets: [
+          {
+            name: 'Orders', table: true, columns: [
+              { name: 'amount', header: 'Amount', format: { currency: 'EUR' }, decimals: null, hidden: false },
+              { name: 'note', header: 'note', format: null, decimals: null, hidden: true },
+            ],
+          },
+          { name: 'Summary', table: false, columns: [{ name: 'total', header: 'total', format: 'decimal', decimals: 1, hidden: false }] },
+        ],
+      });
+      // Never the SQL, the source's URL or the path it names.
+      for (const secret of ['select', 'from orders', 'sqlite:', 'demo.db', dir]) assert.ok(!starResponse.toLowerCase().includes(secret.toLowerCase()), secret);
 
       // Schedules: only of the token's reports, next run, last run and its job.
       const schedules = (await (await fetch(`${server.url}/v1/schedules`, { headers: auth(ALICE) })).json()) as { schedules: Record<string, any>[] };

@@ -22,6 +22,19 @@ function initialText(param: ParamDeclaration): string {
   return param.default === null || param.default === undefined || typeof param.default === 'boolean' ? '' : String(param.default);
 }
 
+/** What the xlsx will hold: the sheet names in order, then the About sheet if the report adds one. */
+function SheetList({ report, headingId }: { report: Report; headingId: string }) {
+  return (
+    <>
+      <h3 id={headingId}>Sheets{report.title ? ` of “${report.title}”` : ''}</h3>
+      <ul class="sheets" aria-labelledby={headingId}>
+        {report.sheets.map((sheet) => <li key={sheet.name}>{sheet.name}{sheet.table ? <span class="muted"> (table)</span> : null}</li>)}
+        {report.about ? <li>About <span class="muted">(what ran, when, with which parameters)</span></li> : null}
+      </ul>
+    </>
+  );
+}
+
 function ReportForm({ report }: { report: Report }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -79,6 +92,7 @@ function ReportForm({ report }: { report: Report }) {
         <button type="submit" disabled={busy}>Run {report.name}</button>
       </form>
       {fieldError ? null : <ErrorBox error={error} />}
+      <SheetList report={report} headingId={id('sheets')} />
     </section>
   );
 }

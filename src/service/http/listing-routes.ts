@@ -6,14 +6,14 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Cron } from 'croner';
 import { SheetpipeError } from '../../errors.js';
-import { defaultSheetName } from '../../pipeline/plan.js';
 import { CRON_MODE } from '../config/schedules.js';
-import type { ReportConfig, ScheduleConfig } from '../config/types.js';
+import type { ScheduleConfig } from '../config/types.js';
 import type { ServiceContext } from '../context.js';
 import { JOB_STATUSES, decodeCursor, encodeCursor, type JobListQuery } from '../jobs/job-list.js';
 import type { JobStatus } from '../jobs/types.js';
 import { maySee } from './job-access.js';
 import { publicJobView } from './job-view.js';
+import { reportView } from './report-view.js';
 
 /** Page size of `GET /v1/exports` when `limit` is not given, and the most one page may hold. */
 const DEFAULT_LIMIT = 50;
@@ -22,24 +22,6 @@ const LIST_KEYS = ['report', 'status', 'schedule', 'since', 'until', 'limit', 'c
 
 function bad(message: string): SheetpipeError {
   return new SheetpipeError('SHEETPIPE_ERR_SERVICE_BAD_REQUEST', [message]);
-}
-
-function reportView(report: ReportConfig, deliveries: boolean): Record<string, unknown> {
-  return {
-    name: report.name,
-    description: report.description ?? null,
-    params: [...report.params].map(([name, declaration]) => ({
-      name,
-      type: declaration.type,
-      required: declaration.default === undefined,
-      default: declaration.default ?? null,
-      description: declaration.description ?? null,
-    })),
-    // One sheet per report today; a list so multi-sheet reports do not change the shape.
-    sheets: [report.sheet ?? defaultSheetName(report.table)],
-    formats: ['xlsx', 'csv'],
-    ...(deliveries ? { deliveries: report.deliveries ?? [] } : {}),
-  };
 }
 
 function readTime(value: unknown, key: string): number | undefined {
