@@ -37,7 +37,8 @@ function reportView(report: ReportConfig, deliveries: boolean): Record<string, u
     })),
     // One sheet per report today; a list so multi-sheet reports do not change the shape.
     sheets: [report.sheet ?? defaultSheetName(report.table)],
-    formats: ['xlsx', 'csv'],
+    // A template is an xlsx workbook: its report has no CSV form.
+    formats: report.template === undefined ? ['xlsx', 'csv'] : ['xlsx'],
     ...(deliveries ? { deliveries: report.deliveries ?? [] } : {}),
   };
 }
