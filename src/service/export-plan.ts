@@ -30,6 +30,7 @@ export function planJobQuery(config: ServiceConfig, request: JobRequest): Planne
       ...(report.timeoutSeconds === undefined ? {} : { timeoutSeconds: report.timeoutSeconds }),
       ...(report.threads === undefined ? {} : { threads: report.threads }),
       ...(report.csvRaw === true ? { csv: { raw: true } } : {}),
+      ...(report.template === undefined ? {} : { template: { file: report.template.file, into: report.template.into } }),
     };
   }
   const source = request.source === null ? undefined : config.sources.get(request.source);

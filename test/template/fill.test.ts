@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { runExport } from '../../src/pipeline/index.js';
 import { fillTemplate } from '../../src/index.js';
 import { tempDir } from '../pipeline/fixtures.js';
-import { repoRoot, xlsxCheck, type ExpectedCell, type ExpectedSheet } from '../helpers/xlsx-check.js';
-import { expectedSales, fixture, PG_URL, salesQuery, storedEntries, summarySheet } from './helpers.js';
+import { repoRoot, xlsxCheck, type ExpectedSheet } from '../helpers/xlsx-check.js';
+import { dataSheet, day, expectedSales, fixture, PG_URL, salesQuery, storedEntries, summarySheet } from './helpers.js';
 
 const run = promisify(execFile);
 const xsdPath = process.env.XLSX_XSD ?? resolve(repoRoot, '../shared/tools/xlsx-xsd');
@@ -30,20 +30,6 @@ function assertCopiedRaw(template: string, output: string, changed: readonly str
     assert.ok(copy, `${name} is in the output`);
     if (!changed.includes(name)) assert.ok(copy.crc === entry.crc && copy.method === entry.method && copy.stored.equals(entry.stored), `${name} is copied byte for byte`);
   }
-}
-
-const day = (iso: string): ExpectedCell => ({ date: `${iso}T00:00:00` });
-
-function dataSheet(rows: number): ExpectedSheet {
-  return {
-    name: 'Data',
-    rows: [
-      ['Sales data'],
-      [],
-      ['id', 'region', 'sold_on', 'quantity', 'amount'],
-      ...expectedSales(rows).map(([id, region, sold, quantity, amount]) => [id, region, day(sold), quantity, amount]),
-    ],
-  };
 }
 
 test('a table fills from PostgreSQL: readers see the rows, formulas and names over the table cover them, the rest is copied raw', async (t) => {

@@ -1,7 +1,7 @@
 /** Shared by the template tests: the committed template fixtures, a PostgreSQL query of sales rows, and zip compares. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { repoRoot, type ExpectedSheet } from '../helpers/xlsx-check.js';
+import { repoRoot, type ExpectedCell, type ExpectedSheet } from '../helpers/xlsx-check.js';
 import { listEntries, readEntry } from '../helpers/zip-read.js';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,6 +56,21 @@ export function summarySheet(rows: number): ExpectedSheet {
       ['Total amount', { formula: 'SUM(Sales[amount])', value: amount }],
       ['Total quantity (range)', { formula: `SUM(Data!$D$4:$D$${rows + 3})`, value: quantity }],
       ['Amount (named range)', { formula: 'SUM(INDEX(SalesBlock,0,5))', value: amount }],
+    ],
+  };
+}
+
+export const day = (iso: string): ExpectedCell => ({ date: `${iso}T00:00:00` });
+
+/** The fixture's Data sheet after `rows` sales rows were filled into its table. */
+export function dataSheet(rows: number): ExpectedSheet {
+  return {
+    name: 'Data',
+    rows: [
+      ['Sales data'],
+      [],
+      ['id', 'region', 'sold_on', 'quantity', 'amount'],
+      ...expectedSales(rows).map(([id, region, sold, quantity, amount]) => [id, region, day(sold), quantity, amount]),
     ],
   };
 }

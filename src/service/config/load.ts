@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { defaultMemoryLimitMb } from '../memory-limit.js';
 import type { ServiceConfig } from './types.js';
 import { configError } from './fields.js';
+import { checkReportTemplates } from './report-template.js';
 import { validateConfig } from './validate.js';
 
 export interface LoadConfigOptions {
@@ -32,10 +33,12 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     const message = (error as Error).message.replace(/,\s*(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
     throw configError(path, `not valid JSON: ${message}`);
   }
-  return validateConfig(raw, {
+  const config = validateConfig(raw, {
     baseDir: dirname(path),
     file: path,
     defaultMemoryLimitMb: await defaultMemoryLimitMb(),
     ...(options.env === undefined ? {} : { env: options.env }),
   });
+  await checkReportTemplates(config.reports);
+  return config;
 }

@@ -35,6 +35,7 @@ export function readSchedules(raw: unknown, reports: ReadonlyMap<string, ReportC
     if (!report) throw configError(childPath(path, 'report'), `no report named ${JSON.stringify(reportName)} in reports`);
     const format = optionalString(object, 'format', path) ?? 'xlsx';
     if (format !== 'xlsx' && format !== 'csv') throw configError(childPath(path, 'format'), 'expected "xlsx" or "csv"');
+    if (format === 'csv' && report.template !== undefined) throw configError(childPath(path, 'format'), `report ${reportName} fills a template, which is xlsx only`);
     let params;
     try {
       params = resolveReportParams(report, expectObject(object.params ?? {}, childPath(path, 'params')), 'json');

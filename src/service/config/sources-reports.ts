@@ -6,6 +6,7 @@ import { findParams, type SqlDialect } from '../../sources/sql-params.js';
 import { readOnlyProblem } from '../../sources/read-only-sql.js';
 import { coerceParamValue } from '../params.js';
 import { reportDefinitionOf } from './report-definition.js';
+import { readReportTemplate } from './report-template.js';
 import { PARAM_TYPES, type ParamDeclaration, type ParamType, type ReportConfig, type SourceConfig } from './types.js';
 import {
   childPath, configError, expandEnv, expectArray, expectObject, optionalBoolean, optionalNumber, optionalString,
@@ -98,12 +99,12 @@ function checkReadOnly(query: string | undefined, source: SourceConfig, path: st
   if (problem !== undefined) throw configError(childPath(path, 'query'), `refused: ${problem}; only a single statement that returns rows runs`);
 }
 
-function readReport(name: string, value: unknown, sources: ReadonlyMap<string, SourceConfig>): ReportConfig {
+function readReport(name: string, value: unknown, sources: ReadonlyMap<string, SourceConfig>, baseDir: string): ReportConfig {
   const path = childPath('reports', name);
   const object: Json = expectObject(value, path);
   rejectUnknownKeys(
     object,
-    ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description', 'csv', 'deliveries', 'title', 'sheets', 'about', 'snapshot'],
+    ['source', 'query', 'table', 'params', 'sheet', 'timeZone', 'timeoutSeconds', 'threads', 'description', 'csv', 'deliveries', 'title', 'sheets', 'about', 'snapshot', 'template'],
     path,
   );
   const source = requiredString(object, 'source', path);
@@ -123,6 +124,8 @@ function readReport(name: string, value: unknown, sources: ReadonlyMap<string, S
   const queries = definition === undefined ? [query] : definition.sheets.map((sheet) => sheet.query);
   checkQueryParams(queries.join('\n;\n'), params, sourceConfig, path);
   for (const sql of queries) checkReadOnly(sql, sourceConfig, path);
+  const template = readReportTemplate(object.template, baseDir, childPath(path, 'template'));
+  if (template !== undefined && multiSheet) throw configError(childPath(path, 'template'), 'a template is filled by a single-query report (query or table), not by sheets');
   return {
     name,
     source,
@@ -137,6 +140,7 @@ function readReport(name: string, value: unknown, sources: ReadonlyMap<string, S
     ...optionalEntry('description', description),
     deliveries: readNameList(object.deliveries, childPath(path, 'deliveries')),
     ...optionalEntry('definition', definition),
+    ...optionalEntry('template', template),
   };
 }
 
@@ -148,10 +152,11 @@ function readCsvOptions(value: unknown, path: string): boolean | undefined {
   return optionalBoolean(object, 'raw', path);
 }
 
-export function readReports(raw: unknown, sources: ReadonlyMap<string, SourceConfig>): Map<string, ReportConfig> {
+/** `baseDir`: the config file's folder, which a report's `template.file` is relative to. */
+export function readReports(raw: unknown, sources: ReadonlyMap<string, SourceConfig>, baseDir: string): Map<string, ReportConfig> {
   const reports = new Map<string, ReportConfig>();
   for (const [name, value] of Object.entries(expectObject(raw ?? {}, 'reports'))) {
-    reports.set(name, readReport(name, value, sources));
+    reports.set(name, readReport(name, value, sources, baseDir));
   }
   return reports;
 }

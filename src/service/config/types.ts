@@ -44,6 +44,14 @@ export interface ReportConfig {
   readonly deliveries?: readonly string[];
   /** A multi-sheet report (`sheets` instead of `query`/`table`), the same definition as a report file (docs/reports.md). */
   readonly definition?: ReportDefinition;
+  /** Fill this workbook instead of a new one (docs/templates.md); xlsx only. */
+  readonly template?: ReportTemplateConfig;
+}
+
+/** `reports.NAME.template`: `file` is absolute here (written relative to the config file), `into` as `--into`. */
+export interface ReportTemplateConfig {
+  readonly file: string;
+  readonly into: string;
 }
 
 export interface TokenConfig {

@@ -180,7 +180,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): ServiceC
   rejectUnknownKeys(root, TOP_LEVEL, '');
   if (root.sources === undefined) throw configError('sources', 'is required');
   const sources = readSources(root.sources, options.baseDir, env);
-  const reports = readReports(root.reports, sources);
+  const reports = readReports(root.reports, sources, options.baseDir);
   const metricsToken = readMetricsToken(root.metrics, env);
   const storage = readStorage(root.storage, options.baseDir, env);
   const schedules = readSchedules(root.schedules, reports);

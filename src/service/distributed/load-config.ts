@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { configError, expectObject } from '../config/fields.js';
+import { checkReportTemplates } from '../config/report-template.js';
 import type { ServiceConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import { defaultMemoryLimitMb } from '../memory-limit.js';
@@ -28,5 +29,6 @@ export async function loadDistributedConfig(file: string, env: NodeJS.ProcessEnv
   }
   const { queue, ...rest } = expectObject(raw, '');
   const service = validateConfig(rest, { baseDir: dirname(path), file: path, env, defaultMemoryLimitMb: await defaultMemoryLimitMb() });
+  await checkReportTemplates(service.reports);
   return { ...service, queue: readQueueConfig(queue, env, dirname(path)) };
 }

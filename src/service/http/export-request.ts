@@ -68,6 +68,11 @@ function traceOf(request: FastifyRequest): JobTrace | null {
   return { ...serializeTrace(context), traceId: context.traceId, ...(context.color === undefined ? {} : { color: context.color }) };
 }
 
+/** A report that fills a template writes xlsx only: a csv request is the client's mistake, refused before a job exists. */
+function checkReportFormat(report: ReportConfig, format: ExportFormat): void {
+  if (format === 'csv' && report.template !== undefined) throw badRequest(`report ${report.name} fills an xlsx template: format "csv" is not available for it (use "xlsx")`);
+}
+
 function findReport(config: ServiceConfig, request: FastifyRequest, name: string): ReportConfig {
   requireReport(request, name);
   const report = config.reports.get(name);
@@ -90,6 +95,7 @@ export function readExportBody(config: ServiceConfig, request: FastifyRequest): 
   const owner = request.principal?.id ?? null;
   if (typeof fields.report === 'string' && fields.source === undefined && fields.query === undefined) {
     const report = findReport(config, request, fields.report);
+    checkReportFormat(report, format);
     request.sheetpipeSource = report.source;
     const resolved = resolveReportParams(report, params as Record<string, unknown>, 'json');
     const deliver = readDeliver(fields.deliver, report);
@@ -126,6 +132,7 @@ export function readDownloadQuery(config: ServiceConfig, request: FastifyRequest
   }
   checkParamSizes(config.limits, query);
   const format = readFormat(options.format, 'query option format');
+  checkReportFormat(report, format);
   const filename = readFilename(options.filename, format, config.limits.filenameLength, 'query option filename');
   request.sheetpipeSource = report.source;
   const params = resolveReportParams(report, query, 'query');

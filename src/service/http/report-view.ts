@@ -48,7 +48,8 @@ function layoutOf(report: ReportConfig, definition: ReportDefinition | undefined
       title: null,
       sheets: [{ name: report.sheet ?? defaultSheetName(report.table), columns: null, table: false }],
       about: false,
-      formats: ['xlsx', 'csv'],
+      // A template is an xlsx workbook: its report has no CSV form.
+      formats: report.template === undefined ? ['xlsx', 'csv'] : ['xlsx'],
     };
   }
   // A multi-sheet report is written as xlsx only (pipeline/report-export.ts).
