@@ -7,6 +7,8 @@ import { SheetpipeError, isSheetpipeError } from '../errors.js';
 
 export interface ExportAbort {
   readonly signal: AbortSignal;
+  /** Rejects with the signal's reason once it aborts: a stage raced against it stops waiting (already handled). */
+  readonly aborted: Promise<never>;
   /** Stops every stage with `reason` (the first call wins). */
   abort(reason: unknown): void;
   /** Clears the deadline timer and the listener on the caller's signal. */
@@ -34,8 +36,11 @@ export function createExportAbort(parent: AbortSignal | undefined, timeoutSecond
     timeoutSeconds === undefined
       ? undefined
       : setTimeout(() => abort(new SheetpipeError('SHEETPIPE_ERR_PIPELINE_TIMEOUT', [timeoutSeconds])), timeoutSeconds * 1000);
+  const aborted = whenAborted(controller.signal);
+  aborted.catch(() => undefined);
   return {
     signal: controller.signal,
+    aborted,
     abort,
     dispose() {
       if (timer) clearTimeout(timer);
@@ -45,7 +50,7 @@ export function createExportAbort(parent: AbortSignal | undefined, timeoutSecond
 }
 
 /** The promise rejects with the signal's reason once it aborts (never resolves otherwise). */
-export function whenAborted(signal: AbortSignal): Promise<never> {
+function whenAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_resolve, reject) => {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });

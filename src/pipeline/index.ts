@@ -10,10 +10,9 @@
  * SHEETPIPE_ERR_PIPELINE_CANCELED, the engine's errors (Excel limits). On any error the file
  * output is removed and an existing target is untouched.
  */
-import { SheetpipeError } from '../errors.js';
-import { isSource, openSource } from '../sources/index.js';
+import { assertSourceOption, openSource } from '../sources/index.js';
 import type { QueryCursor, Source } from '../sources/types.js';
-import { createExportAbort, whenAborted } from './abort.js';
+import { createExportAbort } from './abort.js';
 import { blockWritten, exportEnd, querySent, rowsFirst } from './diagnostics.js';
 import { CsvWriter } from './csv-writer.js';
 import { planExport, sheetColumns } from './plan.js';
@@ -50,13 +49,9 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   if (options.report !== undefined) return runReportExport(options);
   const started = performance.now();
   const plan = planExport(options);
-  if (typeof options.source !== 'string' && !isSource(options.source)) {
-    throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_BAD_OPTION', ['source', 'expected a source URL or an object with kind, query() and close()']);
-  }
+  assertSourceOption(options.source);
   const control = createExportAbort(options.signal, options.timeoutSeconds);
-  const { signal } = control;
-  const aborted = whenAborted(signal);
-  aborted.catch(ignore);
+  const { signal, aborted } = control;
   const counters = { rows: 0 };
   let source: Source | undefined;
   let cursor: QueryCursor | undefined;

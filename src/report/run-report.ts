@@ -10,12 +10,11 @@
  * query does not return), and everything runExport raises (source, Excel limits, output, timeout, cancel).
  */
 import type { Writable } from 'node:stream';
-import { SheetpipeError } from '../errors.js';
-import { createExportAbort, whenAborted } from '../pipeline/abort.js';
+import { createExportAbort } from '../pipeline/abort.js';
 import { pump } from '../pipeline/pump.js';
 import { openSink } from '../pipeline/sinks/index.js';
 import type { Output } from '../util/output.js';
-import { isSource, openSource } from '../sources/index.js';
+import { assertSourceOption, openSource } from '../sources/index.js';
 import type { QueryCursor, Source } from '../sources/types.js';
 import type { Pressure } from '../util/pressure.js';
 import { packageVersion } from '../cli/version.js';
@@ -71,13 +70,9 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
   assertReportDefinition(definition);
   const params = resolveParams(definition, options.params);
   const title = definition.title === undefined ? undefined : fillTemplate(definition.title, params);
-  if (typeof options.source !== 'string' && !isSource(options.source)) {
-    throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_BAD_OPTION', ['source', 'expected a source URL or an object with kind, query() and close()']);
-  }
+  assertSourceOption(options.source);
   const control = createExportAbort(options.signal, options.timeoutSeconds);
-  const { signal } = control;
-  const aborted = whenAborted(signal);
-  aborted.catch(ignore);
+  const { signal, aborted } = control;
   let source: Source | undefined;
   let reader: Source | undefined;
   let cursor: QueryCursor | undefined;

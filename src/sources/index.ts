@@ -50,6 +50,13 @@ export async function openSource(url: string): Promise<Source> {
 }
 
 /** Runtime guard for a Source handed in from outside (ExportOptions.source). */
+/** @throws SheetpipeError SHEETPIPE_ERR_PIPELINE_BAD_OPTION unless `source` is a URL or a Source. */
+export function assertSourceOption(source: unknown): asserts source is string | Source {
+  if (typeof source !== 'string' && !isSource(source)) {
+    throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_BAD_OPTION', ['source', 'expected a source URL or an object with kind, query() and close()']);
+  }
+}
+
 export function isSource(value: unknown): value is Source {
   const candidate = value as Partial<Source> | null;
   return typeof candidate === 'object' && candidate !== null && typeof candidate.kind === 'string' && typeof candidate.query === 'function' && typeof candidate.close === 'function';
