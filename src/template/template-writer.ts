@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { SheetpipeError } from '../errors.js';
 import type { RowWriter } from '../pipeline/row-writer.js';
-import { openOutputTarget, type OutputTarget } from '../zip/output-target.js';
+import { openOutput } from '../util/open-output.js';
+import type { Output } from '../util/output.js';
 import { BlockSequencer, type BlockEntry } from '../zip/block-sequencer.js';
 import { ZipWriter } from '../zip/zip-writer.js';
 import { MAX_COLUMNS, MAX_ROWS } from '../xlsx/cell-ref.js';
@@ -45,7 +46,7 @@ const isTemporal = (column: ColumnOptions): boolean => resolveFormat(column.form
 export class TemplateWriter implements RowWriter {
   readonly sheets: string[] = [];
   readonly #template: PreparedTemplate;
-  readonly #output: OutputTarget;
+  readonly #output: Output;
   readonly #zip: ZipWriter;
   readonly #sequencer: BlockSequencer;
   readonly #pool: RenderPool;
@@ -66,7 +67,7 @@ export class TemplateWriter implements RowWriter {
   #started = false;
   #failed = false;
 
-  private constructor(template: PreparedTemplate, output: OutputTarget, layout: RenderLayout, rewritten: Map<string, (n: number) => string>, options: TemplateWriterOptions) {
+  private constructor(template: PreparedTemplate, output: Output, layout: RenderLayout, rewritten: Map<string, (n: number) => string>, options: TemplateWriterOptions) {
     this.#template = template;
     this.#output = output;
     this.#layout = layout;
@@ -111,7 +112,7 @@ export class TemplateWriter implements RowWriter {
       return { name: options.columns?.[i]?.header ?? '', style, dateStyle: style || (dateStyle?.style ?? ''), instants: true, dateWidth: 0 };
     });
     const layout: RenderLayout = { sheetName: template.target.sheetName, columns, defaultDateStyle: dateStyle?.style ?? '', timeZone: 'UTC', truncateLongText: false, firstColumn: area.firstColumn };
-    const writer = new TemplateWriter(template, openOutputTarget(out), layout, rewritten, options);
+    const writer = new TemplateWriter(template, openOutput(out), layout, rewritten, options);
     try {
       await writer.#copyBefore();
     } catch (error) {

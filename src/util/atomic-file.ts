@@ -87,15 +87,18 @@ class TempFile implements AtomicFile {
     else this.#listeners.push(listener);
   }
 
+  /** A commit that fails (fsync, rename) discards: no temp file is left behind, whoever the caller. */
   async commit(): Promise<string> {
-    if (this.#failure) throw this.#failure;
-    await finishStream(this.stream);
-    await this.#handle!.close();
     try {
-      await rename(this.#tempPath, this.path);
+      if (this.#failure) throw this.#failure;
+      await finishStream(this.stream);
+      await this.#handle!.close();
+      await rename(this.#tempPath, this.path).catch((error: unknown) => {
+        throw outputError(this.path, describe(error), error);
+      });
     } catch (error) {
-      await unlink(this.#tempPath).catch(() => undefined);
-      throw outputError(this.path, describe(error), error);
+      await this.discard();
+      throw error;
     }
     return this.path;
   }

@@ -2,8 +2,9 @@
  * The one output interface: where an export's bytes go, whatever the destination (an atomic file,
  * a caller's stream, a storage upload). The writer writes to `stream` and ends it; its owner then
  * calls `commit` (success) or `discard` (failure, cancel, timeout) once. Implementations:
- * util/atomic-file.ts (temp file, fsync, rename: the one such implementation, also behind the
- * distributed directory storage), pipeline/sinks/stream-sink.ts (a caller's Writable).
+ * util/atomic-file.ts (temp file, fsync, rename: the one such implementation, also the distributed
+ * directory storage's upload), util/stream-output.ts (a caller's Writable), the S3 storage's multipart
+ * upload (service/storage/s3-storage.ts). The engine opens its targets with util/open-output.ts.
  */
 import type { Writable } from 'node:stream';
 
@@ -14,8 +15,11 @@ export interface Output {
   readonly bytes: number;
   /** Called with the first error of the destination (disk full, client gone), to stop the export early. */
   onFailure(listener: (error: Error) => void): void;
-  /** Makes the output final; resolves to the final path for files. */
+  /** Makes the output final (a file renamed, an upload completed); resolves to the final path for files. Its size is `bytes`. */
   commit(): Promise<string | undefined>;
-  /** Drops the output: a file removes its temp file; a caller's stream is left as it is. */
-  discard(): Promise<void>;
+  /**
+   * Drops the output: a file removes its temp file, an upload is aborted; a caller's stream is left as it
+   * is unless the output owns it (then it is destroyed with `reason`).
+   */
+  discard(reason?: unknown): Promise<void>;
 }

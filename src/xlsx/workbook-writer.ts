@@ -1,8 +1,10 @@
 import { MAX_THREADS, MIN_THREADS } from './threads.js';
+import { resolve } from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { SheetpipeError, isSheetpipeError } from '../errors.js';
 import { BlockSequencer, type BlockEntry, type DeflateBlock } from '../zip/block-sequencer.js';
-import { openOutputTarget, type OutputTarget } from '../zip/output-target.js';
+import { openOutput } from '../util/open-output.js';
+import type { Output } from '../util/output.js';
 import { ZipWriter } from '../zip/zip-writer.js';
 import { MAX_ROWS } from './cell-ref.js';
 import { RenderPool } from './render-pool.js';
@@ -78,7 +80,9 @@ function resolveOptions(options: WorkbookOptions): ResolvedOptions {
 export class XlsxWriter {
   readonly #options: ResolvedOptions;
   readonly #workbookOptions: WorkbookOptions;
-  readonly #target: OutputTarget;
+  readonly #target: Output;
+  /** The target's path, for path targets: failures name it. */
+  readonly #path: string | undefined;
   readonly #zip: ZipWriter;
   readonly #sequencer: BlockSequencer;
   readonly #styles = new StyleRegistry();
@@ -106,7 +110,8 @@ export class XlsxWriter {
     this.#sharedStrings = new SharedStrings(intOption('sharedStringsLimit', options.sharedStringsLimit, 65_536, 0, 10_000_000));
     this.#created = options.properties?.created ?? (options.deterministic ? FIXED_TIME : new Date());
     this.#defaultDateStyle = ` s="${this.#styles.register(DEFAULT_DATETIME_CODE)}"`;
-    this.#target = openOutputTarget(target);
+    this.#target = openOutput(target);
+    this.#path = typeof target === 'string' ? resolve(target) : undefined;
     this.#zip = new ZipWriter(this.#target.stream, {
       modified: options.deterministic ? FIXED_TIME : this.#created,
       forceZip64: options.zip64 === 'always',
@@ -294,11 +299,11 @@ export class XlsxWriter {
   }
 
   #describeFailure(error: unknown): unknown {
-    if (this.#target.path && isSheetpipeError(error, 'SHEETPIPE_ERR_ZIP_SINK')) {
+    if (this.#path && isSheetpipeError(error, 'SHEETPIPE_ERR_ZIP_SINK')) {
       // The file's own error already names the path and says what went wrong.
       if (isSheetpipeError(error.cause, 'SHEETPIPE_ERR_PIPELINE_OUTPUT')) return error.cause;
       const cause = error.cause instanceof Error ? error.cause.message : error.message;
-      return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [this.#target.path, cause], { cause: error });
+      return new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [this.#path, cause], { cause: error });
     }
     return error;
   }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { openFileSink } from '../../src/pipeline/sinks/file-sink.js';
-import { openStreamSink } from '../../src/pipeline/sinks/stream-sink.js';
+import { openStreamSink } from '../../src/util/stream-output.js';
 import { isSheetpipeError } from '../../src/errors.js';
 import { tempDir, unwritableDir } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { openFileSink } from './file-sink.js';
-import { openStreamSink } from './stream-sink.js';
+import { openStreamSink } from '../../util/stream-output.js';
 import type { Output } from '../../util/output.js';
 
 /** `-` is standard output, a string is a file path, anything else a caller's Writable. */

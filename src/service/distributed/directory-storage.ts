@@ -1,7 +1,7 @@
 /**
  * The default Storage: a directory, typically a shared mount (NFS) that the API and every
  * worker see at the same path. A file is written as `.<key>.<writer>-<random>.tmp` beside its
- * final name, fsynced, and renamed over `<key>` on commit, so a reader never sees a partial
+ * final name, fsynced, and renamed over `<key>` on commit (removed when that fails), so a reader never sees a partial
  * file; `<writer>` (host-pid) tells an operator whose temp file it is.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,35 +10,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAtomicFile, outputErrorOf, type AtomicFile } from '../../util/atomic-file.js';
 import { storagePath } from '../jobs/storage-path.js';
-import type { Storage, StorageUpload } from './storage.js';
+import type { Storage } from './storage.js';
 import { isProcessAlive } from '../../util/process-alive.js';
-
-/** A storage upload is an atomic file (util/atomic-file.ts) beside its key; committing answers its size. */
-class DirectoryUpload implements StorageUpload {
-  readonly #file: AtomicFile;
-
-  constructor(file: AtomicFile) {
-    this.#file = file;
-  }
-
-  get stream(): AtomicFile['stream'] {
-    return this.#file.stream;
-  }
-
-  async commit(): Promise<number> {
-    try {
-      await this.#file.commit();
-    } catch (error) {
-      await this.#file.discard();
-      throw error;
-    }
-    return this.#file.bytes;
-  }
-
-  discard(): Promise<void> {
-    return this.#file.discard();
-  }
-}
 
 const safe = (text: string): string => text.replace(/[^A-Za-z0-9_-]/g, '_');
 
@@ -75,7 +48,8 @@ export class DirectoryStorage implements Storage {
     this.staleMs = staleMs;
   }
 
-  async create(key: string): Promise<StorageUpload> {
+  /** An upload is an atomic file (util/atomic-file.ts) beside its key. */
+  async create(key: string): Promise<AtomicFile> {
     const target = this.#path(key);
     this.#ready ??= mkdir(this.dir, { recursive: true });
     await this.#ready.catch((error: unknown) => {
@@ -84,7 +58,7 @@ export class DirectoryStorage implements Storage {
     });
     const file = createAtomicFile(target, { tempName: `.${key}.${this.writer}-${randomBytes(4).toString('hex')}.tmp` });
     await file.opened;
-    return new DirectoryUpload(file);
+    return file;
   }
 
   /**

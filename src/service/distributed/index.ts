@@ -5,6 +5,6 @@ export { loadDistributedConfig, type DistributedConfig } from './load-config.js'
 export { RedisJobQueue, type RedisJobQueueOptions } from './redis-queue.js';
 export { runWorker, type RunWorkerOptions, type WorkerHandle } from './queue-worker.js';
 export { workerCommand, WORKER_USAGE } from './worker-command.js';
-export { isStorage, outputKey, type Storage, type StorageUpload } from './storage.js';
+export { isStorage, outputKey, type Storage } from './storage.js';
 export { DirectoryStorage } from './directory-storage.js';
 export type { DistributedJobRecord } from './job-data.js';

@@ -3,25 +3,17 @@
  * deliberately small (create / removePartial / remove): the directory backend (directory-storage.ts)
  * and the S3 one (storage/s3-storage.ts: multipart upload, completed on commit, aborted on discard).
  */
-import type { Writable } from 'node:stream';
-
-/** One object being written: invisible under its key until `commit`. */
-export interface StorageUpload {
-  /** The export writes here; the pipeline ends it on success and leaves it open on failure. */
-  readonly stream: Writable;
-  /** Makes the bytes visible under the key, replacing an older object (re-runs never duplicate); resolves to the size. */
-  commit(): Promise<number>;
-  /** Drops what was written; nothing is left behind. */
-  discard(): Promise<void>;
-}
+import type { Output } from '../../util/output.js';
 
 export interface Storage {
   /**
-   * Starts writing `key` (`<export id>.<format>`). `onFailure`: a backend that uploads while the export
-   * writes (S3) reports there that the upload failed, so the export stops instead of writing on.
+   * Starts writing `key` (`<export id>.<format>`): an Output (util/output.ts) invisible under its key until
+   * `commit`, which replaces an older object (re-runs never duplicate); `discard` leaves nothing behind.
+   * A backend that uploads while the export writes (S3) reports a failed upload through `onFailure`, so
+   * the export stops instead of writing on.
    * @throws SheetpipeError SHEETPIPE_ERR_PIPELINE_OUTPUT when the backend cannot take it.
    */
-  create(key: string, onFailure?: (error: Error) => void): Promise<StorageUpload>;
+  create(key: string): Promise<Output>;
   /** Removes what an interrupted writer of `key` left (a killed worker's temp file); answers how many. */
   removePartial(key: string): Promise<number>;
   /** Deletes the finished object, if any. */

@@ -59,10 +59,11 @@ async function openDestination(destination: Destination, out: Writable | undefin
       return { out, commit: async (written) => written, discard: async () => undefined };
     case 'storage': {
       const storage = openStorage(destination.storage);
-      const upload = await storage.create(destination.key, onFailure).catch((error: unknown) => {
+      const upload = await storage.create(destination.key).catch((error: unknown) => {
         closeStorage(storage);
         throw error;
       });
+      upload.onFailure(onFailure);
       const discard = async (): Promise<void> => {
         try {
           await upload.discard();
@@ -70,7 +71,11 @@ async function openDestination(destination: Destination, out: Writable | undefin
           closeStorage(storage);
         }
       };
-      return { out: upload.stream, commit: () => upload.commit(), discard };
+      const commit = async (): Promise<number> => {
+        await upload.commit();
+        return upload.bytes;
+      };
+      return { out: upload.stream, commit, discard };
     }
   }
 }

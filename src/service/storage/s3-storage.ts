@@ -20,7 +20,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { SheetpipeError } from '../../errors.js';
-import type { Storage, StorageUpload } from '../distributed/storage.js';
+import type { Output } from '../../util/output.js';
+import type { Storage } from '../distributed/storage.js';
 import { contentTypeOfKey } from './content-type.js';
 import type { S3Config } from './s3-config.js';
 
@@ -57,7 +58,7 @@ export interface PresignOptions {
   readonly contentType: string;
 }
 
-class S3Upload implements StorageUpload {
+class S3Upload implements Output {
   readonly stream: Writable;
   readonly #upload: Upload;
   readonly #done: Promise<unknown>;
@@ -65,10 +66,12 @@ class S3Upload implements StorageUpload {
   readonly #key: string;
   #bytes = 0;
   #failure: unknown;
+  /** The upload's own failure, for onFailure listeners. */
+  #uploadFailure: SheetpipeError | undefined;
+  #listeners: ((error: Error) => void)[] = [];
   #committed = false;
 
-  /** `onFailure` hears of an upload that failed while the export still writes (S3 down): the export stops with it. */
-  constructor(client: S3Client, bucket: string, key: string, name: string, onFailure?: (error: SheetpipeError) => void) {
+  constructor(client: S3Client, bucket: string, key: string, name: string) {
     this.#key = name;
     this.#body = new PassThrough({ highWaterMark: 1 << 20 });
     this.#upload = new Upload({
@@ -85,8 +88,9 @@ class S3Upload implements StorageUpload {
       if (this.#failure !== undefined) return;
       this.#failure = error;
       const failure = outputError(name, error);
+      this.#uploadFailure = failure;
       this.stream.destroy(failure);
-      onFailure?.(failure);
+      for (const listener of this.#listeners) listener(failure);
     });
     const body = this.#body;
     const count = (bytes: number): void => void (this.#bytes += bytes);
@@ -110,11 +114,17 @@ class S3Upload implements StorageUpload {
   }
 
   /** Bytes the export wrote so far. */
-  get bytesWritten(): number {
+  get bytes(): number {
     return this.#bytes;
   }
 
-  async commit(): Promise<number> {
+  /** Hears of an upload that failed while the export still writes (S3 down): the export stops with it. */
+  onFailure(listener: (error: Error) => void): void {
+    if (this.#uploadFailure) listener(this.#uploadFailure);
+    else this.#listeners.push(listener);
+  }
+
+  async commit(): Promise<undefined> {
     if (this.#failure !== undefined) throw outputError(this.#key, this.#failure);
     try {
       if (!this.stream.writableFinished) {
@@ -127,7 +137,7 @@ class S3Upload implements StorageUpload {
       await this.discard();
       throw error instanceof SheetpipeError ? error : outputError(this.#key, error);
     }
-    return this.#bytes;
+    return undefined;
   }
 
   async discard(): Promise<void> {
@@ -170,8 +180,8 @@ export class S3Storage implements Storage {
     return `${this.config.prefix}${key}`;
   }
 
-  async create(key: string, onFailure?: (error: SheetpipeError) => void): Promise<S3Upload> {
-    return new S3Upload(this.client, this.config.bucket, this.objectKey(key), key, onFailure);
+  async create(key: string): Promise<Output> {
+    return new S3Upload(this.client, this.config.bucket, this.objectKey(key), key);
   }
 
   /**

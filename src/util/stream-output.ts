@@ -3,12 +3,13 @@
  * callback fires only after the destination's own write callback, so backpressure reaches the
  * writer and a chunk is never still referenced by the destination when its producer reuses it.
  * On success the destination is ended once; on failure it is left open for its owner to decide
- * (the service destroys a response so the client sees a truncated transfer, not a complete file).
+ * (the service destroys a response so the client sees a truncated transfer, not a complete file),
+ * unless the output owns it (the engine's Writable targets): then discard destroys it with the reason.
  */
 import { Writable } from 'node:stream';
-import { SheetpipeError } from '../../errors.js';
-import { finishStream } from '../../util/finish-stream.js';
-import type { Output } from '../../util/output.js';
+import { SheetpipeError } from '../errors.js';
+import { finishStream } from './finish-stream.js';
+import type { Output } from './output.js';
 
 class StreamSink implements Output {
   readonly stream: Writable;
@@ -16,8 +17,13 @@ class StreamSink implements Output {
   #failure: Error | undefined;
   #listeners: ((error: Error) => void)[] = [];
   readonly #detach: () => void;
+  readonly #owned: Writable | undefined;
 
-  constructor(destination: Writable, name: string) {
+  constructor(destination: Writable, name: string, owns: boolean) {
+    this.#owned = owns ? destination : undefined;
+    // An owned destination is destroyed with the export's error: that error is the caller's through the export,
+    // not an uncaught 'error' event (it stays recorded as destination.errored).
+    if (owns) destination.on('error', () => undefined);
     const fail = (error: Error): void => {
       if (this.#failure) return;
       this.#failure = error instanceof SheetpipeError ? error : new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [name, error.message], { cause: error });
@@ -37,7 +43,8 @@ class StreamSink implements Output {
       destination.off('close', onClose);
     };
     this.stream = new Writable({
-      highWaterMark: 1 << 20,
+      // An owned destination (the engine's target) keeps its own buffer size: backpressure reaches the writer as if unwrapped.
+      highWaterMark: owns ? destination.writableHighWaterMark : 1 << 20,
       write: (chunk: Buffer, _encoding, callback) => {
         if (this.#failure) return callback(this.#failure);
         destination.write(chunk, (error) => {
@@ -78,13 +85,17 @@ class StreamSink implements Output {
     return undefined;
   }
 
-  async discard(): Promise<void> {
+  async discard(reason?: unknown): Promise<void> {
     this.#detach();
     this.stream.destroy();
+    if (this.#owned && !this.#owned.destroyed) this.#owned.destroy(reason instanceof Error ? reason : new Error(String(reason)));
   }
 }
 
-/** Wraps a caller's Writable; `name` says what it is in messages (e.g. `standard output`). */
-export function openStreamSink(destination: Writable, name = 'stream'): Output {
-  return new StreamSink(destination, name);
+/**
+ * Wraps a caller's Writable; `name` says what it is in messages (e.g. `standard output`). `owns`: discard
+ * destroys the destination too (the engine's contract for a Writable target).
+ */
+export function openStreamSink(destination: Writable, name = 'stream', owns = false): Output {
+  return new StreamSink(destination, name, owns);
 }
