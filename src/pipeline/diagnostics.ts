@@ -7,7 +7,7 @@
  *
  *   sheetpipe:query:sent     the statement goes to the source          { export, kind, commented }
  *   sheetpipe:rows:first     the source's query() answered (a cursor)  { export, kind, commented, waitMs }
- *   sheetpipe:block:written  a batch of rows reached the writer        { export, rows }
+ *   sheetpipe:block:written  a batch of rows reached the writer        { export, rows }  (also forwarded from export threads)
  *   sheetpipe:export:end     the export settled                        { export, rows, bytes, format, error? }
  */
 import { channel } from 'node:diagnostics_channel';
@@ -25,7 +25,12 @@ export interface RowsFirst extends QuerySent {
   readonly waitMs: number;
 }
 export interface BlockWritten {
-  readonly export: ExportOptions;
+  /**
+   * The ExportOptions of an export run in this thread, or, for one run in an export thread, the ExportSpec
+   * the executor started it with: its blocks are forwarded to the starting thread (service/exec/thread-runner.ts),
+   * where the metrics listen.
+   */
+  readonly export: object;
   readonly rows: number;
 }
 export interface ExportEnd {
@@ -43,7 +48,7 @@ export const blockWritten = channel('sheetpipe:block:written');
 export const exportEnd = channel('sheetpipe:export:end');
 
 /** Subscribes `listener` to the messages of one export only; returns the unsubscribe function. */
-export function followExport<T extends { readonly export: ExportOptions }>(
+export function followExport<T extends { readonly export: object }>(
   source: typeof querySent,
   options: ExportOptions,
   listener: (message: T) => void,

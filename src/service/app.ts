@@ -140,6 +140,7 @@ async function assemble(
   let store: JobStore | undefined;
   let queue: JobQueue | undefined;
   const metrics = new ServiceMetrics({ counts: () => queue?.counts() ?? { waiting: 0, running: 0 }, running: () => slots.used, watermarks: admission.watermarks, diskFree: () => admission.sample().diskFreeBytes });
+  app.addHook('onClose', async () => metrics.close());
   const observability = observed ? createServiceObservability(configs, metrics.registry, app.log) : undefined;
   // Exports run in worker threads unless the caller supplies its own export function (then in-process).
   const executor = createExecutor(options.runExport === undefined

@@ -3,6 +3,7 @@
  * as in tests, do not collide). Names are a contract: the Grafana dashboard queries them.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { blockWritten, type BlockWritten } from '../pipeline/diagnostics.js';
 import { ADMISSION_LEVELS, type AdmissionLevel, type Watermarks } from './admission.js';
 import type { QueueCounts } from './jobs/types.js';
 
@@ -32,6 +33,7 @@ export class ServiceMetrics {
   readonly #downloadIdle: Counter;
   readonly #admissionTransitions: Counter<'to'>;
   readonly #admissionLevel: Gauge;
+  readonly #onBlock: (message: unknown) => void;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -92,6 +94,15 @@ export class ServiceMetrics {
       name: 'sheetpipe_storage_free_watermark_bytes', help: 'Free storage below which new exports are queued (level=queue) or refused (level=refuse)',
       labelNames: ['level'], registers,
     });
+    // Counted as blocks are written (not when the export ends), from the pipeline's diagnostics channel: exports
+    // run here and, forwarded by the executor, in export threads (service/exec/thread-runner.ts).
+    const blocks = new Counter({ name: 'sheetpipe_export_blocks_written_total', help: 'Blocks of rows written by running exports', registers });
+    const blockRows = new Counter({ name: 'sheetpipe_export_block_rows_total', help: 'Rows in the blocks written by running exports', registers });
+    this.#onBlock = (message) => {
+      blocks.inc();
+      blockRows.inc((message as BlockWritten).rows);
+    };
+    blockWritten.subscribe(this.#onBlock);
     diskWatermark.set({ level: 'queue' }, sources.watermarks.diskFree.queue);
     diskWatermark.set({ level: 'refuse' }, sources.watermarks.diskFree.refuse);
     watermark.set({ level: 'degrade' }, sources.watermarks.rss.degrade);
@@ -104,6 +115,11 @@ export class ServiceMetrics {
     this.#duration.observe({ status }, durationMs / 1000);
     this.#rows.inc(rows);
     this.#bytes.inc(bytes);
+  }
+
+  /** Stops listening to the pipeline's channels (the app closed). */
+  close(): void {
+    blockWritten.unsubscribe(this.#onBlock);
   }
 
   recordAdmission(level: AdmissionLevel): void {

@@ -6,6 +6,7 @@
  */
 import { Writable } from 'node:stream';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { blockWritten, type BlockWritten } from '../../pipeline/diagnostics.js';
 import { runExport } from '../../pipeline/index.js';
 import { Pressure } from '../../util/pressure.js';
 import { lowerThreadPriority } from '../../util/thread-priority.js';
@@ -45,7 +46,7 @@ function parentStream(port: MessagePort): { readonly stream: Writable; written(e
 
 const port = parentPort;
 if (port) {
-  const { spec, degraded } = workerData as ThreadTask;
+  const { spec, degraded, forwardBlocks } = workerData as ThreadTask;
   lowerThreadPriority(spec.nice);
   const pressure = new Pressure(degraded);
   const post = (message: FromThread): void => port.postMessage(message);
@@ -57,6 +58,8 @@ if (port) {
     else toParent?.written(message.error);
   });
   if (spec.trace !== undefined) post({ type: 'hop', hop: 'worker' });
+  // This thread runs one export: every block published here is its own.
+  if (forwardBlocks) blockWritten.subscribe((message) => post({ type: 'block', rows: (message as BlockWritten).rows }));
   runHere(spec, {
     signal: controller.signal,
     pressure,

@@ -9,6 +9,8 @@
  *   out { type: 'end' }                   -> (stream destination) the output is complete: end the stream
  *   out { type: 'hop', hop }              -> the job's color reached `worker`, `db` or `file`
  *   out { type: 'queryWait', ms }         -> ms from sending the statement to its first rows
+ *   out { type: 'block', rows }           -> a block of rows reached the writer (only when the parent listens:
+ *                                            ThreadTask.forwardBlocks); republished on the parent's block:written channel
  *   out { type: 'progress', rows, bytes, elapsedMs }  (at most 10 a second, the pipeline's ticker)
  *   out { type: 'done', rows, bytes }     -> after the output was committed
  *   out { type: 'failed', error }         -> after the query stopped and the output was discarded
@@ -21,6 +23,8 @@ export interface ThreadTask {
   readonly spec: ExportSpec;
   /** The service's memory pressure when the thread starts; later changes arrive as `pressure` messages. */
   readonly degraded: boolean;
+  /** The parent listens to block:written (pipeline/diagnostics.ts, the metrics): forward each block. Unset, nothing is posted. */
+  readonly forwardBlocks: boolean;
 }
 
 export type ToThread =
@@ -33,6 +37,7 @@ export type FromThread =
   | { readonly type: 'end' }
   | { readonly type: 'hop'; readonly hop: ColorHop }
   | { readonly type: 'queryWait'; readonly ms: number }
+  | { readonly type: 'block'; readonly rows: number }
   | { readonly type: 'progress'; readonly rows: number; readonly bytes: number; readonly elapsedMs: number }
   | { readonly type: 'done'; readonly rows: number; readonly bytes: number }
   | { readonly type: 'failed'; readonly error: WireError };

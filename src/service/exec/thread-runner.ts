@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SheetpipeError, isSheetpipeError } from '../../errors.js';
+import { blockWritten } from '../../pipeline/diagnostics.js';
 import { reapLater } from '../../util/reap-thread.js';
 import { fromWire, toWire } from './error-wire.js';
 import type { FromThread, ThreadTask, ToThread } from './protocol.js';
@@ -24,7 +25,9 @@ function abortMessage(reason: unknown): ToThread {
 export function runInThread(spec: ExportSpec, control: ExportControl): Promise<ExportOutcome> {
   const { signal, out, pressure } = control;
   return new Promise<ExportOutcome>((resolve, reject) => {
-    const thread = new Worker(ENTRY, { workerData: { spec, degraded: pressure?.degraded === true } satisfies ThreadTask });
+    const thread = new Worker(ENTRY, {
+      workerData: { spec, degraded: pressure?.degraded === true, forwardBlocks: blockWritten.hasSubscribers } satisfies ThreadTask,
+    });
     let settled = false;
     const stopPressure = pressure?.onChange((degraded) => thread.postMessage({ type: 'pressure', degraded } satisfies ToThread));
     const onAbort = (): void => thread.postMessage(abortMessage(signal.reason));
@@ -53,6 +56,9 @@ export function runInThread(spec: ExportSpec, control: ExportControl): Promise<E
           break;
         case 'queryWait':
           control.onQueryWait?.(message.ms);
+          break;
+        case 'block':
+          if (blockWritten.hasSubscribers) blockWritten.publish({ export: spec, rows: message.rows });
           break;
         case 'progress':
           control.onProgress?.({ rows: message.rows, bytes: message.bytes, elapsedMs: message.elapsedMs });
