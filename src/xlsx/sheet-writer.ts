@@ -7,7 +7,7 @@ import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from '.
 import { estimateRowBytes, estimateWidths, numberShapeOf, WIDTH_SAMPLE_ROWS, type NumberShape } from './sizing.js';
 import { LINK_LOOK } from './hyperlink.js';
 import { SheetFeatures } from './sheet-features.js';
-import { titleMergeXml, titleRowsXml } from './title-rows.js';
+import { titleMergeXml, titleRowsXml, widenForTitle } from './title-rows.js';
 import type { CellLook, CellValue, ColumnOptions, Row, SheetOptions } from './types.js';
 import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
 import type { WorkbookContext } from './workbook-context.js';
@@ -228,7 +228,7 @@ export class SheetWriter {
 
   #prologue(part: Part, firstRows: readonly Row[]): string {
     const columns = this.#options.columns ?? [];
-    const widths = estimateWidths(
+    const estimated = estimateWidths(
       this.#headers,
       firstRows,
       columns.map((column) => column.width),
@@ -237,6 +237,7 @@ export class SheetWriter {
       this.#shapes,
     );
     const hidden = columns.map((column) => column.hidden === true);
+    const widths = widenForTitle(estimated, hidden, columns.length, this.#title);
     const freezeHeader = this.#options.freezeHeader ?? this.#headers !== undefined;
     const shape = { widths, hidden, freezeHeader: freezeHeader && this.#headers !== undefined, headerRow: this.#top + 1, sheetPr: this.#features.sheetPr() };
     return worksheetPrologue(shape) + titleRowsXml(this.#title, this.#options.titleStyle, this.#book.styles, part.layout) + this.#headerXml(part);

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { runReport } from '../../src/report/run-report.js';
 import { assertReportDefinition } from '../../src/report/validate.js';
 import type { ReportDefinition } from '../../src/report/types.js';
-import { titleMergeXml } from '../../src/xlsx/title-rows.js';
+import { titleMergeXml, widenForTitle } from '../../src/xlsx/title-rows.js';
 import { xlsxCheck } from '../helpers/xlsx-check.js';
 import { xlsxXsd } from '../helpers/xlsx-xsd.js';
 import { readAllEntries } from '../helpers/zip-read.js';
@@ -31,10 +31,15 @@ const DEFINITION: ReportDefinition = {
   ],
 };
 
-test('title rows: merge XML spans the columns, and one column or no title merges nothing', () => {
+test('title rows: merge XML spans the columns (one column or no title merges nothing), and a long title widens the shown columns', () => {
   assert.equal(titleMergeXml(2, 3), '<mergeCells count="2"><mergeCell ref="A1:C1"/><mergeCell ref="A2:C2"/></mergeCells>');
   assert.equal(titleMergeXml(1, 1), '');
   assert.equal(titleMergeXml(0, 4), '');
+  // Text in a merged cell is clipped at the merge's edge: the shown columns share what the title lacks.
+  assert.deepEqual(widenForTitle([10, 10, 30], [false, false, true], 3, ['x'.repeat(40)]), [25, 25, 30]);
+  assert.deepEqual(widenForTitle([10, undefined], [], 2, ['short', 'x'.repeat(30)]), [14, 12.43]);
+  assert.deepEqual(widenForTitle([10, 10], [], 2, ['short']), [10, 10]);
+  assert.deepEqual(widenForTitle([5], [], 1, ['x'.repeat(40)]), [5]);
   assert.doesNotThrow(() => assertReportDefinition({ sheets: [{ name: 'a', query: 'select 1', title: ['x', 'y'], titleStyle: { font: { size: 16 } } }] }));
   assert.throws(() => assertReportDefinition({ sheets: [{ name: 'a', query: 'select 1', title: 7 as unknown as string }] }), /sheets\[0\]\.title/);
 });
