@@ -21,6 +21,7 @@ import { packageVersion } from '../cli/version.js';
 import { XlsxWriter } from '../xlsx/workbook-writer.js';
 import { ABOUT_OPTIONS, ABOUT_SHEET, aboutRows } from './about-sheet.js';
 import { reportColumns } from './columns.js';
+import { sheetTitleLines } from './sheet-title.js';
 import { fillTemplate, resolveParams } from './params.js';
 import type { ReportDefinition, SheetResult } from './types.js';
 import { assertReportDefinition } from './validate.js';
@@ -48,7 +49,7 @@ export interface RunReportOptions {
   readonly sourceName?: string;
   /** Shown on the About sheet (default: `customProperties.traceId`). */
   readonly traceId?: string;
-  /** The About sheet's "generated at" (default: now; `deterministic`: 2000-01-01T00:00:00Z). */
+  /** The About sheet's and the sheet titles' "generated at" (default: now; `deterministic`: 2000-01-01T00:00:00Z). */
   readonly generatedAt?: Date;
   /** Called after each sheet's last row is accepted, before the next sheet's query starts. */
   readonly onSheet?: (sheet: SheetResult, index: number) => void | Promise<void>;
@@ -71,6 +72,8 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
   const params = resolveParams(definition, options.params);
   const title = definition.title === undefined ? undefined : fillTemplate(definition.title, params);
   assertSourceOption(options.source);
+  const generatedAt = options.generatedAt ?? (options.deterministic ? new Date(Date.UTC(2000, 0, 1)) : new Date());
+  const timeZone = options.timeZone ?? 'UTC';
   const control = createExportAbort(options.signal, options.timeoutSeconds);
   const { signal, aborted } = control;
   let source: Source | undefined;
@@ -99,6 +102,7 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
     for (const [index, spec] of definition.sheets.entries()) {
       const request = { sql: spec.query, params, signal, comment: options.sqlComment, timeZone: options.timeZone };
       cursor = await Promise.race([openReader.query(request), aborted]);
+      const titleLines = sheetTitleLines(spec, params, generatedAt, timeZone);
       const sheet = openBook.addSheet(spec.name, {
         columns: reportColumns(spec, index, cursor.columns),
         ...(spec.headerStyle === undefined ? {} : { headerStyle: spec.headerStyle }),
@@ -107,6 +111,8 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
         ...(spec.table === undefined ? {} : { table: spec.table }),
         ...(spec.print === undefined ? {} : { print: spec.print }),
         ...(spec.tabColor === undefined ? {} : { tabColor: spec.tabColor }),
+        ...(titleLines === undefined ? {} : { title: titleLines }),
+        ...(spec.titleStyle === undefined ? {} : { titleStyle: spec.titleStyle }),
       });
       const counters = { rows: 0 };
       await pump(cursor, { addBatch: (rows) => sheet.addBatch(rows), close: async () => {}, abort: async () => {}, sheets: [] }, counters, signal);
@@ -123,8 +129,8 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
           title,
           description: definition.description,
           params,
-          generatedAt: options.generatedAt ?? (options.deterministic ? new Date(Date.UTC(2000, 0, 1)) : new Date()),
-          timeZone: options.timeZone ?? 'UTC',
+          generatedAt,
+          timeZone,
           sourceName: options.sourceName ?? source.kind,
           sheets,
           version: packageVersion(),

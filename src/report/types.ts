@@ -40,6 +40,12 @@ export interface ReportSheet {
   readonly table?: ReportTable;
   readonly print?: PrintOptions;
   readonly tabColor?: Color;
+  /**
+   * Title line(s) above the header, merged across the columns: `{param}` and `{generatedAt}` are filled in.
+   * The first line is bold 14 pt unless `titleStyle` says otherwise; further lines are plain.
+   */
+  readonly title?: string | readonly string[];
+  readonly titleStyle?: CellLook;
 }
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'date';

@@ -20,6 +20,8 @@ export interface FontSpec {
   readonly underline: boolean;
   /** ARGB, or undefined for the default (automatic) colour. */
   readonly color: string | undefined;
+  /** Points, or undefined for the default 11 (a title row's larger text). */
+  readonly size?: number;
 }
 
 export const DEFAULT_FONT: FontSpec = { bold: false, italic: false, underline: false, color: undefined };
@@ -28,16 +30,20 @@ export const BOLD_FONT: FontSpec = { bold: true, italic: false, underline: false
 export function fontOf(look: CellLook): FontSpec {
   const font = look.font;
   if (font === undefined) return DEFAULT_FONT;
+  if (font.size !== undefined && !(Number.isFinite(font.size) && font.size >= 1 && font.size <= 409)) {
+    throw new SheetpipeError('SHEETPIPE_ERR_XLSX_BAD_OPTION', ['font.size', `expected points from 1 to 409, got ${font.size}`]);
+  }
   return {
     bold: font.bold === true,
     italic: font.italic === true,
     underline: font.underline === true,
     color: font.color === undefined ? undefined : argb(font.color, 'font.color'),
+    ...(font.size === undefined ? {} : { size: font.size }),
   };
 }
 
 export function fontKey(font: FontSpec): string {
-  return `${font.bold ? 'b' : ''}${font.italic ? 'i' : ''}${font.underline ? 'u' : ''}|${font.color ?? ''}`;
+  return `${font.bold ? 'b' : ''}${font.italic ? 'i' : ''}${font.underline ? 'u' : ''}|${font.color ?? ''}|${font.size ?? ''}`;
 }
 
 function writeFontFlags(font: FontSpec): string {
@@ -47,7 +53,7 @@ function writeFontFlags(font: FontSpec): string {
 /** CT_Font in the order Excel writes it (b, i, u, sz, color, name, family). */
 export function writeFont(font: FontSpec): string {
   const color = font.color === undefined ? '' : `<color rgb="${font.color}"/>`;
-  return `<font>${writeFontFlags(font)}<sz val="11"/>${color}<name val="Calibri"/><family val="2"/></font>`;
+  return `<font>${writeFontFlags(font)}<sz val="${font.size ?? 11}"/>${color}<name val="Calibri"/><family val="2"/></font>`;
 }
 
 /** A differential format's font: only what it changes (no size or name, so the cell keeps its own). */

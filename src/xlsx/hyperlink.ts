@@ -1,8 +1,12 @@
 /**
  * Link columns as `HYPERLINK()` formulas rather than the worksheet's `<hyperlinks>` list with one relationship per
- * cell. Why: the list comes after `<sheetData>` and every link needs an entry in the sheet's .rels part, so a
- * streaming writer would have to keep (or spill) one record per link until the part ends, 1M of them for a 1M-row
- * sheet; a formula is written with its row and forgotten, so memory stays flat. Excel, LibreOffice and Gnumeric
+ * cell. Why:
+ * - Excel holds at most 65,530 hyperlinks per worksheet ("Excel specifications and limits"), so a list could not
+ *   carry a link column past row 65,530 of a 1,048,576-row part; a HYPERLINK() cell is an ordinary formula, not one
+ *   of those hyperlink objects.
+ * - CT_Worksheet puts `<hyperlinks>` after `<sheetData>` and every external link needs its own relationship in the
+ *   sheet's .rels part, so a streaming writer would have to keep (or spill to disk) one record per link until the
+ *   part ends; a formula is written with its row and forgotten, so memory stays flat. Excel, LibreOffice and Gnumeric
  * make both clickable. The cost: openpyxl and pandas see a formula (its cached result is the URL), not a
  * `cell.hyperlink`, and HYPERLINK takes at most 255 characters, so a longer URL is written as plain text.
  */

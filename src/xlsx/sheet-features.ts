@@ -18,7 +18,7 @@ import type { WorksheetTail } from './worksheet.js';
 export interface PartExtras {
   /** `xl/tables/table{id}.xml`, when the sheet is a table. */
   readonly table?: { readonly id: number; readonly xml: string };
-  /** The print titles' rows (`$1:$1`), when the header repeats on every page. */
+  /** The print titles' rows (the header's, `$1:$1` without title rows), when the header repeats on every page. */
   readonly printTitles?: string;
 }
 
@@ -73,32 +73,39 @@ export class SheetFeatures {
   }
 
   /**
-   * The worksheet's tail and the workbook's extras for a part whose data ends at `lastRow` (header in row 1).
-   * `renderRow` renders the totals row with the sheet's column styles.
+   * The worksheet's tail and the workbook's extras for a part whose data ends at `lastRow`, its header in
+   * `headerRow` (below any title rows). `renderRow` renders the totals row with the sheet's column styles.
    */
-  finishPart(headers: readonly string[], lastRow: number, tableId: number, renderRow: (row: CellValue[], rowNumber: number) => string): { tail: WorksheetTail; extras: PartExtras } {
+  finishPart(
+    headers: readonly string[],
+    headerRow: number,
+    lastRow: number,
+    tableId: number,
+    renderRow: (row: CellValue[], rowNumber: number) => string,
+  ): { tail: WorksheetTail; extras: PartExtras } {
     const width = headers.length;
+    const firstDataRow = headerRow + 1;
     // A table needs at least one data row, even an empty one.
-    const lastDataRow = Math.max(lastRow, 2);
+    const lastDataRow = Math.max(lastRow, firstDataRow);
     const conditional = conditionalFormattingXml(
       this.#rules.map((rules, c) => {
         const letters = columnLetters(c);
-        return { range: `${letters}2:${letters}${lastDataRow}`, firstCell: `${letters}2`, rules };
+        return { range: `${letters}${firstDataRow}:${letters}${lastDataRow}`, firstCell: `${letters}${firstDataRow}`, rules };
       }),
     );
     const print = printXml(this.#options.print);
-    const printTitles = this.#options.print?.repeatHeader === true ? '$1:$1' : undefined;
+    const printTitles = this.#options.print?.repeatHeader === true ? `$${headerRow}:$${headerRow}` : undefined;
     const table = this.#options.table;
     if (table === undefined || width === 0) return { tail: { conditionalFormatting: conditional, print }, extras: printTitles ? { printTitles } : {} };
     const last = columnLetters(width - 1);
     const totalsRow = this.#totals === undefined ? undefined : lastDataRow + 1;
     const totalsXml =
-      totalsRow === undefined ? '' : renderRow((this.#totals as Totals).row(width, columnLetters, 2, lastDataRow, table.totalsLabel ?? 'Total'), totalsRow);
+      totalsRow === undefined ? '' : renderRow((this.#totals as Totals).row(width, columnLetters, firstDataRow, lastDataRow, table.totalsLabel ?? 'Total'), totalsRow);
     this.#totals?.reset();
     const xml = tableXml({
       id: tableId,
-      ref: `A1:${last}${totalsRow ?? lastDataRow}`,
-      filterRef: `A1:${last}${lastDataRow}`,
+      ref: `A${headerRow}:${last}${totalsRow ?? lastDataRow}`,
+      filterRef: `A${headerRow}:${last}${lastDataRow}`,
       columns: headers,
       totals: this.#functions,
       totalsLabel: table.totalsLabel ?? 'Total',

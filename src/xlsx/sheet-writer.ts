@@ -7,6 +7,7 @@ import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from '.
 import { estimateRowBytes, estimateWidths, numberShapeOf, WIDTH_SAMPLE_ROWS, type NumberShape } from './sizing.js';
 import { LINK_LOOK } from './hyperlink.js';
 import { SheetFeatures } from './sheet-features.js';
+import { titleMergeXml, titleRowsXml, widenForTitle } from './title-rows.js';
 import type { CellLook, CellValue, ColumnOptions, Row, SheetOptions } from './types.js';
 import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
 import type { WorkbookContext } from './workbook-context.js';
@@ -45,6 +46,9 @@ export class SheetWriter {
   readonly #book: WorkbookContext;
   readonly #options: SheetOptions;
   readonly #headers: readonly string[] | undefined;
+  /** Title lines above the header; the header is in row `#top + 1`. */
+  readonly #title: readonly string[];
+  readonly #top: number;
   readonly #reservedRows: number;
   readonly #sharedColumns: readonly boolean[];
   readonly #features: SheetFeatures;
@@ -63,8 +67,10 @@ export class SheetWriter {
     const headers = columns.some((column) => column.header !== undefined) ? columns.map((column) => column.header ?? '') : undefined;
     this.#features = new SheetFeatures(options, headers !== undefined, book.styles);
     this.#headers = headers && this.#features.headers(headers);
-    // A totals row takes the part's last row.
-    this.#reservedRows = (this.#headers ? 1 : 0) + (this.#features.totals ? 1 : 0);
+    this.#title = options.title ?? [];
+    this.#top = this.#title.length;
+    // Title rows and a totals row take rows of every part too.
+    this.#reservedRows = this.#top + (this.#headers ? 1 : 0) + (this.#features.totals ? 1 : 0);
     if (columns.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [name, columns.length]);
     // Link cells are formulas, never shared strings.
     this.#sharedColumns = columns.map((column) => column.sharedStrings === true && column.hyperlink !== true);
@@ -133,7 +139,7 @@ export class SheetWriter {
       rows: 0,
       chunk: new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value)),
       sample: [],
-      chunkFirstRow: (this.#headers ? 1 : 0) + 1,
+      chunkFirstRow: this.#top + (this.#headers ? 1 : 0) + 1,
       started: false,
       rowsPerChunk: this.#book.options.chunkRows,
       overlap: { packed: undefined, firstRow: 1 },
@@ -190,7 +196,7 @@ export class SheetWriter {
     if (first && rowCount < SIZING_ROWS && rowCount > 0) this.#sizeChunks(part);
     part.started = true;
     const rows = part.chunk.copy();
-    const lastRow = (this.#headers ? 1 : 0) + part.rows;
+    const lastRow = this.#top + (this.#headers ? 1 : 0) + part.rows;
     const finished = last ? this.#partEnding(part, lastRow) : undefined;
     const task: ChunkTask = {
       layout: part.layout,
@@ -200,7 +206,7 @@ export class SheetWriter {
       firstRow: part.chunkFirstRow,
       overlap: part.overlap.packed,
       overlapFirstRow: part.overlap.firstRow,
-      suffix: finished ? worksheetEpilogue(this.#autoFilterColumns() > 0 ? { columns: this.#autoFilterColumns(), lastRow } : undefined, finished.tail) : '',
+      suffix: finished ? worksheetEpilogue(this.#autoFilterColumns() > 0 ? { columns: this.#autoFilterColumns(), lastRow, headerRow: this.#top + 1 } : undefined, finished.tail) : '',
       level: this.#book.options.level,
       prime: this.#book.options.primeDictionary,
     };
@@ -222,7 +228,7 @@ export class SheetWriter {
 
   #prologue(part: Part, firstRows: readonly Row[]): string {
     const columns = this.#options.columns ?? [];
-    const widths = estimateWidths(
+    const estimated = estimateWidths(
       this.#headers,
       firstRows,
       columns.map((column) => column.width),
@@ -231,9 +237,10 @@ export class SheetWriter {
       this.#shapes,
     );
     const hidden = columns.map((column) => column.hidden === true);
+    const widths = widenForTitle(estimated, hidden, columns.length, this.#title);
     const freezeHeader = this.#options.freezeHeader ?? this.#headers !== undefined;
-    const shape = { widths, hidden, freezeHeader: freezeHeader && this.#headers !== undefined, sheetPr: this.#features.sheetPr() };
-    return worksheetPrologue(shape) + this.#headerXml(part);
+    const shape = { widths, hidden, freezeHeader: freezeHeader && this.#headers !== undefined, headerRow: this.#top + 1, sheetPr: this.#features.sheetPr() };
+    return worksheetPrologue(shape) + titleRowsXml(this.#title, this.#options.titleStyle, this.#book.styles, part.layout) + this.#headerXml(part);
   }
 
   #headerXml(part: Part): string {
@@ -245,7 +252,7 @@ export class SheetWriter {
       columns: this.#headers.map((name) => ({ name, style, dateStyle: style, instants: false, dateWidth: 0 })),
     };
     const out = new ByteBuffer(1024);
-    new RowRenderer(layout).renderRows(packRows([this.#headers]), 1, out);
+    new RowRenderer(layout).renderRows(packRows([this.#headers]), this.#top + 1, out);
     return out.view().toString('utf8');
   }
 
@@ -253,11 +260,13 @@ export class SheetWriter {
   #partEnding(part: Part, lastRow: number): ReturnType<SheetFeatures['finishPart']> {
     const headers = this.#headers ?? [];
     const tableId = this.#features.isTable && headers.length > 0 ? this.#book.nextTableId() : 0;
-    return this.#features.finishPart(headers, lastRow, tableId, (row: CellValue[], rowNumber: number) => {
+    const ending = this.#features.finishPart(headers, this.#top + 1, lastRow, tableId, (row: CellValue[], rowNumber: number) => {
       const out = new ByteBuffer(1024);
       new RowRenderer(part.layout).renderRows(packRows([row]), rowNumber, out);
       return out.view().toString('utf8');
     });
+    const mergeCells = titleMergeXml(this.#top, this.#options.columns?.length ?? 0);
+    return mergeCells === '' ? ending : { ...ending, tail: { ...ending.tail, mergeCells } };
   }
 
   /** A table has its own filter buttons; a sheet filter over it would be invalid. */
@@ -267,7 +276,7 @@ export class SheetWriter {
 
   #autoFilterRange(lastRow: number): string | undefined {
     const columns = this.#autoFilterColumns();
-    return columns > 0 ? filterRange(columns, lastRow) : undefined;
+    return columns > 0 ? filterRange(columns, lastRow, this.#top + 1) : undefined;
   }
 }
 

@@ -40,7 +40,7 @@ export type Color = string;
 
 /** How cells look besides their number format; resolved to one style index per column, never per cell. */
 export interface CellLook {
-  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly underline?: boolean; readonly color?: Color };
+  readonly font?: { readonly bold?: boolean; readonly italic?: boolean; readonly underline?: boolean; readonly color?: Color; readonly size?: number };
   /** Solid background colour. */
   readonly fill?: Color;
   readonly align?: 'left' | 'center' | 'right';
@@ -133,6 +133,12 @@ export interface SheetOptions {
   readonly print?: PrintOptions;
   /** Sheet tab colour. */
   readonly tabColor?: Color;
+  /**
+   * Title lines above the header (already filled in), each merged across the sheet's columns: the first in
+   * `titleStyle` (default bold 14 pt), the others plain. The header, table and every range shift down below them.
+   */
+  readonly title?: readonly string[];
+  readonly titleStyle?: CellLook;
 }
 
 export interface DocumentProperties {

@@ -9,6 +9,8 @@ export interface WorksheetShape {
   /** Hidden columns, by column index. */
   readonly hidden?: readonly boolean[];
   readonly freezeHeader: boolean;
+  /** The header's row number (1, or below the title rows); freezing keeps the rows above it in view too. */
+  readonly headerRow?: number;
   /** `<sheetPr>` (tab colour, fit to page) or ''. */
   readonly sheetPr?: string;
 }
@@ -17,6 +19,8 @@ export interface WorksheetShape {
 export interface WorksheetTail {
   /** A last row inside `<sheetData>` (a table's totals). */
   readonly lastRowXml?: string;
+  /** `<mergeCells>` (title rows). */
+  readonly mergeCells?: string;
   readonly conditionalFormatting?: string;
   /** `<pageSetup>`, `<headerFooter>`. */
   readonly print?: string;
@@ -24,12 +28,13 @@ export interface WorksheetTail {
   readonly tableParts?: string;
 }
 
-function writeSheetViews(freezeHeader: boolean): string {
+function writeSheetViews(freezeHeader: boolean, headerRow: number): string {
   if (!freezeHeader) return '<sheetViews><sheetView workbookViewId="0"/></sheetViews>';
+  const first = `A${headerRow + 1}`;
   return (
     '<sheetViews><sheetView workbookViewId="0">' +
-    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
-    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>' +
+    `<pane ySplit="${headerRow}" topLeftCell="${first}" activePane="bottomLeft" state="frozen"/>` +
+    `<selection pane="bottomLeft" activeCell="${first}" sqref="${first}"/>` +
     '</sheetView></sheetViews>'
   );
 }
@@ -55,24 +60,27 @@ export function worksheetPrologue(shape: WorksheetShape): string {
     XML_DECLARATION +
     `<worksheet xmlns="${NS.main}" xmlns:r="${NS.relationships}">` +
     (shape.sheetPr ?? '') +
-    writeSheetViews(shape.freezeHeader) +
+    writeSheetViews(shape.freezeHeader, shape.headerRow ?? 1) +
     '<sheetFormatPr defaultRowHeight="15"/>' +
     writeCols(shape.widths, shape.hidden ?? []) +
     '<sheetData>'
   );
 }
 
-/** Everything after the last row; the autofilter covers the header and every data row written. */
-export function worksheetEpilogue(autoFilter: { columns: number; lastRow: number } | undefined, tail: WorksheetTail = {}): string {
+/**
+ * Everything after the last row; the autofilter covers the header and every data row written. CT_Worksheet's
+ * order: autoFilter, mergeCells, conditionalFormatting, pageMargins, pageSetup, headerFooter, tableParts.
+ */
+export function worksheetEpilogue(autoFilter: { columns: number; lastRow: number; headerRow?: number } | undefined, tail: WorksheetTail = {}): string {
   const filter =
-    autoFilter && autoFilter.columns > 0 ? `<autoFilter ref="${filterRange(autoFilter.columns, autoFilter.lastRow)}"/>` : '';
+    autoFilter && autoFilter.columns > 0 ? `<autoFilter ref="${filterRange(autoFilter.columns, autoFilter.lastRow, autoFilter.headerRow)}"/>` : '';
   return (
-    `${tail.lastRowXml ?? ''}</sheetData>${filter}${tail.conditionalFormatting ?? ''}` +
+    `${tail.lastRowXml ?? ''}</sheetData>${filter}${tail.mergeCells ?? ''}${tail.conditionalFormatting ?? ''}` +
     '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>' +
     `${tail.print ?? ''}${tail.tableParts ?? ''}</worksheet>`
   );
 }
 
-export function filterRange(columns: number, lastRow: number): string {
-  return `A1:${columnLetters(columns - 1)}${Math.max(lastRow, 1)}`;
+export function filterRange(columns: number, lastRow: number, headerRow = 1): string {
+  return `A${headerRow}:${columnLetters(columns - 1)}${Math.max(lastRow, headerRow)}`;
 }

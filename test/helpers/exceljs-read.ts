@@ -47,7 +47,8 @@ export async function readWithExcelJs(path: string, sharedStringSheets: readonly
     sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
       const cells: ExpectedCell[] = [];
       row.eachCell({ includeEmpty: true }, (cell, column) => {
-        cells[column - 1] = toExpected(cell.value, inline);
+        // A merged range's other cells are empty in the file; ExcelJS shows them with the first cell's value.
+        cells[column - 1] = cell.type === ExcelJS.ValueType.Merge ? null : toExpected(cell.value, inline);
       });
       rows[rowNumber - 1] = Array.from(cells, (cell) => cell ?? null);
     });
