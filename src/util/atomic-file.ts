@@ -11,7 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { SheetpipeError } from '../errors.js';
 import { finishStream } from './finish-stream.js';
-import type { Output } from './output.js';
+import { FirstFailure, type Output } from './output.js';
 
 /** An Output (util/output.ts) that is a file appearing whole or not at all. */
 export interface AtomicFile extends Output {
@@ -49,8 +49,7 @@ class TempFile implements AtomicFile {
   readonly path: string;
   readonly opened: Promise<void>;
   #bytes = 0;
-  #failure: Error | undefined;
-  #listeners: ((error: Error) => void)[] = [];
+  readonly #failure = new FirstFailure();
   #handle: FileHandle | undefined;
   readonly #tempPath: string;
 
@@ -72,10 +71,7 @@ class TempFile implements AtomicFile {
         this.#handle!.sync().then(() => callback(), (error: unknown) => callback(outputError(this.path, describe(error), error)));
       },
     });
-    this.stream.on('error', (error) => {
-      this.#failure ??= error;
-      for (const listener of this.#listeners) listener(error);
-    });
+    this.stream.on('error', (error) => this.#failure.fail(error));
   }
 
   get bytes(): number {
@@ -83,14 +79,13 @@ class TempFile implements AtomicFile {
   }
 
   onFailure(listener: (error: Error) => void): void {
-    if (this.#failure) listener(this.#failure);
-    else this.#listeners.push(listener);
+    this.#failure.onFailure(listener);
   }
 
   /** A commit that fails (fsync, rename) discards: no temp file is left behind, whoever the caller. */
   async commit(): Promise<string> {
     try {
-      if (this.#failure) throw this.#failure;
+      if (this.#failure.error) throw this.#failure.error;
       await finishStream(this.stream);
       await this.#handle!.close();
       await rename(this.#tempPath, this.path).catch((error: unknown) => {

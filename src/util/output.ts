@@ -23,3 +23,28 @@ export interface Output {
    */
   discard(reason?: unknown): Promise<void>;
 }
+
+/**
+ * An output's first failure, told once to every `onFailure` listener, late ones included: the latch each
+ * Output implementation shares, so a listener added after the failure still stops its export.
+ */
+export class FirstFailure {
+  #error: Error | undefined;
+  readonly #listeners: ((error: Error) => void)[] = [];
+
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Records `error` if it is the first; later ones are consequences and are dropped. */
+  fail(error: Error): void {
+    if (this.#error) return;
+    this.#error = error;
+    for (const listener of this.#listeners) listener(error);
+  }
+
+  onFailure(listener: (error: Error) => void): void {
+    if (this.#error) listener(this.#error);
+    else this.#listeners.push(listener);
+  }
+}

@@ -9,13 +9,12 @@
 import { Writable } from 'node:stream';
 import { SheetpipeError } from '../errors.js';
 import { finishStream } from './finish-stream.js';
-import type { Output } from './output.js';
+import { FirstFailure, type Output } from './output.js';
 
 class StreamSink implements Output {
   readonly stream: Writable;
   #bytes = 0;
-  #failure: Error | undefined;
-  #listeners: ((error: Error) => void)[] = [];
+  readonly #failure = new FirstFailure();
   readonly #detach: () => void;
   readonly #owned: Writable | undefined;
 
@@ -25,9 +24,8 @@ class StreamSink implements Output {
     // not an uncaught 'error' event (it stays recorded as destination.errored).
     if (owns) destination.on('error', () => undefined);
     const fail = (error: Error): void => {
-      if (this.#failure) return;
-      this.#failure = error instanceof SheetpipeError ? error : new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [name, error.message], { cause: error });
-      for (const listener of this.#listeners) listener(this.#failure);
+      if (this.#failure.error) return;
+      this.#failure.fail(error instanceof SheetpipeError ? error : new SheetpipeError('SHEETPIPE_ERR_PIPELINE_OUTPUT', [name, error.message], { cause: error }));
     };
     const onError = (error: Error): void => fail(error);
     let ending = false;
@@ -46,20 +44,20 @@ class StreamSink implements Output {
       // An owned destination (the engine's target) keeps its own buffer size: backpressure reaches the writer as if unwrapped.
       highWaterMark: owns ? destination.writableHighWaterMark : 1 << 20,
       write: (chunk: Buffer, _encoding, callback) => {
-        if (this.#failure) return callback(this.#failure);
+        if (this.#failure.error) return callback(this.#failure.error);
         destination.write(chunk, (error) => {
           if (error) {
             fail(error);
-            return callback(this.#failure);
+            return callback(this.#failure.error);
           }
           this.#bytes += chunk.length;
           callback();
         });
       },
       final: (callback) => {
-        if (this.#failure) return callback(this.#failure);
+        if (this.#failure.error) return callback(this.#failure.error);
         ending = true;
-        destination.end(() => callback(this.#failure));
+        destination.end(() => callback(this.#failure.error));
       },
     });
     this.stream.on('error', fail);
@@ -70,15 +68,14 @@ class StreamSink implements Output {
   }
 
   onFailure(listener: (error: Error) => void): void {
-    if (this.#failure) listener(this.#failure);
-    else this.#listeners.push(listener);
+    this.#failure.onFailure(listener);
   }
 
   async commit(): Promise<undefined> {
     try {
-      if (this.#failure) throw this.#failure;
+      if (this.#failure.error) throw this.#failure.error;
       await finishStream(this.stream);
-      if (this.#failure) throw this.#failure;
+      if (this.#failure.error) throw this.#failure.error;
     } finally {
       this.#detach();
     }

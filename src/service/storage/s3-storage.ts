@@ -20,7 +20,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { SheetpipeError } from '../../errors.js';
-import type { Output } from '../../util/output.js';
+import { FirstFailure, type Output } from '../../util/output.js';
 import type { Storage } from '../distributed/storage.js';
 import { contentTypeOfKey } from './content-type.js';
 import type { S3Config } from './s3-config.js';
@@ -67,8 +67,7 @@ class S3Upload implements Output {
   #bytes = 0;
   #failure: unknown;
   /** The upload's own failure, for onFailure listeners. */
-  #uploadFailure: SheetpipeError | undefined;
-  #listeners: ((error: Error) => void)[] = [];
+  readonly #uploadFailure = new FirstFailure();
   #committed = false;
 
   constructor(client: S3Client, bucket: string, key: string, name: string) {
@@ -88,9 +87,8 @@ class S3Upload implements Output {
       if (this.#failure !== undefined) return;
       this.#failure = error;
       const failure = outputError(name, error);
-      this.#uploadFailure = failure;
       this.stream.destroy(failure);
-      for (const listener of this.#listeners) listener(failure);
+      this.#uploadFailure.fail(failure);
     });
     const body = this.#body;
     const count = (bytes: number): void => void (this.#bytes += bytes);
@@ -120,8 +118,7 @@ class S3Upload implements Output {
 
   /** Hears of an upload that failed while the export still writes (S3 down): the export stops with it. */
   onFailure(listener: (error: Error) => void): void {
-    if (this.#uploadFailure) listener(this.#uploadFailure);
-    else this.#listeners.push(listener);
+    this.#uploadFailure.onFailure(listener);
   }
 
   async commit(): Promise<undefined> {
