@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { runExport } from '../../src/pipeline/index.js';
+import { runReport } from '../../src/report/run-report.js';
 import { openSource } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
 import type { CellValue } from '../../src/xlsx/types.js';
@@ -274,6 +275,15 @@ test('options are checked before anything is opened', async () => {
   for (const [options, message] of cases) {
     await assert.rejects(runExport(options), (error) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_BAD_OPTION') && message.test(error.message));
   }
+});
+
+test('a source that is neither a URL nor a Source is refused by name, by runExport and runReport alike, and nothing is written', async (t) => {
+  const dir = tempDir(t);
+  const notASource = { kind: 'sqlite' } as unknown as Source;
+  const refused = (error: unknown): boolean => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_BAD_OPTION') && /source: expected a source URL/.test(error.message);
+  await assert.rejects(runExport({ source: notASource, query: 'select 1', out: join(dir, 'x.xlsx') }), refused);
+  await assert.rejects(runReport({ source: notASource, definition: { sheets: [{ name: 'A', query: 'select 1' }] }, out: join(dir, 'r.xlsx') }), refused);
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('an open Source passed in is used and left open for its owner', async (t) => {
