@@ -1,18 +1,34 @@
 /**
  * A report sheet's columns: the source's columns (name, type-derived format and width) with the sheet's
- * presentation laid over them, resolved once before the first row.
+ * presentation laid over them, resolved once before the first row; and the checks that the presentation fits
+ * the columns, run on every sheet's described columns before the first query (`assertDescribedSheets`) and
+ * again on each cursor's columns (`reportColumns`), for what only the cursor knows.
  */
 import { SheetpipeError } from '../errors.js';
-import type { ColumnKind, SourceColumn } from '../sources/types.js';
+import type { ColumnKind, QueryRequest, Source, SourceColumn } from '../sources/types.js';
 import { ruleNeedsNumbers } from '../xlsx/conditional-formats.js';
 import type { ColumnOptions } from '../xlsx/types.js';
 import type { ReportSheet } from './types.js';
 
 /**
- * @throws SHEETPIPE_ERR_REPORT_INVALID when the sheet presents a column its query does not return, naming the
- *   key path (`sheets[1].columns.amount`).
+ * Describes every sheet's query (nothing is executed: see Source.describe) and checks its columns, so a mistake on
+ * any sheet is refused before the first sheet's query runs or the output is opened. A source without `describe`
+ * (one from outside sheetpipe) is checked as each query starts, by reportColumns.
+ * @throws SHEETPIPE_ERR_REPORT_INVALID as assertSheetColumns; whatever the source's describe raises (syntax, a missing table).
  */
-export function reportColumns(sheet: ReportSheet, sheetIndex: number, columns: readonly SourceColumn[]): ColumnOptions[] {
+export async function assertDescribedSheets(source: Source, sheets: readonly ReportSheet[], requestOf: (sheet: ReportSheet) => QueryRequest): Promise<void> {
+  if (source.describe === undefined) return;
+  for (const [index, sheet] of sheets.entries()) assertSheetColumns(sheet, index, await source.describe(requestOf(sheet)));
+}
+
+/**
+ * The sheet's presented columns and totals name columns the query returns, and number rules, data bars and
+ * arithmetic totals sit on columns that can hold numbers. A column of kind `unknown` (SQLite expressions, CSV
+ * columns inferred per value, a bare MySQL placeholder at describe time) passes: its values decide.
+ * @throws SHEETPIPE_ERR_REPORT_INVALID naming the key path (`sheets[1].columns.amount`,
+ *   `sheets[1].table.totals.region`, `sheets[1].columns.region.conditional[0]`).
+ */
+export function assertSheetColumns(sheet: ReportSheet, sheetIndex: number, columns: readonly SourceColumn[]): void {
   const presented = sheet.columns ?? {};
   const totals = sheet.table?.totals ?? {};
   const names = new Set(columns.map((column) => column.name));
@@ -28,6 +44,16 @@ export function reportColumns(sheet: ReportSheet, sheetIndex: number, columns: r
     }
   }
   for (const column of columns) assertNumericUses(sheet, sheetIndex, column);
+}
+
+/**
+ * The sheet's column options over the cursor's columns.
+ * @throws SHEETPIPE_ERR_REPORT_INVALID as assertSheetColumns (the cursor may know a kind describe did not).
+ */
+export function reportColumns(sheet: ReportSheet, sheetIndex: number, columns: readonly SourceColumn[]): ColumnOptions[] {
+  assertSheetColumns(sheet, sheetIndex, columns);
+  const presented = sheet.columns ?? {};
+  const totals = sheet.table?.totals ?? {};
   return columns.map(({ name, format, decimals, valueWidth }) => {
     const own = Object.hasOwn(presented, name) ? presented[name] : undefined;
     // A format of the report's replaces the source's, and with it the source's decimals and value width.

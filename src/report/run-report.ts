@@ -6,8 +6,10 @@
  * const result = await runReport({ source: 'sqlite:shop.db', definition, params: { month: '2024-01' }, out: 'month.xlsx' });
  * // { rows, bytes, sheets: [{ name: 'Summary', rows: 3 }, …], durationMs, path }
  * ```
- * Errors: SHEETPIPE_ERR_REPORT_INVALID (the definition, before anything is opened, or a presented column the
- * query does not return), and everything runExport raises (source, Excel limits, output, timeout, cancel).
+ * Errors: SHEETPIPE_ERR_REPORT_INVALID (the definition, before anything is opened; a presented column the query
+ * does not return or a number rule or total on a column of another type, found by describing every sheet's query
+ * before the first one runs and before the output is opened), and everything runExport raises (source, Excel
+ * limits, output, timeout, cancel).
  */
 import type { Writable } from 'node:stream';
 import { createExportAbort } from '../pipeline/abort.js';
@@ -20,10 +22,10 @@ import type { Pressure } from '../util/pressure.js';
 import { packageVersion } from '../cli/version.js';
 import { XlsxWriter } from '../xlsx/workbook-writer.js';
 import { ABOUT_OPTIONS, ABOUT_SHEET, aboutRows } from './about-sheet.js';
-import { reportColumns } from './columns.js';
+import { assertDescribedSheets, reportColumns } from './columns.js';
 import { sheetTitleLines } from './sheet-title.js';
 import { fillTemplate, resolveParams } from './params.js';
-import type { ReportDefinition, SheetResult } from './types.js';
+import type { ReportDefinition, ReportSheet, SheetResult } from './types.js';
 import { assertReportDefinition } from './validate.js';
 
 export interface RunReportOptions {
@@ -87,6 +89,9 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
     // A snapshot needs transactions; a CSV file is read whole by each query and has none.
     reader = definition.snapshot !== false && source.snapshot !== undefined ? await source.snapshot() : source;
     const openReader = reader;
+    const requestOf = (spec: ReportSheet) => ({ sql: spec.query, params, signal, comment: options.sqlComment, timeZone: options.timeZone });
+    // Every sheet's mistakes before the first query runs or the output exists (in the snapshot, so the same tables).
+    await Promise.race([assertDescribedSheets(openReader, definition.sheets, requestOf), aborted]);
     sink = await openSink(options.out);
     sink.onFailure((error) => control.abort(error));
     book = new XlsxWriter(sink.stream, {
@@ -100,8 +105,7 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
     });
     const openBook = book;
     for (const [index, spec] of definition.sheets.entries()) {
-      const request = { sql: spec.query, params, signal, comment: options.sqlComment, timeZone: options.timeZone };
-      cursor = await Promise.race([openReader.query(request), aborted]);
+      cursor = await Promise.race([openReader.query(requestOf(spec)), aborted]);
       const titleLines = sheetTitleLines(spec, params, generatedAt, timeZone);
       const sheet = openBook.addSheet(spec.name, {
         columns: reportColumns(spec, index, cursor.columns),

@@ -16,7 +16,7 @@ import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { csvColumn, CSV_KINDS, type CsvKind } from './csv-types.js';
 import { OpenCursors } from './open-cursors.js';
-import type { QueryCursor, QueryRequest, Source } from './types.js';
+import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
 interface CsvUrl {
   readonly path: string;
@@ -92,6 +92,27 @@ export class CsvSource implements Source {
     this.#open.forget(cursor);
   }
 
+  /**
+   * The header row's columns (see Source.describe): declared kinds from `types=`, `unknown` for the inferred ones,
+   * whose kind each value decides. Reads the file only up to the header.
+   */
+  async describe(request: QueryRequest): Promise<readonly SourceColumn[]> {
+    const file = createReadStream(this.#url.path);
+    const parser = parse({ bom: true, skip_empty_lines: true, delimiter: this.#url.delimiter, to: 1, info: true });
+    file.on('error', (error) => parser.destroy(error));
+    try {
+      for await (const { record, info } of file.pipe(parser) as AsyncIterable<{ record: string[]; info: InfoRecord }>) {
+        return headerColumns(this.#url, record, info, instantMapper(request.timeZone)).map((m) => m.column);
+      }
+      return []; // an empty file: no header, no columns
+    } catch (error) {
+      throw csvFailure(this.#url, error);
+    } finally {
+      file.destroy();
+      parser.destroy();
+    }
+  }
+
   async query(request: QueryRequest): Promise<QueryCursor> {
     return this.#open.start(new CsvCursor(this, this.#url, instantMapper(request.timeZone), request.signal));
   }
@@ -99,6 +120,24 @@ export class CsvSource implements Source {
   async close(): Promise<void> {
     await this.#open.closeAll();
   }
+}
+
+function csvFailure(url: CsvUrl, error: unknown): SheetpipeError {
+  if (error instanceof SheetpipeError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FOUND', [JSON.stringify(url.path)], { cause: error });
+  const line = (error as { lines?: number }).lines ?? '?';
+  return new SheetpipeError('SHEETPIPE_ERR_SOURCE_CSV', [JSON.stringify(url.path), line, (error as Error).message], { cause: error });
+}
+
+/** The columns of a header row; SHEETPIPE_ERR_SOURCE_CSV when `types=` names a column the header does not have. */
+function headerColumns(url: CsvUrl, header: readonly string[], context: InfoRecord, mapInstant: InstantMapper): ReturnType<typeof csvColumn>[] {
+  for (const name of url.types.keys()) {
+    if (!header.includes(name)) {
+      throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CSV', [JSON.stringify(url.path), context.lines, `types= names column ${JSON.stringify(name)}, which the header row does not have`]);
+    }
+  }
+  return header.map((name) => csvColumn(name, url.types.get(name), mapInstant));
 }
 
 class CsvCursor extends BatchCursor {
@@ -116,14 +155,6 @@ class CsvCursor extends BatchCursor {
     this.#source = source;
     this.#url = url;
     this.#mapInstant = mapInstant;
-  }
-
-  #failure(error: unknown): SheetpipeError {
-    if (error instanceof SheetpipeError) return error;
-    const code = (error as { code?: string }).code;
-    if (code === 'ENOENT') return new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FOUND', [JSON.stringify(this.#url.path)], { cause: error });
-    const line = (error as { lines?: number }).lines ?? '?';
-    return new SheetpipeError('SHEETPIPE_ERR_SOURCE_CSV', [JSON.stringify(this.#url.path), line, (error as Error).message], { cause: error });
   }
 
   /**
@@ -151,12 +182,7 @@ class CsvCursor extends BatchCursor {
   }
 
   #setColumns(header: string[], context: InfoRecord): void {
-    for (const name of this.#url.types.keys()) {
-      if (!header.includes(name)) {
-        throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CSV', [JSON.stringify(this.#url.path), context.lines, `types= names column ${JSON.stringify(name)}, which the header row does not have`]);
-      }
-    }
-    const mapped = header.map((name) => csvColumn(name, this.#url.types.get(name), this.#mapInstant));
+    const mapped = headerColumns(this.#url, header, context, this.#mapInstant);
     this.columns = mapped.map((m) => m.column);
     this.converters = mapped.map((m) => m.converter);
   }
@@ -175,7 +201,7 @@ class CsvCursor extends BatchCursor {
       if (!first.done) this.#first = first.value;
       else this.#records = undefined;
     } catch (error) {
-      throw this.#failure(error);
+      throw csvFailure(this.#url, error);
     }
   }
 
@@ -195,7 +221,7 @@ class CsvCursor extends BatchCursor {
         batch.push(next.value);
       }
     } catch (error) {
-      throw this.#failure(error);
+      throw csvFailure(this.#url, error);
     }
     return batch.length === 0 ? undefined : batch;
   }

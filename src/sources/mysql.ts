@@ -17,12 +17,10 @@ import { instantMapper, type InstantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { mysqlColumn } from './mysql-types.js';
 import { OpenCursors } from './open-cursors.js';
-import { bindParams } from './sql-params.js';
-import { requireResultColumns } from './mysql-describe.js';
-import { assertReadOnlySql } from './read-only-sql.js';
+import { describeMysql, requireResultColumns } from './mysql-describe.js';
 import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
-import { withComment } from './statement.js';
-import type { QueryCursor, QueryRequest, Source } from './types.js';
+import { requestStatement } from './statement.js';
+import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
 /** Access denied (1045), no access to the database (1044), no password given (1698). */
 const AUTH_ERRNOS = new Set([1044, 1045, 1698]);
@@ -163,11 +161,15 @@ export class MysqlSource implements Source {
     return this.#query(request, this.#perQuery);
   }
 
+  /** COM_STMT_PREPARE on a connection of its own (see Source.describe). */
+  describe(request: QueryRequest): Promise<readonly SourceColumn[]> {
+    return describeMysql((error) => this.failure(error), this.#perQuery, request);
+  }
+
   async #query(request: QueryRequest, lease: Lease<Connection>): Promise<QueryCursor> {
-    const bound = bindParams(request.sql, request.params, 'mysql');
-    const sql = withComment(bound.sql, request.comment);
-    assertReadOnlySql(sql, 'mysql'); // statements that commit implicitly would end the read-only transaction
-    return this.#open.start(new MysqlCursor(this, lease, sql, bound.values, instantMapper(request.timeZone), request.signal));
+    // The read-only check refuses statements that commit implicitly, which would end the read-only transaction.
+    const { sql, values } = requestStatement(request, 'mysql');
+    return this.#open.start(new MysqlCursor(this, lease, sql, values, instantMapper(request.timeZone), request.signal));
   }
 
   /** A connection in a REPEATABLE READ transaction started with `start`. */
@@ -190,7 +192,8 @@ export class MysqlSource implements Source {
   async snapshot(): Promise<Source> {
     const connection = await this.#begin('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const lease = new SnapshotLease(this.#target, connection, async (c: Connection) => c.end(ignore));
-    return new SnapshotSource(this.kind, (request) => this.#query(request, lease), () => lease.end());
+    const statements = { query: (request: QueryRequest) => this.#query(request, lease), describe: (request: QueryRequest) => describeMysql((error) => this.failure(error), lease, request) };
+    return new SnapshotSource(this.kind, statements, () => lease.end());
   }
 
   async close(): Promise<void> {

@@ -18,10 +18,10 @@ import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './sql-params.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
 import { withComment } from './statement.js';
-import { requireRowDescription } from './pg-describe.js';
+import { describePostgres, requireRowDescription } from './pg-describe.js';
 import { assertReadOnlySql } from './read-only-sql.js';
 import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
-import type { QueryCursor, QueryRequest, Source } from './types.js';
+import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
 /** Every value arrives as the server's text; postgres-types.ts picks one converter per column. */
 const RAW_TYPES = { getTypeParser: () => (text: string) => text } as unknown as pg.CustomTypesConfig;
@@ -164,6 +164,11 @@ export class PostgresSource implements Source {
     return this.#query(request, this.#perQuery);
   }
 
+  /** Parse + Describe on a connection of its own (see Source.describe). */
+  describe(request: QueryRequest): Promise<readonly SourceColumn[]> {
+    return describePostgres(this, this.#perQuery, request);
+  }
+
   async #query(request: QueryRequest, lease: Lease<pg.Client>): Promise<QueryCursor> {
     const bound = bindParams(request.sql, request.params, 'postgres');
     const text = withComment(bound.sql, request.comment);
@@ -176,7 +181,8 @@ export class PostgresSource implements Source {
     const { acquire } = this.#perQuery;
     const client = await acquire();
     const lease = new SnapshotLease(this.#target, client, endClient);
-    return new SnapshotSource(this.kind, (request) => this.#query(request, lease), () => lease.end());
+    const statements = { query: (request: QueryRequest) => this.#query(request, lease), describe: (request: QueryRequest) => describePostgres(this, lease, request) };
+    return new SnapshotSource(this.kind, statements, () => lease.end());
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  * transaction per query) or from a snapshot's (the same one for every query).
  */
 import { SheetpipeError } from '../errors.js';
-import type { QueryCursor, QueryRequest, Source } from './types.js';
+import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
 /** Where a cursor's connection comes from and goes back to. */
 export interface Lease<C> {
@@ -15,6 +15,22 @@ export interface Lease<C> {
   acquire(): Promise<C>;
   /** `clean`: the query ended normally and the connection can serve the next one. */
   release(connection: C, clean: boolean): Promise<void>;
+}
+
+/**
+ * Runs `work` on a connection of `lease` and gives it back: clean when the work succeeded, so a snapshot's
+ * connection serves the next statement, and a failure (which may have aborted the transaction) ends the snapshot.
+ */
+export async function withConnection<C, T>(lease: Lease<C>, work: (connection: C) => Promise<T>): Promise<T> {
+  const connection = await lease.acquire();
+  let clean = false;
+  try {
+    const result = await work(connection);
+    clean = true;
+    return result;
+  } finally {
+    await lease.release(connection, clean);
+  }
 }
 
 /**
@@ -58,20 +74,30 @@ export class SnapshotLease<C> implements Lease<C> {
   }
 }
 
-/** A Source over a snapshot: `query` runs on the snapshot's connection, `close` ends the snapshot. */
+/** What a snapshot's statements do on its connection (the driver's query and describe, bound to its lease). */
+export interface SnapshotStatements {
+  query(request: QueryRequest): Promise<QueryCursor>;
+  describe(request: QueryRequest): Promise<readonly SourceColumn[]>;
+}
+
+/** A Source over a snapshot: `query` and `describe` run on the snapshot's connection, `close` ends the snapshot. */
 export class SnapshotSource implements Source {
   readonly kind: string;
-  readonly #run: (request: QueryRequest) => Promise<QueryCursor>;
+  readonly #statements: SnapshotStatements;
   readonly #end: () => Promise<void>;
 
-  constructor(kind: string, run: (request: QueryRequest) => Promise<QueryCursor>, end: () => Promise<void>) {
+  constructor(kind: string, statements: SnapshotStatements, end: () => Promise<void>) {
     this.kind = kind;
-    this.#run = run;
+    this.#statements = statements;
     this.#end = end;
   }
 
   query(request: QueryRequest): Promise<QueryCursor> {
-    return this.#run(request);
+    return this.#statements.query(request);
+  }
+
+  describe(request: QueryRequest): Promise<readonly SourceColumn[]> {
+    return this.#statements.describe(request);
   }
 
   close(): Promise<void> {

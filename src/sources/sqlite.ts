@@ -13,12 +13,11 @@ import { BATCH_ROWS, BatchCursor } from './cursor.js';
 import { instantMapper, type InstantMapper } from './datetime.js';
 import { connectError, queryError } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
-import { bindParams } from './sql-params.js';
 import { sqliteColumn } from './sqlite-types.js';
-import { assertReadOnlySql, notReadOnly } from './read-only-sql.js';
-import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
-import { tableOfQuery, withComment } from './statement.js';
-import type { QueryCursor, QueryRequest, Source } from './types.js';
+import { notReadOnly } from './read-only-sql.js';
+import { SnapshotLease, SnapshotSource, withConnection, type Lease } from './snapshot.js';
+import { requestStatement, tableOfQuery } from './statement.js';
+import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
 /** `sqlite:/abs/file.db`, `sqlite:relative.db` or `sqlite:///abs/file.db` -> the file path. */
 export function sqlitePath(url: string): string {
@@ -87,11 +86,20 @@ export class SqliteSource implements Source {
     return this.#query(request, this.#perQuery);
   }
 
+  /** Prepares the statement on a handle (see Source.describe); its columns are the cursor's, see sqliteColumns. */
+  describe(request: QueryRequest): Promise<readonly SourceColumn[]> {
+    return this.#describe(request, this.#perQuery);
+  }
+
+  async #describe(request: QueryRequest, lease: Lease<Database.Database>): Promise<readonly SourceColumn[]> {
+    const { sql } = requestStatement(request, 'sqlite');
+    const mapInstant = instantMapper(request.timeZone);
+    return withConnection(lease, async (db) => sqliteColumns(readerStatement(db, sql), mapInstant).map((m) => m.column));
+  }
+
   async #query(request: QueryRequest, lease: Lease<Database.Database>): Promise<QueryCursor> {
-    const bound = bindParams(request.sql, request.params, 'sqlite');
-    const sql = withComment(bound.sql, request.comment);
-    assertReadOnlySql(sql, 'sqlite');
-    return this.#open.start(new SqliteCursor(this, lease, sql, bound.values, instantMapper(request.timeZone), request.signal));
+    const { sql, values } = requestStatement(request, 'sqlite');
+    return this.#open.start(new SqliteCursor(this, lease, sql, values, instantMapper(request.timeZone), request.signal));
   }
 
   /**
@@ -111,7 +119,8 @@ export class SqliteSource implements Source {
       if (handle.inTransaction) handle.exec('COMMIT');
       this.#giveBack(handle);
     });
-    return new SnapshotSource(this.kind, (request) => this.#query(request, lease), () => lease.end());
+    const statements = { query: (request: QueryRequest) => this.#query(request, lease), describe: (request: QueryRequest) => this.#describe(request, lease) };
+    return new SnapshotSource(this.kind, statements, () => lease.end());
   }
 
   async close(): Promise<void> {
@@ -119,6 +128,30 @@ export class SqliteSource implements Source {
     this.#idle?.close();
     this.#idle = undefined;
   }
+}
+
+/**
+ * Prepares `sql` and checks it reads: it returns rows (reader) and changes neither the file nor the connection
+ * (readonly: ATTACH, PRAGMA x = y).
+ * @throws SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY, or SQLite's error mapped by queryError (syntax, a missing table).
+ */
+function readerStatement(db: Database.Database, sql: string): Database.Statement {
+  try {
+    const statement = db.prepare(sql);
+    if (!statement.reader || !statement.readonly) throw notReadOnly('SQLite describes the statement as returning no rows or as not read-only');
+    return statement;
+  } catch (error) {
+    throw error instanceof SheetpipeError ? error : queryError(error);
+  }
+}
+
+/**
+ * Columns by declared type only (sqlite-types.ts), never by the values: an expression or a column declared without a
+ * type is `unknown`, on the cursor as in describe, so the two always agree and a report's column checks (which let
+ * `unknown` pass) are complete when they run on the describe.
+ */
+function sqliteColumns(statement: Database.Statement, mapInstant: InstantMapper): ReturnType<typeof sqliteColumn>[] {
+  return statement.columns().map((column) => sqliteColumn(column.name, column.type, mapInstant));
 }
 
 class SqliteCursor extends BatchCursor {
@@ -142,12 +175,10 @@ class SqliteCursor extends BatchCursor {
   protected async open(): Promise<void> {
     const db = await this.#lease.acquire();
     this.#db = db;
+    const statement = readerStatement(db, this.#sql);
     try {
-      const statement = db.prepare(this.#sql);
-      // reader: the statement returns rows; readonly: it changes neither the file nor the connection (ATTACH, PRAGMA x = y).
-      if (!statement.reader || !statement.readonly) throw notReadOnly('SQLite describes the statement as returning no rows or as not read-only');
       statement.raw(true).safeIntegers(true);
-      const mapped = statement.columns().map((column) => sqliteColumn(column.name, column.type, this.#mapInstant));
+      const mapped = sqliteColumns(statement, this.#mapInstant);
       this.columns = mapped.map((m) => m.column);
       this.converters = mapped.map((m) => m.converter);
       const table = tableOfQuery(this.#sql);

@@ -2,6 +2,9 @@
  * Statement text around the user's SQL: the `--table` query and the sqlcommenter comment.
  */
 import { SheetpipeError } from '../errors.js';
+import { assertReadOnlySql } from './read-only-sql.js';
+import { bindParams, type BoundQuery, type SqlDialect } from './sql-params.js';
+import type { QueryRequest } from './types.js';
 
 /** Letters, digits, `_` and `$`: nothing that could close the quotes, so quoting makes any such name safe. */
 const IDENTIFIER = /^[\p{L}\p{N}_$]+$/u;
@@ -46,4 +49,16 @@ export function withComment(sql: string, comment: string | undefined): string {
     .replace(/\0/g, '%00')
     .replace(/^(M?)([!+])/, (_, prefix: string, mark: string) => `${prefix}${mark === '!' ? '%21' : '%2B'}`);
   return `/*${safe}*/ ${sql}`;
+}
+
+/**
+ * The statement a request sends: `:name` parameters bound for the dialect, the comment prepended, and the lexical
+ * read-only check passed (before any connection is used).
+ * @throws SHEETPIPE_ERR_SOURCE_PARAM (a missing value, a positional placeholder), SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY.
+ */
+export function requestStatement(request: QueryRequest, dialect: SqlDialect): BoundQuery {
+  const bound = bindParams(request.sql, request.params, dialect);
+  const sql = withComment(bound.sql, request.comment);
+  assertReadOnlySql(sql, dialect);
+  return { ...bound, sql };
 }

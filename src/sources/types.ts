@@ -55,6 +55,14 @@ export interface Source {
   readonly kind: string;
   query(request: QueryRequest): Promise<QueryCursor>;
   /**
+   * The columns `query(request)` would report (names, kinds, formats), without executing it: PostgreSQL Parse +
+   * Describe, MySQL/MariaDB COM_STMT_PREPARE, SQLite prepare, CSV the header row. A kind the source learns only from
+   * the bound values or the rows is `unknown` here (the cursor may know more). Refuses what `query` would refuse before running
+   * (syntax, a missing table, a statement that is not a read). Optional for sources from outside sheetpipe: a
+   * report checks their columns when each query starts instead.
+   */
+  describe?(request: QueryRequest): Promise<readonly SourceColumn[]>;
+  /**
    * Opens one connection in one read-only snapshot transaction (PostgreSQL `REPEATABLE READ READ ONLY`,
    * MySQL/MariaDB `WITH CONSISTENT SNAPSHOT, READ ONLY`, SQLite one read transaction). The returned source runs
    * its queries on it one after another, each seeing the same data; closing it ends the transaction.
