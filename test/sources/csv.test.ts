@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSheetpipeError } from '../../src/errors.js';
 import { BATCH_ROWS, openSource } from '../../src/sources/index.js';
-import { collect, plain, tempDir, timeOfDay, utc } from './helpers.js';
+import { collect, describeOf, plain, tempDir, timeOfDay, utc } from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 after(cleanup);
@@ -19,6 +19,8 @@ test('inferred columns: canonical numbers that survive a double are numbers, eve
   const path = csvFile('inferred.csv', '\uFEFFid,zip,amount,note,2024,big\r\n1,007,12.50,"multi\nline, with comma",x,12345678901234567890\r\n2,10115,-0.5,"",,1e3\r\n\r\n3,+5,.5,héllo ✓,NaN,9007199254740993\r\n');
   const source = await openSource(`csv:${path}`);
   const { rows, cursor } = await collect(source, { sql: 'ignored' });
+  // Each value decides an undeclared column's kind: describe says `unknown`, as the cursor does.
+  assert.deepEqual(await describeOf(source)({ sql: 'ignored' }), cursor.columns);
   await source.close();
   assert.deepEqual(cursor.columns, ['id', 'zip', 'amount', 'note', '2024', 'big'].map((name) => ({ name, kind: 'unknown' })));
   assert.deepEqual(rows, [
@@ -32,6 +34,8 @@ test('declared column types convert every value, in the display zone for instant
   const path = csvFile('typed.csv', 'id,amount,price,ok,day,at,when,label\n9007199254740993,0.1000,1.5,yes,2024-02-29,13:45:30,2024-07-01T12:00:00Z,007\n2,,2,F,2024-01-01,00:00,2024-07-01 12:00,\n');
   const source = await openSource(`csv:${path}?types=id:integer,amount:decimal,price:number,ok:boolean,day:date,at:time,when:datetime,label:text`);
   const { rows, cursor } = await collect(source, { sql: '', timeZone: 'Asia/Tokyo' });
+  // describe reads the header row only and reports the same columns.
+  assert.deepEqual(await describeOf(source)({ sql: '' }), cursor.columns);
   await source.close();
   assert.deepEqual(
     cursor.columns.map((c) => `${c.name}:${c.kind}${c.format === undefined ? '' : `:${String(c.format)}`}`),
@@ -80,10 +84,12 @@ test('streams a larger file in batches; header only and empty files give no rows
   assert.ok(rows.every((row, i) => row[0] === i + 1 && row[1] === (i + 1) ** 2));
   const headerOnly = await openSource(`csv:${csvFile('header.csv', 'a,b\n')}`);
   const result = await collect(headerOnly, { sql: '' });
+  assert.deepEqual(await describeOf(headerOnly)({ sql: '' }), result.cursor.columns);
   assert.deepEqual([result.rows, result.cursor.columns.map((c) => c.name)], [[], ['a', 'b']]);
   await headerOnly.close();
   const empty = await openSource(`csv:${csvFile('empty.csv', '')}`);
   assert.deepEqual((await collect(empty, { sql: '' })).rows, []);
+  assert.deepEqual(await describeOf(empty)({ sql: '' }), []);
   await empty.close();
 });
 
@@ -108,5 +114,6 @@ test('bad URLs: missing file, malformed types, a types column the header lacks',
   }
   const source = await openSource(`csv:${path}?types=c:integer`);
   await assert.rejects(source.query({ sql: '' }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_CSV') && /types= names column "c"/.test(error.message));
+  await assert.rejects(describeOf(source)({ sql: '' }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_CSV') && /line 1: types= names column "c"/.test(error.message));
   await source.close();
 });

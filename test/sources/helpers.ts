@@ -47,6 +47,13 @@ export async function collect(source: Source, request: QueryRequest): Promise<{ 
   return { cursor, rows, batches };
 }
 
+/** The source's describe step, which every sheetpipe source has. */
+export function describeOf(source: Source): (request: QueryRequest) => Promise<readonly SourceColumn[]> {
+  const { describe } = source;
+  if (describe === undefined) throw new Error(`the ${source.kind} source has no describe`);
+  return (request) => describe.call(source, request);
+}
+
 /** Polls `check` every 50 ms until it returns true or `ms` pass. */
 export async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
   const deadline = Date.now() + ms;

@@ -4,7 +4,7 @@ import type mysql from 'mysql2/promise';
 import { isSheetpipeError } from '../../src/errors.js';
 import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
-import { collect, describeColumn, eventually, mysqlAdmin, MYSQL_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
+import { collect, describeColumn, describeOf, eventually, mysqlAdmin, MYSQL_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
 
 let admin: mysql.Connection;
 let source: Source;
@@ -53,6 +53,28 @@ test('every column type maps to its cell (session zone UTC, display zone from th
       'dec1:decimal:#,##0.0000000000/38', `dec2:decimal:#,##0.${'0'.repeat(30)}/78`, 'f:number', 'd:number', 'day:date:date', 'wall:datetime:datetime.3', 'instant:datetime:datetime.3', 't1:time:time.3', 't2:time:time',
       'name:text', 'body:text', 'empty:text', 'mood:text', 'tags:text', 'doc:json', 'bin:binary', 'blb:binary', 'bit1:boolean', 'bit8:integer:integer/21'],
   );
+});
+
+test('describe: every type\'s column from COM_STMT_PREPARE, nothing executed, in and out of a snapshot', async () => {
+  const describe = describeOf(source);
+  const request = { sql: `${tableQuery('mysql', table)} WHERE id = :id`, params: { id: 1 } };
+  const { cursor } = await collect(source, request);
+  assert.deepEqual(await describe(request), cursor.columns);
+  // The subquery fails only when executed; a bare placeholder's type comes from the bound value, so describe cannot know it.
+  assert.deepEqual((await describe({ sql: 'select (select 1 union all select 2) as boom, :p as p, sum(dec1) as s from ' + table, params: { p: 1 } })).map(describeColumn), [
+    'boom:integer:integer/11', 'p:unknown', 's:decimal:#,##0.0000000000/67',
+  ]);
+  const snapshot = await source.snapshot?.();
+  assert.ok(snapshot);
+  try {
+    assert.deepEqual(await describeOf(snapshot)(request), cursor.columns);
+    // The snapshot's connection goes on serving queries after a describe.
+    assert.deepEqual((await collect(snapshot, { sql: `select name from ${table} where id = :id`, params: { id: 2 } })).rows, [[null]]);
+  } finally {
+    await snapshot.close();
+  }
+  await assert.rejects(describe({ sql: `insert into ${table} (id) values (9)` }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY'));
+  await assert.rejects(describe({ sql: `select nope from ${table}` }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_QUERY') && /Unknown column 'nope'/.test(error.message));
 });
 
 test('TIMESTAMP is an instant shown in the display zone; DATETIME is wall time as stored', async () => {

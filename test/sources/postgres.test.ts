@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { isSheetpipeError } from '../../src/errors.js';
 import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
-import { collect, describeColumn, eventually, pgAdmin, PG_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
+import { collect, describeColumn, describeOf, eventually, pgAdmin, PG_URL, plain, timeOfDay, uniqueName, utc } from './helpers.js';
 
 let admin: pg.Client;
 let source: Source;
@@ -119,6 +119,31 @@ test('columns: names as headers, kinds and formats from the types', async () => 
   ]);
   await cursor.close();
   await cursor.close(); // idempotent
+});
+
+test('describe: the cursor\'s columns from Parse + Describe, nothing executed, in and out of a snapshot', async () => {
+  // 1/0 fails only when executed; a user-defined enum, domain and array need the pg_type lookup.
+  const sql = `select 1/0 as boom, 'x'::text as t, 1::numeric(12,2) as amount, 'happy'::${schema}.mood as m, 1::${schema}.money2 as d,
+    array['sad']::${schema}.mood[] as ms, now() as at, id, note from ${schema}.orders where id = :id`;
+  const describe = describeOf(source);
+  const described = await describe({ sql, params: { id: 1 } });
+  assert.deepEqual(described.map(describeColumn), [
+    'boom:integer:integer/11', 't:text', 'amount:decimal:#,##0.00/17', 'm:text', 'd:decimal:#,##0.00/17', 'ms:json', 'at:datetime:datetime.3', 'id:integer:integer/20', 'note:text',
+  ]);
+  const cursor = await source.query({ sql: sql.replace('1/0', '1'), params: { id: 1 } });
+  assert.deepEqual(cursor.columns, described);
+  await cursor.close();
+  const snapshot = await source.snapshot?.();
+  assert.ok(snapshot);
+  try {
+    assert.deepEqual(await describeOf(snapshot)({ sql, params: { id: 1 } }), described);
+    // The snapshot's connection goes on serving queries after a describe.
+    assert.deepEqual((await collect(snapshot, { sql: `select note from ${schema}.orders where id = :id`, params: { id: 2 } })).rows, [['two']]);
+  } finally {
+    await snapshot.close();
+  }
+  await assert.rejects(describe({ sql: `insert into ${schema}.orders values (9, 'x') returning id` }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY'));
+  await assert.rejects(describe({ sql: `select nope from ${schema}.orders` }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_QUERY') && /column "nope" does not exist/.test(error.message));
 });
 
 test('streams in batches of at most 5,000 rows, in order, through one REPEATABLE READ READ ONLY transaction', async () => {

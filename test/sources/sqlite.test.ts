@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { isSheetpipeError } from '../../src/errors.js';
 import { BATCH_ROWS, openSource, tableQuery } from '../../src/sources/index.js';
 import type { Source } from '../../src/sources/types.js';
-import { collect, describeColumn, plain, tempDir, timeOfDay, utc } from './helpers.js';
+import { collect, describeColumn, describeOf, plain, tempDir, timeOfDay, utc } from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 const path = join(dir, 'shop.db');
@@ -51,6 +51,21 @@ test('declared types and storage classes map to cells', async () => {
     ['id:integer:integer/20', 'big:integer:integer/20', 'price:number', 'amount:decimal', 'name:text', 'data:unknown', 'anything:unknown',
       'day:date:date', 'happened:datetime:datetime', 'stamp:datetime:datetime', 'at:time:time', 'ok:boolean'],
   );
+  // describe prepares the statement and reports the same columns: kinds come from declared types, never from values.
+  assert.deepEqual(await describeOf(source)({ sql: 'SELECT * FROM things ORDER BY id' }), cursor.columns);
+  // Expressions have no declared type: `unknown` in describe as on the cursor. abs() of the smallest integer fails only when run.
+  const expression = { sql: 'SELECT abs(-9223372036854775808) AS boom, name || :suffix AS label, id FROM things', params: { suffix: '!' } };
+  assert.deepEqual((await describeOf(source)(expression)).map(describeColumn), ['boom:unknown', 'label:unknown', 'id:integer:integer/20']);
+  await assert.rejects(collect(source, expression), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_QUERY') && /integer overflow/.test(error.message));
+  const snapshot = await source.snapshot?.();
+  assert.ok(snapshot);
+  try {
+    assert.deepEqual(await describeOf(snapshot)({ sql: 'SELECT * FROM things ORDER BY id' }), cursor.columns);
+    assert.equal((await collect(snapshot, { sql: 'SELECT * FROM things' })).rows.length, 3);
+  } finally {
+    await snapshot.close();
+  }
+  await assert.rejects(describeOf(source)({ sql: 'SELECT nope FROM things' }), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_SOURCE_QUERY') && /no such column: nope/.test(error.message));
 });
 
 test('a declared precision gives the format and width: DECIMAL(p,s), NUMERIC(p), DATETIME(n), TIME(n)', async () => {
