@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { runReport } from '../../src/report/run-report.js';
 import { REPORT_SCHEMA_URL } from '../../src/report/schema.js';
 import { CURRENCY_CODES } from '../../src/xlsx/currency.js';
 import { TOTALS_FUNCTIONS } from '../../src/xlsx/totals.js';
+import { MYSQL_URL, PG_URL, mysqlAdmin, pgAdmin, uniqueName } from '../sources/helpers.js';
 
 function refusal(text: string): string {
   try {
@@ -45,23 +46,71 @@ test('the shipped schema lists exactly the currencies and totals functions the e
   assert.deepEqual([...schema.$defs.table.properties.totals.additionalProperties.enum].sort(), [...TOTALS_FUNCTIONS].sort());
 });
 
-test('rules and totals that need numbers are refused on text columns, and unknown columns are named, before any row is written', async () => {
-  const path = join(await mkdtemp(join(tmpdir(), 'sheetpipe-reports-definition-')), 'shop.db');
-  const db = new Database(path);
-  db.exec("CREATE TABLE orders (id INTEGER, region TEXT, amount REAL); INSERT INTO orders VALUES (1, 'North', 5)");
-  db.close();
-  const out = join(tmpdir(), `sheetpipe-reports-never-${process.pid}.xlsx`);
-  const attempt = (yaml: string): Promise<unknown> => runReport({ source: `sqlite:${path}`, definition: parseReport(yaml), out });
-  const invalid = (pattern: RegExp) => (error: Error & { code?: string }) => error.code === 'SHEETPIPE_ERR_REPORT_INVALID' && pattern.test(error.message);
-  const sheet = 'sheets:\n  - name: Orders\n    query: select id, region, amount from orders\n';
-  await assert.rejects(attempt(`${sheet}    columns:\n      region: { conditional: [ { when: "< 0", font: { color: "#C00000" } } ] }`), invalid(/sheets\[0\]\.columns\.region\.conditional\[0\]: this rule compares numbers, but column "region" holds text values/));
-  await assert.rejects(attempt(`${sheet}    table: { totals: { region: sum } }`), invalid(/sheets\[0\]\.table\.totals\.region: sum needs numbers/));
-  await assert.rejects(attempt(`${sheet}    columns:\n      amout: { hidden: true }`), invalid(/sheets\[0\]\.columns\.amout: the query returns no column "amout" \(it returns id, region, amount\)/));
-  // `contains` on text and `count` of text are fine.
-  const ok = await runReport({
-    source: `sqlite:${path}`,
-    definition: parseReport(`${sheet}    table: { totals: { region: count } }\n    columns:\n      region: { conditional: [ { when: "contains Nor", fill: "#FFF2CC" } ] }`),
-    out,
+/** Each database, with a first-sheet query that parses and prepares but fails when executed. */
+const DATABASES = [
+  { name: 'SQLite', boom: 'select abs(-9223372036854775808) as boom' },
+  { name: 'PostgreSQL', boom: 'select 1/0 as boom' },
+  { name: 'MariaDB', boom: 'select (select 1 union all select 2) as boom' },
+] as const;
+
+/** Runs statements on the PostgreSQL or MariaDB test database. */
+async function onServer(database: 'PostgreSQL' | 'MariaDB', statements: readonly string[]): Promise<void> {
+  if (database === 'PostgreSQL') {
+    const admin = await pgAdmin();
+    for (const sql of statements) await admin.query(sql);
+    await admin.end();
+  } else {
+    const admin = await mysqlAdmin();
+    for (const sql of statements) await admin.query(sql);
+    await admin.end();
+  }
+}
+
+/** An `orders (id, region, amount)` table with one row on `database`, and how to drop it. */
+async function ordersTable(database: (typeof DATABASES)[number]['name']): Promise<{ source: string; table: string; drop: () => Promise<void> }> {
+  const table = uniqueName('describe_orders');
+  const setup = [`CREATE TABLE ${table} (id INTEGER, region VARCHAR(20), amount DECIMAL(12,2))`, `INSERT INTO ${table} VALUES (1, 'North', 5)`];
+  if (database === 'SQLite') {
+    const path = join(await mkdtemp(join(tmpdir(), 'sheetpipe-reports-definition-')), 'shop.db');
+    const db = new Database(path);
+    for (const sql of setup) db.exec(sql);
+    db.close();
+    return { source: `sqlite:${path}`, table, drop: async () => {} };
+  }
+  await onServer(database, setup);
+  return { source: database === 'PostgreSQL' ? PG_URL : MYSQL_URL.replace('mysql:', 'mariadb:'), table, drop: () => onServer(database, [`DROP TABLE ${table}`]) };
+}
+
+for (const database of DATABASES) {
+  test(`${database.name}: unknown columns, and rules and totals that need numbers on text columns, are refused before the first sheet's query runs`, async () => {
+    const { source, table, drop } = await ordersTable(database.name);
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-reports-never-'));
+      const out = join(dir, 'report.xlsx');
+      // The first sheet's query fails if it is ever executed; the mistake is on the second sheet.
+      const twoSheets = (extra: string): string => `sheets:\n  - name: First\n    query: ${database.boom}\n  - name: Orders\n    query: select id, region, amount from ${table}\n${extra}`;
+      const attempt = (yaml: string): Promise<unknown> => runReport({ source, definition: parseReport(yaml), out });
+      const refused = (pattern: RegExp) => (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'SHEETPIPE_ERR_REPORT_INVALID', String(error));
+        assert.match(error.message, pattern);
+        assert.deepEqual(readdirSync(dir), [], 'no output file, not even a temporary one');
+        return true;
+      };
+      await assert.rejects(attempt(twoSheets(`    columns:\n      region: { conditional: [ { when: "< 0", font: { color: "#C00000" } } ] }`)), refused(/sheets\[1\]\.columns\.region\.conditional\[0\]: this rule compares numbers, but column "region" holds text values/));
+      await assert.rejects(attempt(twoSheets('    columns:\n      region: { dataBar: { color: "#5B9BD5" } }')), refused(/sheets\[1\]\.columns\.region\.dataBar: this rule compares numbers/));
+      await assert.rejects(attempt(twoSheets('    table: { totals: { region: sum } }')), refused(/sheets\[1\]\.table\.totals\.region: sum needs numbers \(count works on any column\), but column "region" holds text values/));
+      await assert.rejects(attempt(twoSheets('    columns:\n      amont: { hidden: true }')), refused(/sheets\[1\]\.columns\.amont: the query returns no column "amont" \(it returns id, region, amount\)/));
+      // The control: with a sound second sheet the first sheet's query runs, and fails.
+      await assert.rejects(attempt(twoSheets('    table: { totals: { amount: sum } }')), (error: Error & { code?: string }) => error.code === 'SHEETPIPE_ERR_SOURCE_QUERY');
+      // `contains` on text and `count` of text are fine.
+      const ok = await runReport({
+        source,
+        definition: parseReport(`sheets:\n  - name: Orders\n    query: select id, region, amount from ${table}\n    table: { totals: { region: count, amount: sum } }\n    columns:\n      region: { conditional: [ { when: "contains Nor", fill: "#FFF2CC" } ] }`),
+        out,
+      });
+      assert.equal(ok.rows, 1);
+    } finally {
+      await drop();
+    }
   });
-  assert.equal(ok.rows, 1);
-});
+}
