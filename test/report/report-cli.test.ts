@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -73,7 +73,7 @@ test('sheetpipe export --report runs examples/month-end.yaml on the demo databas
   }
 });
 
-test('sheetpipe export --report: a bad report file is a usage error naming the key path, and nothing is written', async () => {
+test('sheetpipe export --report: a bad report file is a usage error naming the key path, and nothing is written, even for a column only the database knows', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-reports-cli-bad-'));
   const file = join(dir, 'bad.yaml');
   const { writeFile } = await import('node:fs/promises');
@@ -81,4 +81,13 @@ test('sheetpipe export --report: a bad report file is a usage error naming the k
   const result = await finished(startCli(['export', '--report', file, '--source', 'sqlite:/nonexistent.db', '--out', join(dir, 'x.xlsx')]));
   assert.equal(result.code, 2);
   assert.match(result.stderr, /sheets\[0\]\.columns\.amount\.format: unknown currency "EURO"/);
+  // A column the second sheet's query does not return: refused from the describe step, before the first sheet's
+  // query (which fails when executed) runs and before the output exists.
+  const db = join(dir, 'shop.db');
+  new Database(db).close();
+  await writeFile(file, 'sheets:\n  - name: First\n    query: select abs(-9223372036854775808) as boom\n  - name: Orders\n    query: select 1 as amount\n    columns:\n      amont: { hidden: true }\n');
+  const unknown = await finished(startCli(['export', '--report', file, '--source', `sqlite:${db}`, '--out', join(dir, 'x.xlsx')]));
+  assert.equal(unknown.code, 2, unknown.stderr);
+  assert.match(unknown.stderr, /sheets\[1\]\.columns\.amont: the query returns no column "amont" \(it returns amount\)/);
+  assert.deepEqual((await readdir(dir)).sort(), ['bad.yaml', 'shop.db']);
 });

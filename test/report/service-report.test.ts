@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,21 @@ test('the service reports config takes the multi-sheet definition; a job runs it
 
   const single = await runExport({ ...planJobQuery(config, job('single', { region: 'South' })), out: join(dir, 'single.xlsx') });
   assert.deepEqual([single.rows, single.sheets], [1, ['Sheet1']]);
+  // A number rule on the second sheet's text column is refused before the first sheet's query runs (it fails when
+  // executed: abs() of the smallest integer overflows) and before the job's file exists.
+  const mistaken = {
+    ...MULTI,
+    sheets: [
+      { name: 'First', query: 'select abs(-9223372036854775808) as boom' },
+      { name: 'Orders', query: 'select id, region from orders where region = :region', columns: { region: { conditional: [{ when: '> 0', fill: '#FF0000' }] } } },
+    ],
+  };
+  const refusedOut = join(dir, 'refused.xlsx');
+  await assert.rejects(
+    runExport({ ...planJobQuery(validateConfig(configWith(dbPath, mistaken), base), job('monthEnd', { region: 'North' })), out: refusedOut }),
+    (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_REPORT_INVALID') && /^invalid report definition: sheets\[1\]\.columns\.region\.conditional\[0\]: this rule compares numbers/.test(error.message),
+  );
+  assert.equal(existsSync(refusedOut), false);
 });
 
 test('a bad multi-sheet report in the service config names its key path under reports', async () => {
