@@ -86,6 +86,8 @@ export interface ReportSheet {
   readonly name: string;
   readonly table: boolean;
   readonly columns: readonly { name: string; header: string; hidden: boolean }[] | null;
+  /** Title lines above the table, with `{param}` placeholders as written; null when none. */
+  readonly title: readonly string[] | null;
 }
 
 export interface Report {

@@ -76,10 +76,11 @@ test('paging through 1,000 jobs with filters: each visible job once, newest firs
           source: 'demo', title: 'Order book', about: true, params: { min: { type: 'integer', default: 1 } },
           sheets: [
             {
-              name: 'Orders', query: 'select id, amount, note from orders where id >= :min', table: { totals: { amount: 'sum' } },
+              name: 'Orders', query: 'select id, amount, note from orders where id >= :min', table: { totals: { amount: 'sum' } }, title: ['Order book since id {min}', 'Generated {generatedAt}'],
               columns: { amount: { header: 'Amount', format: { currency: 'EUR' } }, note: { hidden: true } },
             },
-            { name: 'Summary', query: 'select count(*) as n, sum(amount) as total from orders where id >= :min', columns: { total: { format: 'decimal', decimals: 1 } } },
+            { name: 'Summary', query: 'select count(*) as n, sum(amount) as total from orders where id >= :min', columns: { total: { format: 'decimal', decimals: 1 } }, title: 'Totals' },
+            { name: 'Plain', query: 'select 1 as one' },
           ],
         },
       },
@@ -138,24 +139,25 @@ test('paging through 1,000 jobs with filters: each visible job once, newest firs
       const reports = (await (await fetch(`${server.url}/v1/reports`, { headers: auth(ALICE) })).json()) as { reports: unknown[] };
       assert.deepEqual(reports.reports, [{
         name: 'orders', description: 'All orders', title: null, about: false, formats: ['xlsx', 'csv'], deliveries: [],
-        sheets: [{ name: 'Orders', columns: null, table: false }],
+        sheets: [{ name: 'Orders', columns: null, table: false, title: null }],
         params: [{ name: 'min', type: 'integer', required: false, default: 0, description: 'smallest id' }],
       }]);
       const starResponse = await (await fetch(`${server.url}/v1/reports`, { headers: auth() })).text();
       const star = JSON.parse(starResponse) as { reports: { name: string; sheets: { name: string }[] }[] };
       assert.deepEqual(star.reports.map((report) => [report.name, report.sheets[0]?.name]), [['orders', 'Orders'], ['secret', 'orders'], ['book', 'Orders']]);
-      // A multi-sheet report: its title, each sheet's presented columns and table, the About sheet; xlsx only.
+      // A multi-sheet report: its title, each sheet's presented columns, table and title lines (as written), the About sheet; xlsx only.
       assert.deepEqual(star.reports[2], {
         name: 'book', description: null, title: 'Order book', about: true, formats: ['xlsx'], deliveries: [],
         params: [{ name: 'min', type: 'integer', required: false, default: 1, description: null }],
         sheets: [
           {
-            name: 'Orders', table: true, columns: [
+            name: 'Orders', table: true, title: ['Order book since id {min}', 'Generated {generatedAt}'], columns: [
               { name: 'amount', header: 'Amount', format: { currency: 'EUR' }, decimals: null, hidden: false },
               { name: 'note', header: 'note', format: null, decimals: null, hidden: true },
             ],
           },
-          { name: 'Summary', table: false, columns: [{ name: 'total', header: 'total', format: 'decimal', decimals: 1, hidden: false }] },
+          { name: 'Summary', table: false, title: ['Totals'], columns: [{ name: 'total', header: 'total', format: 'decimal', decimals: 1, hidden: false }] },
+          { name: 'Plain', table: false, title: null, columns: [] },
         ],
       });
       // Never the SQL, the source's URL or the path it names.

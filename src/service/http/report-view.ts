@@ -22,6 +22,8 @@ export interface SheetView {
   /** The presented columns; null for a single-query report, whose columns are the query's, known when it runs. */
   readonly columns: readonly ColumnView[] | null;
   readonly table: boolean;
+  /** The title lines above the table as written (`{param}` and `{generatedAt}` are filled when it runs); null when none. */
+  readonly title: readonly string[] | null;
 }
 
 function columnView(name: string, column: ReportColumn): ColumnView {
@@ -39,6 +41,7 @@ function sheetView(sheet: ReportSheet): SheetView {
     name: sheet.name,
     columns: Object.entries(sheet.columns ?? {}).map(([name, column]) => columnView(name, column)),
     table: sheet.table !== undefined,
+    title: sheet.title === undefined ? null : typeof sheet.title === 'string' ? [sheet.title] : sheet.title,
   };
 }
 
@@ -46,7 +49,7 @@ function layoutOf(report: ReportConfig, definition: ReportDefinition | undefined
   if (definition === undefined) {
     return {
       title: null,
-      sheets: [{ name: report.sheet ?? defaultSheetName(report.table), columns: null, table: false }],
+      sheets: [{ name: report.sheet ?? defaultSheetName(report.table), columns: null, table: false, title: null } satisfies SheetView],
       about: false,
       // A template is an xlsx workbook: its report has no CSV form.
       formats: report.template === undefined ? ['xlsx', 'csv'] : ['xlsx'],
