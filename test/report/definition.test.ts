@@ -98,6 +98,7 @@ for (const database of DATABASES) {
       };
       await assert.rejects(attempt(twoSheets(`    columns:\n      region: { conditional: [ { when: "< 0", font: { color: "#C00000" } } ] }`)), refused(/sheets\[1\]\.columns\.region\.conditional\[0\]: this rule compares numbers, but column "region" holds text values/));
       await assert.rejects(attempt(twoSheets('    columns:\n      region: { dataBar: { color: "#5B9BD5" } }')), refused(/sheets\[1\]\.columns\.region\.dataBar: this rule compares numbers/));
+      await assert.rejects(attempt(twoSheets('    columns:\n      region: { conditional: [ { when: "contains N", fill: "#FFF2CC" }, { colorScale: ["#FFFFFF", "#FF0000"] } ] }')), refused(/sheets\[1\]\.columns\.region\.conditional\[1\]: this rule compares numbers/));
       await assert.rejects(attempt(twoSheets('    table: { totals: { region: sum } }')), refused(/sheets\[1\]\.table\.totals\.region: sum needs numbers \(count works on any column\), but column "region" holds text values/));
       await assert.rejects(attempt(twoSheets('    columns:\n      amont: { hidden: true }')), refused(/sheets\[1\]\.columns\.amont: the query returns no column "amont" \(it returns id, region, amount\)/));
       // The control: with a sound second sheet the first sheet's query runs, and fails.
