@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseReport } from '../../src/report/load.js';
 import { runReport } from '../../src/report/run-report.js';
+import { openSource } from '../../src/sources/index.js';
+import type { Source } from '../../src/sources/types.js';
 import { REPORT_SCHEMA_URL } from '../../src/report/schema.js';
 import { CURRENCY_CODES } from '../../src/xlsx/currency.js';
 import { TOTALS_FUNCTIONS } from '../../src/xlsx/totals.js';
@@ -115,3 +117,17 @@ for (const database of DATABASES) {
     }
   });
 }
+
+test('a source without describe (one from outside sheetpipe) has each sheet\'s columns checked when its query starts', async () => {
+  const { source: url, table } = await ordersTable('SQLite');
+  const sqlite = await openSource(url);
+  const custom: Source = { kind: 'custom', query: (request) => sqlite.query(request), close: async () => {} };
+  const out = join(await mkdtemp(join(tmpdir(), 'sheetpipe-reports-custom-')), 'report.xlsx');
+  try {
+    const sheets = `sheets:\n  - name: Orders\n    query: select id, region, amount from ${table}\n    table: { totals: { region: average } }\n`;
+    await assert.rejects(runReport({ source: custom, definition: parseReport(sheets), out }), (error: Error & { code?: string }) => error.code === 'SHEETPIPE_ERR_REPORT_INVALID' && /^invalid report definition: sheets\[0\]\.table\.totals\.region: average needs numbers/.test(error.message));
+    assert.equal(existsSync(out), false);
+  } finally {
+    await sqlite.close();
+  }
+});
