@@ -134,7 +134,7 @@ def build(doc):
     summary.Columns.getByIndex(1).Width = 4000
 
     amounts = CellRangeAddress(Sheet=0, StartColumn=4, StartRow=0, EndColumn=4, EndRow=LAST_ROW - 1)
-    pivot.Charts.addNewByName('Amounts', Rectangle(X=0, Y=6000, Width=16000, Height=9000), (amounts,), True, False)
+    pivot.Charts.addNewByName('Amounts', Rectangle(X=0, Y=8000, Width=16000, Height=9000), (amounts,), True, False)
     chart = pivot.Charts.getByName('Amounts').EmbeddedObject
     chart.Diagram = chart.createInstance('com.sun.star.chart.LineDiagram')
     chart.HasMainTitle = True

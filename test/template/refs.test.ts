@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { runExport } from '../../src/pipeline/index.js';
+import { fillTemplate } from '../../src/index.js';
 import { growFormula, type DataArea } from '../../src/template/ranges.js';
 import { tempDir } from '../pipeline/fixtures.js';
-import { xlsxCheck } from '../helpers/xlsx-check.js';
-import { assertSchemaValid, fixture, PG_URL, salesQuery, summarySheet } from './helpers.js';
+import { repoRoot, xlsxCheck } from '../helpers/xlsx-check.js';
+import { assertSchemaValid, fixture, PG_URL, salesQuery, storedEntries, summarySheet } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -37,4 +38,17 @@ test('a template saved by LibreOffice (cached formula results present) fills, an
   // LibreOffice wrote the old results into the template; the values it shows now must be the new ones.
   const check = await xlsxCheck(out, [summary], 'libreoffice', ['--sheet', 'Summary']);
   assert.equal(check.code, 0, check.output);
+});
+
+test('a chart series that grows loses its stale value cache; the rest of the chart part is the template\'s', async (t) => {
+  const out = join(tempDir(t), 'chart.xlsx');
+  const template = resolve(repoRoot, '../shared/excel-reference/WithChart.xlsx');
+  const rows = Array.from({ length: 10 }, (_, i) => [i + 1, (i + 1) * 2]);
+  await fillTemplate({ template, into: 'sheet:Sheet1!A1', out, rows, threads: 1 });
+  await assertSchemaValid(out);
+  const before = storedEntries(template).get('xl/charts/chart1.xml')?.text() ?? '';
+  assert.match(before, /<c:f>Sheet1!\$A\$1:\$A\$6<\/c:f><c:numCache>/, 'the template\'s series carry caches of its six rows');
+  const after = storedEntries(out).get('xl/charts/chart1.xml')?.text() ?? '';
+  const expected = before.replace(/<c:numCache>.*?<\/c:numCache>/g, '').replaceAll('$A$6', '$A$10').replaceAll('$B$6', '$B$10');
+  assert.equal(after, expected);
 });
