@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -50,15 +50,19 @@ const median = (values: number[]): number => {
 const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-bench-template-'));
 const plain: Sample[] = [];
 const filled: Sample[] = [];
+/** The 1-minute load average before each round: the machine is shared, so the numbers carry it. */
+const loads: number[] = [];
 try {
   await once(join(dir, 'warm.xlsx'), TEMPLATE); // warms PostgreSQL and the page cache; not recorded
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternating order: neither case always runs first in a round.
+    loads.push(loadavg()[0] ?? 0);
+    // Alternating order: neither case always runs first in a round, and each round is a pair run back to back.
     const order = round % 2 === 0 ? (['plain', 'template'] as const) : (['template', 'plain'] as const);
     for (const which of order) {
       if (which === 'plain') plain.push(await once(join(dir, 'plain.xlsx')));
       else filled.push(await once(join(dir, 'filled.xlsx'), TEMPLATE));
     }
+    process.stderr.write(`round ${round + 1}/${ROUNDS}: plain ${((plain.at(-1)?.ms ?? 0) / 1000).toFixed(2)} s, template ${((filled.at(-1)?.ms ?? 0) / 1000).toFixed(2)} s, load ${loads.at(-1)?.toFixed(2)}\n`);
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
@@ -68,6 +72,9 @@ const row = (name: string, samples: Sample[]): string =>
   `| ${name} | ${median(samples.map((s) => s.ms / 1000)).toFixed(2)} s | ${samples.map((s) => (s.ms / 1000).toFixed(2)).join(', ')} | ${median(samples.map((s) => s.maxRssMiB)).toFixed(0)} MiB | ${(median(samples.map((s) => s.bytes)) / 1024 / 1024).toFixed(1)} MiB |`;
 const timeRatio = median(filled.map((s) => s.ms)) / median(plain.map((s) => s.ms));
 const rssRatio = median(filled.map((s) => s.maxRssMiB)) / median(plain.map((s) => s.maxRssMiB));
+// Each round's pair ran back to back under about the same load: the median of the pairs' ratios is steadier on a
+// shared machine than the ratio of the medians when the load drifts between rounds.
+const pairRatio = median(filled.map((s, i) => s.ms / (plain[i] as Sample).ms));
 const section = [
   '## Template fill',
   '',
@@ -80,7 +87,8 @@ const section = [
   row('plain export', plain),
   row('template fill', filled),
   '',
-  `Time ratio (template / plain, medians): **${timeRatio.toFixed(3)}×** (target ≤ 1.15×). Peak RSS ratio: **${rssRatio.toFixed(3)}×** (target ≤ 1.10×).`,
+  `Time ratio (template / plain, medians): **${timeRatio.toFixed(3)}×** (target ≤ 1.15×); median of the rounds' pair ratios ${pairRatio.toFixed(3)}×.`,
+  `Peak RSS ratio: **${rssRatio.toFixed(3)}×** (target ≤ 1.10×). Load average (1 min) before the rounds: ${loads.map((l) => l.toFixed(1)).join(', ')}${Math.max(...loads) > cpus().length ? ' — **busy machine**: compare only the ratios' : ''}.`,
   '',
 ].join('\n');
 process.stdout.write(section + '\n');
@@ -90,7 +98,8 @@ const start = previous.indexOf('## Template fill');
 let next = previous;
 if (start >= 0) {
   const end = previous.indexOf('\n## ', start + 1);
-  next = previous.slice(0, start) + section + (end >= 0 ? previous.slice(end + 1) : '');
+  // The section ends with one newline; the blank line before the next section is put back.
+  next = previous.slice(0, start) + section + (end >= 0 ? '\n' + previous.slice(end + 1) : '');
 } else {
   next = previous.trimEnd() + '\n\n' + section;
 }

@@ -12,6 +12,7 @@ command -v ssconvert >/dev/null || need+=(gnumeric)
 command -v xlsx2csv >/dev/null || need+=(xlsx2csv)
 /usr/bin/python3 -c 'import openpyxl' 2>/dev/null || need+=(python3-openpyxl)
 /usr/bin/python3 -c 'import lxml' 2>/dev/null || need+=(python3-lxml) # xlsx-xsd validates every new XML part against the ECMA-376 schemas
+/usr/bin/python3 -c 'import uno' 2>/dev/null || need+=(python3-uno) # scripts/make-template-libreoffice.py builds a template in LibreOffice through UNO
 command -v pdftotext >/dev/null || need+=(poppler-utils) # reads what LibreOffice renders (`#####` for a column too narrow)
 [ -x /usr/bin/chromium ] || need+=(chromium) # the web console's end-to-end tests (playwright-core drives it)
 if ((${#need[@]})); then

@@ -11,7 +11,7 @@ import { scanElements, splice, withAttribute, type XmlElement } from './xml-elem
  * - the table: `ref` (a totals row moves down with it) and its autofilter;
  * - workbook.xml: defined names (print areas included) over the old data grow; `fullCalcOnLoad` asks every reader to
  *   recompute, since the calculation chain is dropped;
- * - charts: series ranges (`c:f`) over the old data grow;
+ * - charts: series ranges (`c:f`) over the old data grow, and lose their stale value caches;
  * - pivot caches over the data: the source range grows, the cache is marked `invalid` and `refreshOnLoad`, so readers
  *   rebuild it from the new rows on open;
  * - calcChain.xml goes, with its relationship and content type (a stale chain makes Excel repair the file).
@@ -105,19 +105,34 @@ export async function dateStyleEdit(pkg: TemplatePackage): Promise<{ style: stri
 const MAX_FORMULA_SHEET = 16 * 1024 * 1024;
 
 /**
- * Grows the ranges over the old data in a part's `<f>` elements (chart series, cell formulas); a worksheet also loses
- * its formulas' cached results (cached-results.ts). Undefined when nothing changes.
+ * A chart series whose range grows loses the cache beside its `c:f` (`c:numCache`, `c:strCache`,
+ * `c:multiLvlStrCache`: optional in CT_NumRef, CT_StrRef and CT_MultiLvlStrRef). The cache holds the template's old
+ * values; a reader that draws from it instead of the cells would show old numbers as current. Rewriting it instead
+ * would mean keeping every value of the series' columns during the fill (100,000s of points in the chart part) for
+ * readers that recompute anyway: Excel and LibreOffice read the cells when the cache is missing. Series that do not
+ * grow (a title cell, another sheet) keep theirs, and the rest of the chart is left byte for byte.
+ */
+const CHART_CACHES = new Set(['numCache', 'strCache', 'multiLvlStrCache']);
+
+/**
+ * Grows the ranges over the old data in a part's `<f>` elements (chart series, cell formulas); a grown chart series
+ * loses its value cache (CHART_CACHES), a worksheet its formulas' cached results (cached-results.ts). Undefined when
+ * nothing changes.
  */
 async function formulaEdits(pkg: TemplatePackage, path: string, target: LocatedTarget, worksheet: boolean): Promise<((newLastRow: number) => string) | undefined> {
   const xml = await pkg.text(path);
   if (!xml.includes('f>')) return undefined;
-  const formulas = scanElements(xml, path, (name) => name === 'f');
+  const elements = scanElements(xml, path, (name) => name === 'f' || (!worksheet && CHART_CACHES.has(name)));
+  const caches = elements.filter((e) => e.name !== 'f');
   const edits = (newLastRow: number): Edit[] =>
-    formulas.flatMap((f) => {
-      if (f.openEnd === f.end) return [];
+    elements.flatMap((f) => {
+      if (f.name !== 'f' || f.openEnd === f.end) return [];
       const text = xml.slice(f.openEnd, xml.lastIndexOf('</', f.end - 1));
       const grown = growFormula(text, target.sheetName, target.area, newLastRow, false);
-      return grown === text ? [] : [{ start: f.openEnd, end: f.openEnd + text.length, text: grown }];
+      if (grown === text) return [];
+      const cache = caches.find((c) => c.start >= f.end && xml.slice(f.end, c.start).trim() === '');
+      const dropCache = cache ? [{ start: cache.start, end: cache.end, text: '' }] : [];
+      return [{ start: f.openEnd, end: f.openEnd + text.length, text: grown }, ...dropCache];
     });
   const finish = worksheet ? dropCachedResults : (text: string): string => text;
   // Growing by one row shows whether anything covers the data at all.

@@ -1,36 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { runExport } from '../../src/pipeline/index.js';
 import { fillTemplate } from '../../src/index.js';
 import { tempDir } from '../pipeline/fixtures.js';
-import { repoRoot, xlsxCheck, type ExpectedSheet } from '../helpers/xlsx-check.js';
-import { dataSheet, day, expectedSales, fixture, PG_URL, salesQuery, storedEntries, summarySheet } from './helpers.js';
+import { xlsxCheck, type ExpectedSheet } from '../helpers/xlsx-check.js';
+import { assertCopiedRaw, assertSchemaValid, dataSheet, day, expectedSales, fixture, PG_URL, salesQuery, storedEntries, summarySheet } from './helpers.js';
 
-const run = promisify(execFile);
-const xsdPath = process.env.XLSX_XSD ?? resolve(repoRoot, '../shared/tools/xlsx-xsd');
 const ROWS = 20_000;
-
-async function assertSchemaValid(file: string): Promise<void> {
-  const { stdout } = await run(xsdPath, [file], { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
-  assert.match(stdout, / 0 invalid/, stdout);
-}
-
-/** Every entry of the template except `changed` (the parts that follow the data) is in the output with the same stored bytes. */
-function assertCopiedRaw(template: string, output: string, changed: readonly string[], dropped: readonly string[] = []): void {
-  const before = storedEntries(template);
-  const after = storedEntries(output);
-  assert.deepEqual([...after.keys()].sort(), [...before.keys()].filter((name) => !dropped.includes(name)).sort());
-  for (const [name, entry] of before) {
-    if (dropped.includes(name)) continue;
-    const copy = after.get(name);
-    assert.ok(copy, `${name} is in the output`);
-    if (!changed.includes(name)) assert.ok(copy.crc === entry.crc && copy.method === entry.method && copy.stored.equals(entry.stored), `${name} is copied byte for byte`);
-  }
-}
 
 test('a table fills from PostgreSQL: readers see the rows, formulas and names over the table cover them, the rest is copied raw', async (t) => {
   const dir = tempDir(t);

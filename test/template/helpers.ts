@@ -1,8 +1,14 @@
-/** Shared by the template tests: the committed template fixtures, a PostgreSQL query of sales rows, and zip compares. */
+/** Shared by the template tests: the template fixtures, a PostgreSQL query of sales rows, zip compares, schema and PDF checks. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { repoRoot, type ExpectedCell, type ExpectedSheet } from '../helpers/xlsx-check.js';
 import { listEntries, readEntry } from '../helpers/zip-read.js';
+
+const run = promisify(execFile);
+const xsdPath = process.env.XLSX_XSD ?? resolve(repoRoot, '../shared/tools/xlsx-xsd');
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -73,4 +79,36 @@ export function dataSheet(rows: number): ExpectedSheet {
       ...expectedSales(rows).map(([id, region, sold, quantity, amount]) => [id, region, day(sold), quantity, amount]),
     ],
   };
+}
+
+/** Every XML part validates against the ECMA-376 schemas (../shared/tools/xlsx-xsd). */
+export async function assertSchemaValid(file: string): Promise<void> {
+  const { stdout } = await run(xsdPath, [file], { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
+  assert.match(stdout, / 0 invalid/, stdout);
+}
+
+/** Every entry of the template except `changed` (the parts that follow the data) is in the output with the same stored bytes. */
+export function assertCopiedRaw(template: string, output: string, changed: readonly string[], dropped: readonly string[] = []): void {
+  const before = storedEntries(template);
+  const after = storedEntries(output);
+  assert.deepEqual([...after.keys()].sort(), [...before.keys()].filter((name) => !dropped.includes(name)).sort());
+  for (const [name, entry] of before) {
+    if (dropped.includes(name)) continue;
+    const copy = after.get(name);
+    assert.ok(copy, `${name} is in the output`);
+    if (!changed.includes(name)) assert.ok(copy.crc === entry.crc && copy.method === entry.method && copy.stored.equals(entry.stored), `${name} is copied byte for byte`);
+  }
+}
+
+/** LibreOffice opens `file` headless and prints it to PDF in `dir`; returns the PDF's path. */
+export async function convertToPdf(file: string, dir: string): Promise<string> {
+  // Its own profile: a LibreOffice already running with the default one would take the job and ignore --outdir.
+  await run('soffice', ['--headless', `-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--convert-to', 'pdf', '--outdir', dir, file], { timeout: 600_000 });
+  return join(dir, basename(file).replace(/\.xlsx$/, '.pdf'));
+}
+
+/** The PDF's text, laid out (`pdftotext -layout`), page by page. */
+export async function pdfPages(pdf: string): Promise<string[]> {
+  const { stdout } = await run('pdftotext', ['-layout', pdf, '-'], { maxBuffer: 512 * 1024 * 1024 });
+  return stdout.split('\f');
 }
