@@ -3,7 +3,8 @@
  * in whichever thread decodes (the main thread for the sampled rows, a render worker for the rest).
  */
 import { PG_TEXT_ENCODING, pgTextDecoder, type PgTextSpec } from '../sources/pg-rows.js';
-import type { RowDecoder } from './encoded-rows.js';
+import type { EncodedRows, RowDecoder } from './encoded-rows.js';
+import type { PackedRows, RowPacker } from './row-packer.js';
 
 const ENCODINGS: ReadonlyMap<string, (spec: unknown) => RowDecoder> = new Map([[PG_TEXT_ENCODING, (spec: unknown) => pgTextDecoder(spec as PgTextSpec)]]);
 
@@ -21,4 +22,13 @@ export function rowDecoder(encoding: string, spec: unknown): RowDecoder {
     built.set(key, decoder);
   }
   return decoder;
+}
+
+/** Decodes the encoded rows into `packer` (emptied first), so the renderer takes them like any packed rows. */
+export function packEncoded(rows: EncodedRows, packer: RowPacker): PackedRows {
+  const decoder = rowDecoder(rows.encoding, rows.spec);
+  const { bytes, offsets } = rows;
+  packer.reset();
+  for (let r = 0; r < rows.rows; r++) packer.add(decoder.decode(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r));
+  return packer.view();
 }

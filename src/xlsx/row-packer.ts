@@ -192,6 +192,11 @@ export class RowPacker {
     return { bytes, rows: this.#rows - from, others: othersBase === 0 ? this.#others : this.#others.slice(othersBase), othersBase };
   }
 
+  /** The rows packed so far, not copied: valid until the next `add` or `reset`. */
+  view(): PackedRows {
+    return { bytes: this.#buffer.subarray(0, this.#length), rows: this.#rows, others: this.#others, othersBase: 0 };
+  }
+
   /** Empties the packer for the next chunk, keeping its buffers unless one huge chunk grew them past KEEP_BYTES. */
   reset(): void {
     if (this.#buffer.length > KEEP_BYTES) this.#allocate(INITIAL_BYTES);
