@@ -4,6 +4,7 @@
  * them with a decoder rebuilt from the plain-data `spec` (row-encodings.ts) and render them like packed rows, so no
  * row is turned into JavaScript values on the main thread except the few the sheet writer samples.
  */
+import type { RowPacker } from './row-packer.js';
 import type { CellValue } from './types.js';
 
 export interface EncodedRows {
@@ -22,6 +23,8 @@ export interface EncodedRows {
 /** Decodes one encoded row into cells; `rowNumber` is its 1-based source row (errors name it). */
 export interface RowDecoder {
   decode(bytes: Uint8Array, start: number, end: number, rowNumber: number): CellValue[];
+  /** Packs the row straight into `packer` (same cells as `decode`, fewer strings made on the way), when it can. */
+  pack?(bytes: Uint8Array, start: number, end: number, rowNumber: number, packer: RowPacker): void;
 }
 
 /**

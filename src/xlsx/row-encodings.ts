@@ -29,6 +29,10 @@ export function packEncoded(rows: EncodedRows, packer: RowPacker): PackedRows {
   const decoder = rowDecoder(rows.encoding, rows.spec);
   const { bytes, offsets } = rows;
   packer.reset();
-  for (let r = 0; r < rows.rows; r++) packer.add(decoder.decode(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r));
+  const pack = decoder.pack?.bind(decoder);
+  for (let r = 0; r < rows.rows; r++) {
+    if (pack !== undefined) pack(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r, packer);
+    else packer.add(decoder.decode(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r));
+  }
   return packer.view();
 }
