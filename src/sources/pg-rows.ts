@@ -92,21 +92,13 @@ export function pgTextDecoder(spec: PgTextSpec): RowDecoder {
       packer.endRow();
     },
     decode(bytes, start, _end, rowNumber) {
-      const buffer = bufferOf(bytes);
-      const count = buffer.readInt16BE(start);
-      const row = new Array<CellValue>(count);
-      let pos = start + 2;
+      // The sampled rows (and a totals sheet's) only: the strings pgTextFields makes do not matter here.
+      const row: CellValue[] = pgTextFields(bytes, start);
       let c = 0;
       try {
-        for (; c < count; c++) {
-          const length = buffer.readInt32BE(pos);
-          pos += 4;
-          if (length < 0) {
-            row[c] = null;
-            continue;
-          }
-          row[c] = (converters[c] as Converter)(buffer.utf8Slice(pos, pos + length));
-          pos += length;
+        for (; c < row.length; c++) {
+          const text = row[c];
+          if (text !== null) row[c] = (converters[c] as Converter)(text);
         }
       } catch (error) {
         throw namedFailure(error, rowNumber, spec.names[c]);
