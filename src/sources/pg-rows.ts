@@ -45,7 +45,9 @@ export function pgTextFields(bytes: Uint8Array, start: number): (string | null)[
 /**
  * How `pack` writes a non-NULL value: text integers of at most 15 characters are their own canonical digits, which
  * is what the renderer prints for the number (copied into `<v>`, never parsed); plain ASCII text is copied as bytes;
- * anything else goes through the converter. Measured on the 1M-row bench table (see bench/RESULTS.md).
+ * anything else goes through the converter. Measured on 100,000 rows shaped like the bench table, in one thread on
+ * the shared (busy) 2-core machine: 2.7–3.3 µs a row packed this way against 5.3–9.2 µs decoding to values and packing
+ * those, with byte-identical XML; the 1M-row table's exported file is byte-identical too.
  */
 const enum Packing {
   Digits,

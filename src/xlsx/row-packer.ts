@@ -58,8 +58,7 @@ const SPACE = 0x20;
 
 /**
  * isPlainText for UTF-8 bytes, stricter: any `_` (a possible literal `_xHHHH_`) is left to the string test.
- * Measured on the 1M-row PostgreSQL bench table: checking bytes and copying them beat decoding to a string and
- * writing it back (see pg-rows.ts).
+ * Checking bytes and copying them beats decoding to a string and writing it back (measured in pg-rows.ts).
  */
 export function isPlainBytes(bytes: Uint8Array, start: number, end: number): boolean {
   if (end <= start || end - start > MAX_CELL_TEXT || (bytes[start] as number) <= SPACE || (bytes[end - 1] as number) <= SPACE) return false;
