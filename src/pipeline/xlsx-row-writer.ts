@@ -36,6 +36,7 @@ export async function createXlsxRowWriter(stream: Writable, options: XlsxRowWrit
   return {
     sheets,
     addBatch: (rows) => sheet.addBatch(rows),
+    addEncoded: (rows) => sheet.addEncoded(rows),
     async close() {
       const summary = await workbook.close();
       sheets.push(...summary.sheets);

@@ -119,7 +119,12 @@ export async function runReport(options: RunReportOptions): Promise<ReportResult
         ...(spec.titleStyle === undefined ? {} : { titleStyle: spec.titleStyle }),
       });
       const counters = { rows: 0 };
-      await pump(cursor, { addBatch: (rows) => sheet.addBatch(rows), close: async () => {}, abort: async () => {}, sheets: [] }, counters, signal);
+      await pump(
+        cursor,
+        { addBatch: (rows) => sheet.addBatch(rows), addEncoded: (rows) => sheet.addEncoded(rows), close: async () => {}, abort: async () => {}, sheets: [] },
+        counters,
+        signal,
+      );
       await cursor.close();
       cursor = undefined;
       const result = { name: spec.name, rows: counters.rows };

@@ -145,12 +145,15 @@ export function mapBatch(rows: unknown[][], converters: readonly Converter[], na
       }
     }
   } catch (error) {
-    if (error instanceof NotFiniteValue) {
-      throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FINITE', [firstRow + r, JSON.stringify(names[c]), error.text], {
-        details: { row: firstRow + r, column: names[c], value: error.text },
-      });
-    }
-    throw error;
+    throw namedFailure(error, firstRow + r, names[c]);
   }
   return rows as CellValue[][];
+}
+
+/** A converter's failure at 1-based `row`, `column`: NotFiniteValue becomes SHEETPIPE_ERR_SOURCE_NOT_FINITE. */
+export function namedFailure(error: unknown, row: number, column: string | undefined): unknown {
+  if (!(error instanceof NotFiniteValue)) return error;
+  return new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FINITE', [row, JSON.stringify(column), error.text], {
+    details: { row, column, value: error.text },
+  });
 }

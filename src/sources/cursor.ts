@@ -90,14 +90,21 @@ export abstract class BatchCursor implements QueryCursor {
   }
 
   async *batches(): AsyncGenerator<CellValue[][]> {
+    for await (const rows of this.reads(() => this.read())) {
+      const firstRow = this.#nextRow;
+      this.#nextRow += rows.length;
+      yield this.map(rows, firstRow);
+    }
+  }
+
+  /** What `read` gives until undefined, each read guarded by the signal; closes the cursor at the end. */
+  protected async *reads<T>(read: () => Promise<T | undefined>): AsyncGenerator<T> {
     try {
       for (;;) {
         this.throwIfAborted();
-        const rows = await this.guard(this.read());
-        if (rows === undefined) return;
-        const firstRow = this.#nextRow;
-        this.#nextRow += rows.length;
-        yield this.map(rows, firstRow);
+        const batch = await this.guard(read());
+        if (batch === undefined) return;
+        yield batch;
       }
     } finally {
       await this.close();

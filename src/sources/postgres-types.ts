@@ -1,24 +1,22 @@
 /**
- * PostgreSQL type OIDs -> column kind, number format and converter. The driver hands every value
- * over as its text form (see RAW_TYPES in postgres.ts), so each converter parses text the server
+ * PostgreSQL type OIDs -> column kind, number format and decoder. Every value arrives in its text form
+ * (postgres.ts binds text result formats), so each decoder (pg-decoders.ts) parses text the server
  * printed under the session settings BEGIN_SQL fixes (ISO dates, UTC, hex bytea, round-trip floats).
  * Domains arrive as their base type's OID; enums, composites and user-defined arrays have OIDs
  * looked up once in pg_type (`TYPE_LOOKUP_SQL`).
  */
 import { decimalDisplay, integerDisplay, temporalDisplay, type ColumnDisplay } from './column-display.js';
-import { decimalTextCell, floatTextCell, integerTextCell, textCell, type Converter } from './convert.js';
-import { dateTimeCell, timeCell, type InstantMapper } from './datetime.js';
-import { pgArrayCell, type ArrayElement } from './pg-array.js';
+import type { ArrayElement } from './pg-array.js';
+import type { PgDecoder } from './pg-decoders.js';
 import type { ColumnKind, SourceColumn } from './types.js';
 
 interface Mapping {
   readonly kind: ColumnKind;
   /** Format and width from the column's type modifier (`atttypmod`, -1 when the type declares none). */
   readonly display?: (typmod: number) => ColumnDisplay;
-  readonly converter: (mapInstant: InstantMapper) => Converter;
+  readonly decoder: PgDecoder;
 }
 
-const fixed = (converter: Converter) => () => converter;
 const always = (display: ColumnDisplay) => () => display;
 
 /** numeric(p,s): typmod = ((p << 16) | s) + 4, the scale an 11-bit signed field since PostgreSQL 15; -1 for bare numeric. */
@@ -31,29 +29,25 @@ function numericDisplay(typmod: number): ColumnDisplay {
 /** timestamp(n) / time(n): typmod = n; without one PostgreSQL keeps microseconds (precision 6). */
 const fractionalDisplay = (kind: 'time' | 'datetime') => (typmod: number) => temporalDisplay(kind, typmod < 0 ? 6 : typmod);
 
-/** int2/int4/oid text always fits a double; parsing it needs no range check. */
-const smallIntegerCell: Converter = (text: string) => +text;
-const booleanCell: Converter = (text: string) => text === 't';
-const byteaCell: Converter = (text: string) => (text.length <= 2 ? null : text.slice(2)); // `\x…`
-const TEXT: Mapping = { kind: 'text', converter: fixed(textCell) };
+const TEXT: Mapping = { kind: 'text', decoder: 'text' };
 
 const SCALARS = new Map<number, Mapping>([
-  [16, { kind: 'boolean', converter: fixed(booleanCell) }],
-  [17, { kind: 'binary', converter: fixed(byteaCell) }],
-  [20, { kind: 'integer', display: always(integerDisplay(19)), converter: fixed(integerTextCell) }],
-  [21, { kind: 'integer', display: always(integerDisplay(5)), converter: fixed(smallIntegerCell) }],
-  [23, { kind: 'integer', display: always(integerDisplay(10)), converter: fixed(smallIntegerCell) }],
-  [26, { kind: 'integer', display: always(integerDisplay(10)), converter: fixed(smallIntegerCell) }],
-  [700, { kind: 'number', converter: fixed(floatTextCell) }],
-  [701, { kind: 'number', converter: fixed(floatTextCell) }],
-  [1700, { kind: 'decimal', display: numericDisplay, converter: fixed(decimalTextCell) }],
-  [114, { kind: 'json', converter: fixed(textCell) }],
-  [3802, { kind: 'json', converter: fixed(textCell) }],
-  [1082, { kind: 'date', display: always(temporalDisplay('date')), converter: fixed(dateTimeCell()) }],
-  [1083, { kind: 'time', display: fractionalDisplay('time'), converter: fixed(timeCell) }],
-  [1114, { kind: 'datetime', display: fractionalDisplay('datetime'), converter: fixed(dateTimeCell()) }],
+  [16, { kind: 'boolean', decoder: 'boolean' }],
+  [17, { kind: 'binary', decoder: 'bytea' }],
+  [20, { kind: 'integer', display: always(integerDisplay(19)), decoder: 'int8' }],
+  [21, { kind: 'integer', display: always(integerDisplay(5)), decoder: 'int' }],
+  [23, { kind: 'integer', display: always(integerDisplay(10)), decoder: 'int' }],
+  [26, { kind: 'integer', display: always(integerDisplay(10)), decoder: 'int' }],
+  [700, { kind: 'number', decoder: 'float' }],
+  [701, { kind: 'number', decoder: 'float' }],
+  [1700, { kind: 'decimal', display: numericDisplay, decoder: 'numeric' }],
+  [114, { kind: 'json', decoder: 'text' }],
+  [3802, { kind: 'json', decoder: 'text' }],
+  [1082, { kind: 'date', display: always(temporalDisplay('date')), decoder: 'date' }],
+  [1083, { kind: 'time', display: fractionalDisplay('time'), decoder: 'time' }],
+  [1114, { kind: 'datetime', display: fractionalDisplay('datetime'), decoder: 'timestamp' }],
   // timestamptz: the session prints it in UTC with its offset; the cell shows the display zone's wall time.
-  [1184, { kind: 'datetime', display: fractionalDisplay('datetime'), converter: (mapInstant) => dateTimeCell(mapInstant) }],
+  [1184, { kind: 'datetime', display: fractionalDisplay('datetime'), decoder: 'timestamptz' }],
   // char, name, text, bpchar, varchar, uuid, interval, inet, cidr, macaddr(8), money, timetz, xml,
   // tsvector, tsquery, bit, varbit, unknown, void: shown as the text the server prints.
   ...[18, 19, 25, 1042, 1043, 2950, 1186, 869, 650, 829, 774, 790, 1266, 142, 3614, 3615, 1560, 1562, 705, 2278].map(
@@ -101,21 +95,13 @@ export function isKnownType(oid: number): boolean {
 }
 
 /**
- * The column and its converter, for a field of type `oid` with type modifier `typmod` (-1 when none; `info` from
+ * The column and its decoder, for a field of type `oid` with type modifier `typmod` (-1 when none; `info` from
  * the lookup when the type is not known).
  */
-export function pgColumn(
-  name: string,
-  oid: number,
-  typmod: number,
-  info: PgTypeInfo | undefined,
-  mapInstant: InstantMapper,
-): { column: SourceColumn; converter: Converter } {
+export function pgColumn(name: string, oid: number, typmod: number, info: PgTypeInfo | undefined): { column: SourceColumn; decoder: PgDecoder } {
   const scalar = SCALARS.get(oid);
-  if (scalar !== undefined) {
-    return { column: { name, kind: scalar.kind, ...scalar.display?.(typmod) }, converter: scalar.converter(mapInstant) };
-  }
+  if (scalar !== undefined) return { column: { name, kind: scalar.kind, ...scalar.display?.(typmod) }, decoder: scalar.decoder };
   const element = ARRAYS.get(oid) ?? info?.element;
-  if (element !== undefined) return { column: { name, kind: 'json' }, converter: pgArrayCell(element) };
-  return { column: { name, kind: 'text' }, converter: textCell };
+  if (element !== undefined) return { column: { name, kind: 'json' }, decoder: `array:${element}` };
+  return { column: { name, kind: 'text' }, decoder: 'text' };
 }

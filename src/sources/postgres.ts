@@ -1,29 +1,32 @@
 /**
  * `postgres://` / `postgresql://` source. Each query runs on its own connection inside
- * `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` (one consistent snapshot, no writes) through a
- * server-side cursor (pg-cursor: the extended protocol also refuses a second statement), fetched
- * BATCH_ROWS at a time with the next batch requested while the current one is written.
+ * `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` (one consistent snapshot, no writes) through the
+ * extended protocol (the `:name` parameters bound; it also refuses a second statement), its rows framed
+ * as the server sent them (pg-wire.ts) and decoded by whichever thread writes them (pg-rows.ts).
  * Cancellation runs pg_cancel_backend from a second connection. A query's connection is closed
  * when it ends (ending it also ends the transaction). A snapshot (snapshot.ts) runs several queries
  * in one such transaction on one connection.
  */
+import type { Socket } from 'node:net';
 import pg from 'pg';
-import Cursor from 'pg-cursor';
 import { SheetpipeError } from '../errors.js';
-import type { Converter } from './convert.js';
-import { BATCH_ROWS, BatchCursor } from './cursor.js';
-import { instantMapper, type InstantMapper } from './datetime.js';
+import type { EncodedRows } from '../xlsx/encoded-rows.js';
+import { BatchCursor } from './cursor.js';
+import { instantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
 import { bindParams } from './sql-params.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
+import { pgConverter } from './pg-decoders.js';
+import { PG_TEXT_ENCODING, pgTextFields, type PgTextSpec } from './pg-rows.js';
+import { WireStatement, type WireBatch, type WireField } from './pg-wire.js';
 import { withComment } from './statement.js';
 import { describePostgres, requireRowDescription } from './pg-describe.js';
 import { assertReadOnlySql } from './read-only-sql.js';
 import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
 import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
-/** Every value arrives as the server's text; postgres-types.ts picks one converter per column. */
+/** The side queries' values (pg_type lookups) arrive as the server's text. */
 const RAW_TYPES = { getTypeParser: () => (text: string) => text } as unknown as pg.CustomTypesConfig;
 
 /**
@@ -173,7 +176,8 @@ export class PostgresSource implements Source {
     const bound = bindParams(request.sql, request.params, 'postgres');
     const text = withComment(bound.sql, request.comment);
     assertReadOnlySql(text, 'postgres'); // before any connection is used
-    return this.#open.start(new PostgresCursor(this, lease, text, bound.values, instantMapper(request.timeZone), request.signal));
+    instantMapper(request.timeZone); // SHEETPIPE_ERR_SOURCE_TIME_ZONE before any connection is used
+    return this.#open.start(new PostgresCursor(this, lease, text, bound.values, request.timeZone, request.signal));
   }
 
   /** One connection in one `REPEATABLE READ READ ONLY` transaction for several queries (see Source.snapshot). */
@@ -198,25 +202,25 @@ class PostgresCursor extends BatchCursor {
   readonly #lease: Lease<pg.Client>;
   readonly #text: string;
   readonly #values: unknown[];
-  readonly #mapInstant: InstantMapper;
+  readonly #timeZone: string | undefined;
   #client: pg.Client | undefined;
   #pid: number | undefined;
-  #cursor: Cursor | undefined;
-  #first: unknown[][] | undefined;
-  #next: Promise<unknown[][]> | undefined;
-  /** The fetch the server is working on, if any. */
+  #statement: WireStatement | undefined;
+  #spec: PgTextSpec | undefined;
+  /** The statement runs on the server until its ReadyForQuery. */
   #inflight: Promise<unknown> | undefined;
   #canceled = false;
-  /** The statement started and its first batch arrived without error. */
+  /** The statement started and described its rows without error. */
   #opened = false;
+  #nextRow = 1;
 
-  constructor(source: PostgresSource, lease: Lease<pg.Client>, text: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+  constructor(source: PostgresSource, lease: Lease<pg.Client>, text: string, values: unknown[], timeZone: string | undefined, signal: AbortSignal | undefined) {
     super(signal);
     this.#source = source;
     this.#lease = lease;
     this.#text = text;
     this.#values = values;
-    this.#mapInstant = mapInstant;
+    this.#timeZone = timeZone;
   }
 
   protected async open(): Promise<void> {
@@ -230,54 +234,65 @@ class PostgresCursor extends BatchCursor {
       throw this.#source.failure(error);
     }
     this.throwIfAborted(); // from here on an abort reaches the statement through the pid
-    this.#cursor = client.query(new Cursor(this.#text, this.#values, { rowMode: 'array', types: RAW_TYPES }));
-    const { rows, fields } = await this.#fetch();
-    const types = await this.#source.describeTypes(fields.map((field) => field.dataTypeID));
-    const mapped = fields.map((field) => pgColumn(field.name, field.dataTypeID, field.dataTypeModifier, types.get(field.dataTypeID), this.#mapInstant));
+    const statement = new WireStatement(client.connection.stream as Socket, this.#text, this.#values);
+    this.#statement = statement;
+    const running = statement.done.catch(ignore);
+    this.#inflight = running;
+    void running.then(() => {
+      if (this.#inflight === running) this.#inflight = undefined;
+    });
+    let fields: WireField[];
+    try {
+      fields = await statement.fields;
+    } catch (error) {
+      throw this.#source.failure(error);
+    }
+    const types = await this.#source.describeTypes(fields.map((field) => field.oid));
+    const mapped = fields.map((field) => pgColumn(field.name, field.oid, field.typmod, types.get(field.oid)));
+    const spec: PgTextSpec = { decoders: mapped.map((m) => m.decoder), names: fields.map((field) => field.name), timeZone: this.#timeZone };
+    this.converters = spec.decoders.map((decoder) => pgConverter(decoder, spec.timeZone));
     this.columns = mapped.map((m) => m.column);
-    this.converters = mapped.map((m): Converter => m.converter);
-    this.#first = rows;
+    this.#spec = spec;
     this.#opened = true;
   }
 
-  #fetch(): Promise<{ rows: unknown[][]; fields: Cursor.Result['fields'] }> {
-    const cursor = this.#cursor as Cursor;
-    const fetch = new Promise<{ rows: unknown[][]; fields: Cursor.Result['fields'] }>((resolve, reject) => {
-      cursor.read(BATCH_ROWS, (error, rows, result) => (error ? reject(this.#source.failure(error)) : resolve({ rows, fields: result.fields })));
-    });
-    this.#inflight = fetch;
-    const settled = (): void => {
-      if (this.#inflight === fetch) this.#inflight = undefined;
-    };
-    fetch.then(settled, settled);
-    return fetch;
+  async #next(): Promise<WireBatch | undefined> {
+    try {
+      return await (this.#statement as WireStatement).next();
+    } catch (error) {
+      throw this.#source.failure(error);
+    }
   }
 
   protected async read(): Promise<unknown[][] | undefined> {
-    let rows = this.#first;
-    this.#first = undefined;
-    if (rows === undefined) {
-      if (this.#next === undefined) return undefined;
-      rows = await this.#next;
+    const batch = await this.#next();
+    if (batch === undefined) return undefined;
+    const rows: unknown[][] = new Array(batch.rows);
+    for (let r = 0; r < batch.rows; r++) rows[r] = pgTextFields(batch.bytes, batch.offsets[r] as number);
+    return rows;
+  }
+
+  async *encodedBatches(): AsyncGenerator<EncodedRows> {
+    for await (const batch of this.reads(() => this.#next())) {
+      const firstRow = this.#nextRow;
+      this.#nextRow += batch.rows;
+      yield { encoding: PG_TEXT_ENCODING, spec: this.#spec, ...batch, firstRow };
     }
-    // A short batch is the last one. Otherwise ask for the next batch now, so the server
-    // produces it while this one is being written.
-    this.#next = rows.length === BATCH_ROWS ? this.#fetch().then((next) => next.rows) : undefined;
-    this.#next?.catch(ignore); // awaited by the next read or by release
-    return rows.length === 0 ? undefined : rows;
   }
 
   /**
-   * pg_cancel_backend while a fetch is running. Repeated (bounded) because a cancel that lands
+   * Drops the rest of the answer and runs pg_cancel_backend while the statement runs. Repeated (bounded) because a cancel that lands
    * just before the server starts the statement is lost.
    */
   protected async cancelOnServer(): Promise<void> {
     this.#canceled = true;
+    // Nothing more is read: the socket must flow (not wait paused for a reader) for the server's answer to arrive.
+    this.#statement?.discard();
     const pid = this.#pid;
     for (let attempt = 0; attempt < 6 && pid !== undefined && this.#inflight !== undefined; attempt++) {
       const running = this.#inflight;
       await this.#source.withSideClient((client) => client.query('SELECT pg_cancel_backend($1)', [pid]));
-      await Promise.race([running.catch(ignore), new Promise((resolve) => setTimeout(resolve, 250 * (attempt + 1)))]);
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 250 * (attempt + 1)))]);
     }
   }
 
@@ -285,22 +300,23 @@ class PostgresCursor extends BatchCursor {
     this.#source.forget(this);
     const client = this.#client;
     if (client === undefined) return;
-    if (this.#inflight !== undefined && !this.#canceled) await this.cancelOnServer().catch(ignore); // closed early mid-fetch
-    const failed = await this.#next?.then(() => false, () => true);
-    this.#next = undefined;
-    this.#first = undefined;
-    // A failed or cancelled statement aborts the transaction; otherwise the portal is closed and the connection
-    // can serve a snapshot's next query.
-    const clean = this.#lease.reuses && this.#opened && !this.#canceled && failed !== true && !broken.has(client) && (await this.#closePortal());
+    const statement = this.#statement;
+    if (this.#inflight !== undefined && !this.#canceled) await this.cancelOnServer().catch(ignore); // closed early mid-statement
+    const failed = statement === undefined ? false : await endsWithin(statement.done, 5000);
+    if (failed === undefined) client.connection.stream.destroy();
+    // A failed or cancelled statement aborts the transaction; otherwise the connection can serve a snapshot's next query.
+    const clean = this.#lease.reuses && this.#opened && !this.#canceled && failed === false && !broken.has(client);
     await this.#lease.release(client, clean);
   }
+}
 
-  async #closePortal(): Promise<boolean> {
-    try {
-      await this.#cursor?.close();
-      return true;
-    } catch {
-      return false;
-    }
+/** false when `done` resolves within `ms`, true when it rejects, undefined when it has not settled by then. */
+async function endsWithin(done: Promise<void>, ms: number): Promise<boolean | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([done.then(() => false, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,3 +1,4 @@
+import type { EncodedRows } from '../xlsx/encoded-rows.js';
 import type { CellValue, NumberFormat } from '../xlsx/types.js';
 
 /** How a source column is shown: decides the cell type and number format of its values. */
@@ -46,6 +47,11 @@ export interface QueryCursor {
   /** Total rows when the source knows it cheaply (e.g. SQLite table), else undefined. */
   readonly estimatedRows?: number;
   batches(): AsyncIterable<CellValue[][]>;
+  /**
+   * The same rows still in the source's own encoding, for the engine's render workers to decode
+   * (SheetWriter.addEncoded), when the source has one. A cursor is read through one of the two, once.
+   */
+  encodedBatches?(): AsyncIterable<EncodedRows>;
   /** Stops the query and releases the connection; safe to call twice. */
   close(): Promise<void>;
 }

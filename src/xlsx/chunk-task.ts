@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import type { RenderLayout } from './row-renderer.js';
+import type { EncodedRows } from './encoded-rows.js';
 import type { PackedRows } from './row-packer.js';
 
 /** One chunk of a worksheet, as sent to a worker. */
@@ -9,11 +10,11 @@ export interface ChunkTask {
   readonly layoutKey: number;
   /** XML written before the rows (the sheet's prologue and header row, in the first chunk). */
   readonly prefix: string;
-  /** The chunk's rows, packed (row-packer.ts); its buffer is transferred to the worker. */
-  readonly rows: PackedRows;
+  /** The chunk's rows, packed (row-packer.ts) or still in their source's encoding; its buffers are transferred to the worker. */
+  readonly rows: PackedRows | EncodedRows;
   readonly firstRow: number;
   /** The last rows of the previous chunk, re-rendered to prime the deflate dictionary. */
-  readonly overlap: PackedRows | undefined;
+  readonly overlap: PackedRows | EncodedRows | undefined;
   readonly overlapFirstRow: number;
   /** XML written after the rows (the sheet's epilogue, in the last chunk). */
   readonly suffix: string;

@@ -1,6 +1,8 @@
 import { Piscina } from 'piscina';
 import { SheetpipeError } from '../errors.js';
 import type { ChunkFailure, ChunkResult, ChunkTask } from './chunk-task.js';
+import type { EncodedRows } from './encoded-rows.js';
+import type { PackedRows } from './row-packer.js';
 
 // A CommonJS entry that imports render-thread.js (why: render-thread-entry.cts).
 const WORKER_FILE = new URL('./render-thread-entry.cjs', import.meta.url).href;
@@ -50,8 +52,8 @@ export class RenderPool {
   async run(task: ChunkTask): Promise<ChunkResult> {
     if (this.#failure) throw this.#failure;
     // The packed rows are each chunk's own copies: moved, not cloned.
-    const transferList: ArrayBuffer[] = [task.rows.bytes.buffer as ArrayBuffer];
-    if (task.overlap !== undefined) transferList.push(task.overlap.bytes.buffer as ArrayBuffer);
+    const transferList: ArrayBuffer[] = [...buffersOf(task.rows)];
+    if (task.overlap !== undefined) transferList.push(...buffersOf(task.overlap));
     if (this.#destroyed) throw new Error('the chunk pool is closed');
     const running = this.#pool.run(task, { transferList });
     this.#inFlight.add(running);
@@ -80,4 +82,10 @@ export class RenderPool {
     // Past the limit something is stuck in a worker; it must not keep the process alive as well.
     for (const thread of threads) thread.unref();
   }
+}
+
+function buffersOf(rows: PackedRows | EncodedRows): ArrayBuffer[] {
+  const buffers = [rows.bytes.buffer as ArrayBuffer];
+  if ('encoding' in rows) buffers.push(rows.offsets.buffer as ArrayBuffer);
+  return buffers;
 }

@@ -11,6 +11,9 @@ import { constants, deflateRawSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { SheetpipeError } from '../errors.js';
+import type { EncodedRows } from './encoded-rows.js';
+import { packEncoded } from './row-encodings.js';
+import { RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer } from './row-renderer.js';
 import type { ChunkResult, ChunkTask } from './chunk-task.js';
 
@@ -18,6 +21,16 @@ const WINDOW = 32 * 1024;
 const renderers = new Map<number, RowRenderer>();
 const xml = new ByteBuffer(4 * 1024 * 1024);
 const history = new ByteBuffer(256 * 1024);
+/** Encoded rows are decoded into this packer and rendered from it (see packed). */
+const transcoded = new RowPacker(1024 * 1024);
+
+/**
+ * Packed rows as they are; encoded rows decoded (row-encodings.ts) and packed in this thread first, so one
+ * renderer serves both.
+ */
+function packed(rows: PackedRows | EncodedRows): PackedRows {
+  return 'encoding' in rows ? packEncoded(rows, transcoded) : rows;
+}
 
 function rendererFor(task: ChunkTask): RowRenderer {
   let renderer = renderers.get(task.layoutKey);
@@ -34,14 +47,14 @@ export function renderAndDeflate(task: ChunkTask): ChunkResult {
   renderer.usedFormula = false;
   xml.reset();
   if (task.prefix) xml.write(task.prefix);
-  renderer.renderRows(task.rows, task.firstRow, xml);
+  renderer.renderRows(packed(task.rows), task.firstRow, xml);
   if (task.suffix) xml.write(task.suffix);
   const raw = xml.view();
 
   let dictionary: Buffer | undefined;
   if (task.prime && task.overlap !== undefined && task.overlap.rows > 0) {
     history.reset();
-    renderer.renderRows(task.overlap, task.overlapFirstRow, history);
+    renderer.renderRows(packed(task.overlap), task.overlapFirstRow, history);
     const rendered = history.view();
     dictionary = rendered.subarray(Math.max(0, rendered.length - WINDOW));
   }

@@ -18,6 +18,8 @@
  *   SHARED  u32             index into the workbook's shared-string table
  *   OTHER   u32             index into the chunk's `others` array (minus `othersBase` in a tail copy): bigints,
  *                           formulas, anything unusual
+ *   DIGITS  u32 len, bytes  an integer's canonical ASCII digits (at most 15, so a safe integer), copied from a
+ *                           source's text encoding and written into `<v>` as they are (addDigits)
  */
 import { MAX_CELL_TEXT } from './cell-ref.js';
 import type { CellValue, Row } from './types.js';
@@ -34,6 +36,7 @@ export const enum CellTag {
   Date = 7,
   Shared = 8,
   Other = 9,
+  Digits = 10,
 }
 
 const INITIAL_BYTES = 64 * 1024;
@@ -48,6 +51,22 @@ const LITERAL_ESCAPE = /_x[0-9A-Fa-f]{4}_/;
 function isPlainText(text: string): boolean {
   // indexOf first: most text has no `_` (this order cut rendering by 2.7 % of callgrind Ir when it ran per cell).
   return text.length <= MAX_CELL_TEXT && PLAIN_ASCII.test(text) && (text.indexOf('_') < 0 || !LITERAL_ESCAPE.test(text)) && !needsPreserve(text);
+}
+
+/** Bytes of ASCII space and below: a text that starts or ends with one needs `xml:space="preserve"`. */
+const SPACE = 0x20;
+
+/**
+ * isPlainText for UTF-8 bytes, stricter: any `_` (a possible literal `_xHHHH_`) is left to the string test.
+ * Checking bytes and copying them beats decoding to a string and writing it back (measured in pg-rows.ts).
+ */
+export function isPlainBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end <= start || end - start > MAX_CELL_TEXT || (bytes[start] as number) <= SPACE || (bytes[end - 1] as number) <= SPACE) return false;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i] as number;
+    if (b >= SPACE ? b > 0x7e || b === 0x26 || b === 0x3c || b === 0x3e || b === 0x5f : b !== 0x09 && b !== 0x0a) return false;
+  }
+  return true;
 }
 
 /** Buffer's encoders and decoders that @types/node does not declare (no argument juggling: see ByteBuffer). */
@@ -116,6 +135,40 @@ export class RowPacker {
       }
       this.#addValue(value);
     }
+    this.endRow();
+  }
+
+  /** Appends one cell of the current row (no shared strings); `endRow` ends the row. */
+  addCell(value: CellValue): void {
+    this.#addValue(value);
+  }
+
+  /** Appends bytes as a PLAIN text cell: the caller checked them with `isPlainBytes`. */
+  addPlainBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.#addBytes(CellTag.Plain, bytes, start, end);
+  }
+
+  /** Appends an integer's canonical ASCII digits (at most 15, optional `-`) as a number cell. */
+  addDigits(bytes: Uint8Array, start: number, end: number): void {
+    this.#addBytes(CellTag.Digits, bytes, start, end);
+  }
+
+  #addBytes(tag: CellTag, bytes: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.#reserve(5 + length);
+    this.#tagged(tag);
+    this.#view.setUint32(this.#length, length, true);
+    this.#length += 4;
+    // Cell values are short: a loop beats Buffer#copy's call overhead below a few dozen bytes.
+    const buffer = this.#buffer;
+    let at = this.#length;
+    if (length > 64) buffer.set(bytes.subarray(start, end), at);
+    else for (let i = start; i < end; i++) buffer[at++] = bytes[i] as number;
+    this.#length += length;
+  }
+
+  /** Ends the row of the cells added with addCell, addPlainBytes and addDigits. */
+  endRow(): void {
     this.#reserve(1);
     this.#tagged(CellTag.End);
     if (this.#rows === this.#rowEnds.length) {
@@ -190,6 +243,11 @@ export class RowPacker {
     // A tail (the next chunk's dictionary) carries only its own OTHER values, not the whole chunk's.
     const othersBase = from === 0 ? 0 : (this.#rowOthers[from - 1] as number);
     return { bytes, rows: this.#rows - from, others: othersBase === 0 ? this.#others : this.#others.slice(othersBase), othersBase };
+  }
+
+  /** The rows packed so far, not copied: valid until the next `add` or `reset`. */
+  view(): PackedRows {
+    return { bytes: this.#buffer.subarray(0, this.#length), rows: this.#rows, others: this.#others, othersBase: 0 };
   }
 
   /** Empties the packer for the next chunk, keeping its buffers unless one huge chunk grew them past KEEP_BYTES. */

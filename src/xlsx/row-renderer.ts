@@ -175,6 +175,13 @@ export class RowRenderer {
             else xml += this.#cell(value, c, rowNumber, rn, f);
             continue;
           }
+          case CellTag.Digits: {
+            const length = view.getUint32(pos, true);
+            pos += 4;
+            xml += f.ref + rn + f.number + buffer.latin1Slice(pos, pos + length) + '</v></c>';
+            pos += length;
+            continue;
+          }
           case CellTag.Shared:
             xml += f.ref + rn + f.shared + view.getUint32(pos, true) + '</v></c>';
             pos += 4;

@@ -1,7 +1,9 @@
 import { SheetpipeError } from '../errors.js';
 import { MAX_COLUMNS, MAX_ROWS } from './cell-ref.js';
 import type { ChunkTask } from './chunk-task.js';
+import { EncodedChunk, type EncodedRows, type RowDecoder } from './encoded-rows.js';
 import { DEFAULT_DATETIME_CODE, resolveFormat } from './number-formats.js';
+import { rowDecoder } from './row-encodings.js';
 import { packRows, RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
 import { estimateRowBytes, estimateWidths, numberShapeOf, WIDTH_SAMPLE_ROWS, type NumberShape } from './sizing.js';
@@ -25,14 +27,16 @@ interface Part {
   readonly layout: RenderLayout;
   readonly layoutKey: number;
   rows: number;
-  /** The current chunk's rows, packed as they arrive (row-packer.ts). */
+  /** The current chunk's rows, packed as they arrive (row-packer.ts)... */
   readonly chunk: RowPacker;
+  /** ...or still encoded (addEncoded); at most one of the two holds rows. */
+  readonly encoded: EncodedChunk;
   /** The first SAMPLE_ROWS rows of the part, until its first chunk is sent. */
   sample: Row[];
   chunkFirstRow: number;
   started: boolean;
   rowsPerChunk: number;
-  overlap: { packed: PackedRows | undefined; firstRow: number };
+  overlap: { packed: PackedRows | EncodedRows | undefined; firstRow: number };
   bytesPerRowEstimate: number;
 }
 
@@ -97,6 +101,7 @@ export class SheetWriter {
         await this.#finishPart();
         part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
       }
+      if (part.encoded.rows > 0) await this.#flush(false); // encoded rows before these go out first
       const row = rows[i] as Row;
       if (row.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [part.name, row.length]);
       part.chunk.add(row);
@@ -108,6 +113,45 @@ export class SheetWriter {
         if (part.sample.length === SIZING_ROWS) this.#sizeChunks(part);
       }
       if (part.chunk.rows >= part.rowsPerChunk) await this.#flush(false);
+    }
+  }
+
+  /**
+   * Adds rows still in their source's encoding (encoded-rows.ts): the render workers decode them. Only the rows the
+   * sheet samples (chunk sizing, column widths) and, for a sheet with a totals row, every row are decoded here.
+   * Resolves when they are accepted, waiting while the workers or the sink are behind.
+   */
+  async addEncoded(batch: EncodedRows): Promise<void> {
+    this.#book.assertWritable(this);
+    const limit = MAX_ROWS - this.#reservedRows;
+    const totals = this.#features.totals;
+    let decoder: RowDecoder | undefined;
+    const decode = (r: number): Row =>
+      (decoder ??= rowDecoder(batch.encoding, batch.spec)).decode(batch.bytes, batch.offsets[r] as number, batch.offsets[r + 1] as number, batch.firstRow + r);
+    for (let r = 0; r < batch.rows; ) {
+      let part = this.#part;
+      if (part.rows === limit) {
+        await this.#finishPart();
+        part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
+      }
+      if (part.chunk.rows > 0 || !part.encoded.accepts(batch, r)) await this.#flush(false);
+      let count = Math.min(batch.rows - r, limit - part.rows, Math.max(1, part.rowsPerChunk - part.encoded.rows));
+      const sampling = !part.started && part.sample.length < SAMPLE_ROWS;
+      // Chunks are sized after SIZING_ROWS rows, as addBatch does, so both cut the same chunks.
+      if (sampling) count = Math.min(count, (part.sample.length < SIZING_ROWS ? SIZING_ROWS : SAMPLE_ROWS) - part.sample.length);
+      if (sampling || totals) {
+        for (let i = r; i < r + count; i++) {
+          const row = decode(i);
+          totals?.add(row);
+          if (sampling) part.sample.push(row);
+        }
+        if (part.sample.length === SIZING_ROWS && sampling) this.#sizeChunks(part);
+      }
+      part.encoded.append(batch, r, r + count);
+      part.rows += count;
+      this.#rows += count;
+      r += count;
+      if (part.encoded.rows >= part.rowsPerChunk) await this.#flush(false);
     }
   }
 
@@ -138,6 +182,7 @@ export class SheetWriter {
       layoutKey: this.#book.nextLayoutKey(),
       rows: 0,
       chunk: new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value)),
+      encoded: new EncodedChunk(),
       sample: [],
       chunkFirstRow: this.#top + (this.#headers ? 1 : 0) + 1,
       started: false,
@@ -190,12 +235,13 @@ export class SheetWriter {
 
   async #flush(last: boolean): Promise<void> {
     const part = this.#part;
-    const rowCount = part.chunk.rows;
+    const encoded = part.encoded.rows > 0;
+    const rowCount = encoded ? part.encoded.rows : part.chunk.rows;
     if (rowCount === 0 && !last) return;
     const first = !part.started;
     if (first && rowCount < SIZING_ROWS && rowCount > 0) this.#sizeChunks(part);
     part.started = true;
-    const rows = part.chunk.copy();
+    const rows = encoded ? part.encoded.copy() : part.chunk.copy();
     const lastRow = this.#top + (this.#headers ? 1 : 0) + part.rows;
     const finished = last ? this.#partEnding(part, lastRow) : undefined;
     const task: ChunkTask = {
@@ -210,8 +256,9 @@ export class SheetWriter {
       level: this.#book.options.level,
       prime: this.#book.options.primeDictionary,
     };
-    part.overlap = this.#overlapOf(part, rowCount);
+    part.overlap = this.#overlapOf(part, rowCount, encoded);
     part.chunk.reset();
+    part.encoded.reset();
     part.sample = [];
     part.chunkFirstRow += rowCount;
     if (finished) this.#book.finishPart(part.index, this.#autoFilterRange(lastRow), finished.extras);
@@ -219,11 +266,11 @@ export class SheetWriter {
   }
 
   /** The last rows of this chunk, whose rendering is the dictionary for the next one. */
-  #overlapOf(part: Part, rowCount: number): Part['overlap'] {
+  #overlapOf(part: Part, rowCount: number, encoded: boolean): Part['overlap'] {
     if (!this.#book.options.primeDictionary) return { packed: undefined, firstRow: 1 };
     const count = Math.min(rowCount, Math.ceil(DICTIONARY_BYTES / part.bytesPerRowEstimate) + 1);
     const start = rowCount - count;
-    return { packed: part.chunk.copy(start), firstRow: part.chunkFirstRow + start };
+    return { packed: encoded ? part.encoded.copy(start) : part.chunk.copy(start), firstRow: part.chunkFirstRow + start };
   }
 
   #prologue(part: Part, firstRows: readonly Row[]): string {

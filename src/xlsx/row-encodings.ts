@@ -1,0 +1,38 @@
+/**
+ * The encodings `SheetWriter.addEncoded` accepts, by id: each builds a row decoder from its serialisable spec,
+ * in whichever thread decodes (the main thread for the sampled rows, a render worker for the rest).
+ */
+import { PG_TEXT_ENCODING, pgTextDecoder, type PgTextSpec } from '../sources/pg-rows.js';
+import type { EncodedRows, RowDecoder } from './encoded-rows.js';
+import type { PackedRows, RowPacker } from './row-packer.js';
+
+const ENCODINGS: ReadonlyMap<string, (spec: unknown) => RowDecoder> = new Map([[PG_TEXT_ENCODING, (spec: unknown) => pgTextDecoder(spec as PgTextSpec)]]);
+
+/** Decoders already built in this thread, by encoding and spec (a chunk's spec is a fresh copy each time). */
+const built = new Map<string, RowDecoder>();
+
+export function rowDecoder(encoding: string, spec: unknown): RowDecoder {
+  const key = encoding + '\0' + JSON.stringify(spec);
+  let decoder = built.get(key);
+  if (decoder === undefined) {
+    const make = ENCODINGS.get(encoding);
+    if (make === undefined) throw new Error(`unknown row encoding ${JSON.stringify(encoding)}`);
+    if (built.size > 16) built.clear();
+    decoder = make(spec);
+    built.set(key, decoder);
+  }
+  return decoder;
+}
+
+/** Decodes the encoded rows into `packer` (emptied first), so the renderer takes them like any packed rows. */
+export function packEncoded(rows: EncodedRows, packer: RowPacker): PackedRows {
+  const decoder = rowDecoder(rows.encoding, rows.spec);
+  const { bytes, offsets } = rows;
+  packer.reset();
+  const pack = decoder.pack?.bind(decoder);
+  for (let r = 0; r < rows.rows; r++) {
+    if (pack !== undefined) pack(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r, packer);
+    else packer.add(decoder.decode(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r));
+  }
+  return packer.view();
+}
