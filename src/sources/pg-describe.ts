@@ -10,7 +10,6 @@
  * what `describePostgres` (a report's check of every sheet before the first runs) maps to SourceColumns.
  */
 import type pg from 'pg';
-import { instantMapper } from './datetime.js';
 import { pgColumn, type PgTypeInfo } from './postgres-types.js';
 import { notReadOnly } from './read-only-sql.js';
 import { withConnection, type Lease } from './snapshot.js';
@@ -118,6 +117,5 @@ export async function describePostgres(host: PgDescribeHost, lease: Lease<pg.Cli
     }
   });
   const types = await host.describeTypes(fields.map((field) => field.dataTypeID));
-  const mapInstant = instantMapper(request.timeZone); // only the converters use it; describe keeps the columns
-  return fields.map((field) => pgColumn(field.name, field.dataTypeID, field.dataTypeModifier, types.get(field.dataTypeID), mapInstant).column);
+  return fields.map((field) => pgColumn(field.name, field.dataTypeID, field.dataTypeModifier, types.get(field.dataTypeID)).column);
 }

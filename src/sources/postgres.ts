@@ -15,14 +15,12 @@ import { BatchCursor } from './cursor.js';
 import { instantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
-import { bindParams } from './sql-params.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
 import { pgConverter } from './pg-decoders.js';
 import { PG_TEXT_ENCODING, pgTextFields, type PgTextSpec } from './pg-rows.js';
 import { WireStatement, type WireBatch, type WireField } from './pg-wire.js';
-import { withComment } from './statement.js';
+import { requestStatement } from './statement.js';
 import { describePostgres, requireRowDescription } from './pg-describe.js';
-import { assertReadOnlySql } from './read-only-sql.js';
 import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
 import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
@@ -173,11 +171,9 @@ export class PostgresSource implements Source {
   }
 
   async #query(request: QueryRequest, lease: Lease<pg.Client>): Promise<QueryCursor> {
-    const bound = bindParams(request.sql, request.params, 'postgres');
-    const text = withComment(bound.sql, request.comment);
-    assertReadOnlySql(text, 'postgres'); // before any connection is used
+    const { sql, values } = requestStatement(request, 'postgres'); // before any connection is used
     instantMapper(request.timeZone); // SHEETPIPE_ERR_SOURCE_TIME_ZONE before any connection is used
-    return this.#open.start(new PostgresCursor(this, lease, text, bound.values, request.timeZone, request.signal));
+    return this.#open.start(new PostgresCursor(this, lease, sql, values, request.timeZone, request.signal));
   }
 
   /** One connection in one `REPEATABLE READ READ ONLY` transaction for several queries (see Source.snapshot). */
