@@ -2,10 +2,13 @@
  * Flags (and environment variables) of `npm run bench`; see bench/README.md.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_MYSQL_SOURCE } from './db/mysql-table.js';
 import { DEFAULT_SOURCE } from './db/table.js';
 
 export const ENGINE_CASES = ['sheetpipe-t1', 'sheetpipe-t2', 'report-t2', 'exceljs', 'csv', 'generate'] as const;
 export const DB_CASES = ['db-sheetpipe', 'db-psql', 'db-exceljs'] as const;
+/** The same table and export from MariaDB (issue 18's question: does a raw-bytes path pay there?); not in the default set. */
+export const MARIADB_CASE = 'db-mariadb';
 /** Each runs at --scale-rows and at --rows: the peak-RSS flatness from 1M to 10M rows (issue 18). */
 export const SCALE_CASES = ['scale-db', 'scale-t2'] as const;
 /** The source article's size (run with --rows 120000000), checked with unzip -t and openpyxl; never in the default set. */
@@ -13,10 +16,11 @@ export const ARTICLE_CASE = 'article';
 /** `sheetpipe-t<N>` runs the engine with N threads; t1 and t2 are the defaults, others are for bigger machines. */
 export type SheetpipeCase = `sheetpipe-t${number}`;
 export type CaseId =
-  | (typeof ENGINE_CASES)[number] | (typeof DB_CASES)[number] | (typeof SCALE_CASES)[number] | typeof ARTICLE_CASE | SheetpipeCase;
-const ALL_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES, ...SCALE_CASES, ARTICLE_CASE];
+  | (typeof ENGINE_CASES)[number] | (typeof DB_CASES)[number] | typeof MARIADB_CASE | (typeof SCALE_CASES)[number] | typeof ARTICLE_CASE
+  | SheetpipeCase;
+const ALL_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES, MARIADB_CASE, ...SCALE_CASES, ARTICLE_CASE];
 /**
- * What runs without --cases: everything but the in-process 10M run (~40 s a round on 2 cores, and the engine's
+ * What runs without --cases: everything but db-mariadb, the in-process 10M run (~40 s a round on 2 cores, and the engine's
  * flatness is already measured 100k → 1M) and the article case (half an hour and 12 GB of disk).
  */
 const DEFAULT_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES, 'scale-db'];
@@ -44,6 +48,8 @@ export interface BenchOptions {
   readonly cases: readonly CaseId[];
   readonly dbThreads: number;
   readonly source: string;
+  /** MariaDB for the db-mariadb case. */
+  readonly mysqlSource: string;
   /** Where to regenerate the results sections, or undefined to only print them. */
   readonly resultsFile: string | undefined;
   readonly timeoutMs: number;
@@ -56,9 +62,10 @@ export interface BenchOptions {
 export const USAGE = `npm run bench -- [options]      (or: node dist/bench/run.js [options])
   --rows N          rows per run (default 1000000; env BENCH_ROWS)
   --rounds N        rounds; each round runs every case once, alternating (default 3; env BENCH_ROUNDS)
-  --cases LIST      comma-separated case ids or groups (default: all but scale-t2 and article; 'all' = every case; env BENCH_CASES)
+  --cases LIST      comma-separated case ids or groups (default: all but db-mariadb, scale-t2 and article; 'all' = every case; env BENCH_CASES)
                     engine = ${ENGINE_CASES.join(',')}
                     db     = ${DB_CASES.join(',')}
+                    db-mariadb = the database case from MariaDB (not in the default set)
                     scale  = ${SCALE_CASES.join(',')} (scale-db is in the default set)
                     sheetpipe-t<N> = the engine with N threads (e.g. sheetpipe-t8 on 8 cores)
                     article = the source article's size with --rows 120000000, then unzip -t and openpyxl
@@ -69,6 +76,7 @@ export const USAGE = `npm run bench -- [options]      (or: node dist/bench/run.j
                     (default 100000, or rows/10 when rows <= 100000; env BENCH_SMALL_ROWS)
   --db-threads N    sheetpipe threads in the database case (default 2)
   --source URL      PostgreSQL for the database case (default ${DEFAULT_SOURCE}; env BENCH_PG_URL)
+  --mysql-source URL  MariaDB for db-mariadb (default ${DEFAULT_MYSQL_SOURCE}; env BENCH_MYSQL_URL)
   --quick           CI smoke: 100000 rows, 1 round, results printed but not written
   --results FILE    write the results sections to FILE (default bench/RESULTS.md; not with --quick)
   --no-results      print only
@@ -111,6 +119,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       'small-rows': { type: 'string' },
       'db-threads': { type: 'string' },
       source: { type: 'string' },
+      'mysql-source': { type: 'string' },
       quick: { type: 'boolean', default: false },
       results: { type: 'string' },
       'no-results': { type: 'boolean', default: false },
@@ -134,6 +143,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     cases: parseCases(values.cases ?? env.BENCH_CASES),
     dbThreads: integerOption('--db-threads', values['db-threads'], 2, 1),
     source: values.source ?? env.BENCH_PG_URL ?? DEFAULT_SOURCE,
+    mysqlSource: values['mysql-source'] ?? env.BENCH_MYSQL_URL ?? DEFAULT_MYSQL_SOURCE,
     resultsFile,
     timeoutMs: integerOption('--timeout', values.timeout, 900, 1) * 1000,
     profileDir: values.profile,

@@ -6,10 +6,11 @@
  */
 import { join } from 'node:path';
 import { seriesQuery } from './db/series.js';
+import { mysqlTableName } from './db/mysql-table.js';
 import { exportQuery, tableName } from './db/table.js';
 import type { ProcessSpec } from './measure.js';
 import { COMPILED_CASES_DIR } from './snapshot.js';
-import { ARTICLE_CASE, DB_CASES, SCALE_CASES, sheetpipeThreads, type BenchOptions, type CaseId, type SheetpipeCase } from './options.js';
+import { ARTICLE_CASE, DB_CASES, MARIADB_CASE, SCALE_CASES, sheetpipeThreads, type BenchOptions, type CaseId, type SheetpipeCase } from './options.js';
 
 export interface Run {
   readonly caseId: CaseId;
@@ -29,6 +30,7 @@ const LABELS: Readonly<Record<Exclude<CaseId, SheetpipeCase>, string>> = {
   'db-sheetpipe': 'sheetpipe `runExport` (PostgreSQL → .xlsx)',
   'db-psql': '`psql \\copy (…) to … csv` (CSV floor)',
   'db-exceljs': '`pg-query-stream` → ExcelJS stream writer',
+  'db-mariadb': 'sheetpipe `runExport` (MariaDB → .xlsx, prepared statement, binary protocol)',
   'scale-db': 'sheetpipe `runExport` of a streamed `generate_series` (PostgreSQL → .xlsx)',
   'scale-t2': 'sheetpipe `XlsxWriter`, 2 threads, in-process dataset',
   article: 'sheetpipe `runExport` of a streamed `generate_series` (PostgreSQL → .xlsx), then `unzip -t` and openpyxl',
@@ -46,14 +48,14 @@ export function caseLabel(id: CaseId): string {
 /** The compiled child script of a case (db-psql is psql itself). */
 function scriptOf(id: CaseId): string {
   if (sheetpipeThreads(id) !== undefined || id === 'scale-t2') return 'sheetpipe.js';
-  return SERIES_CASES.includes(id) ? 'db-sheetpipe.js' : `${id}.js`;
+  return SERIES_CASES.includes(id) || id === MARIADB_CASE ? 'db-sheetpipe.js' : `${id}.js`;
 }
 
 /** Threads the child gets: N for sheetpipe-t<N>, 2 for scale-t2, --db-threads for the database cases. */
 const threadsOf = (id: CaseId, options: BenchOptions): number => sheetpipeThreads(id) ?? (id === 'scale-t2' ? 2 : options.dbThreads);
 
 const suiteOf = (id: CaseId): Suite => {
-  if ((DB_CASES as readonly CaseId[]).includes(id)) return 'db';
+  if ((DB_CASES as readonly CaseId[]).includes(id) || id === MARIADB_CASE) return 'db';
   if ((SCALE_CASES as readonly CaseId[]).includes(id)) return 'scale';
   return id === ARTICLE_CASE ? 'article' : 'engine';
 };
@@ -93,7 +95,9 @@ export interface SpecPlace {
 
 export function processSpec(run: Run, out: string, options: BenchOptions, place: SpecPlace = {}): ProcessSpec {
   const { casesDir = COMPILED_CASES_DIR, table = tableName(run.rows) } = place;
-  const query = SERIES_CASES.includes(run.caseId) ? seriesQuery(run.rows) : exportQuery(table);
+  const mariadb = run.caseId === MARIADB_CASE;
+  let query = SERIES_CASES.includes(run.caseId) ? seriesQuery(run.rows) : exportQuery(table);
+  if (mariadb) query = exportQuery(place.table ?? mysqlTableName(run.rows));
   if (run.caseId === 'db-psql') {
     return {
       command: 'psql',
@@ -107,6 +111,6 @@ export function processSpec(run: Run, out: string, options: BenchOptions, place:
   // Node names each profile by time, pid and thread id, so rounds and workers never overwrite each other.
   const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, runKey(run.caseId, run.rows))}`];
   const args = [...profile, script, '--rows', String(run.rows), '--out', out, '--threads', String(threads)];
-  if (run.suite === 'db' || SERIES_CASES.includes(run.caseId)) args.push('--source', options.source, '--query', query);
+  if (run.suite === 'db' || SERIES_CASES.includes(run.caseId)) args.push('--source', mariadb ? options.mysqlSource : options.source, '--query', query);
   return { command: process.execPath, args, report: 'json', timeoutMs: options.timeoutMs };
 }

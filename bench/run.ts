@@ -7,9 +7,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkArticle, renderArticleCheck, type ArticleCheck } from './article.js';
+import { dropMysqlBench, ensureMysqlTable } from './db/mysql-table.js';
 import { dropBenchSchema, ensureTable, tableName } from './db/table.js';
 import { measureProcess, ProcessFailure } from './measure.js';
-import { ARTICLE_CASE, parseBenchOptions, sheetpipeThreads, USAGE, type BenchOptions } from './options.js';
+import { ARTICLE_CASE, MARIADB_CASE, parseBenchOptions, sheetpipeThreads, USAGE, type BenchOptions } from './options.js';
 import { buildRounds, caseLabel, outputPath, processSpec, runKey, type Run, type Suite } from './plan.js';
 import { describeMachine, renderSection, writeSections } from './report.js';
 import { snapshotBuild } from './snapshot.js';
@@ -192,17 +193,30 @@ async function main(): Promise<void> {
   if (options.help) return log(USAGE);
   if (options.dropDb) {
     await dropBenchSchema(options.source);
-    return log('dropped schema bench');
+    log('dropped schema bench');
+    if (options.cases.includes(MARIADB_CASE)) {
+      await dropMysqlBench(options.mysqlSource);
+      log('dropped MariaDB database bench');
+    }
+    return;
   }
   const rounds = buildRounds(options);
   const suites: Record<Suite, SuiteResults> = { engine: emptySuite(), db: emptySuite(), scale: emptySuite(), article: emptySuite() };
+  if (options.cases.includes(MARIADB_CASE)) {
+    try {
+      const status = await ensureMysqlTable(options.rows, options.mysqlSource);
+      log(status.builtMs > 0 ? `built MariaDB ${status.table} in ${(status.builtMs / 1000).toFixed(1)} s` : `reusing MariaDB ${status.table}`);
+    } catch (error) {
+      suites.db.failures.set(caseLabel(MARIADB_CASE), (error as Error).message);
+    }
+  }
   if (rounds.some((round) => round[0]?.suite === 'db')) {
     log(`database: making sure ${tableName(options.rows)} exists…`);
     try {
       const status = await ensureTable(options.rows, options.source);
       log(status.builtMs > 0 ? `built ${status.table} in ${(status.builtMs / 1000).toFixed(1)} s` : `reusing ${status.table}`);
     } catch (error) {
-      for (const caseId of options.cases.filter((id) => id.startsWith('db-'))) {
+      for (const caseId of options.cases.filter((id) => id.startsWith('db-') && id !== MARIADB_CASE)) {
         suites.db.failures.set(caseLabel(caseId), (error as Error).message);
       }
     }
