@@ -33,7 +33,7 @@ async function measureRun(run: Run, options: BenchOptions, outDir: string, cases
     const rows = measured.child?.rows ?? run.rows;
     if (rows !== run.rows) throw new Error(`wrote ${rows} rows, expected ${run.rows}`);
     const fileBytes = measured.child?.fileBytes ?? statSync(out).size;
-    const sample = { wallMs: measured.wallMs, peakRssKiB: measured.peakRssKiB, fileBytes, rows };
+    const sample: Sample = { wallMs: measured.wallMs, peakRssKiB: measured.peakRssKiB, fileBytes, rows, mainCpuMs: measured.child?.mainCpuMs };
     if (run.caseId !== ARTICLE_CASE) return { sample };
     log(`${runKey(run.caseId, run.rows)}: exported in ${(sample.wallMs / 1000).toFixed(1)} s, checking the file…`);
     return { sample, check: await checkArticle(out, run.rows) };
@@ -92,8 +92,10 @@ async function runRounds(rounds: readonly Run[][], options: BenchOptions, suites
           const { sample, check } = await measureRun(run, options, outDir, build.casesDir, stopping.signal);
           if (check) suite.checks.push(check);
           suite.samples.set(key, [...(suite.samples.get(key) ?? []), sample]);
+          const mainCpu = sample.mainCpuMs === undefined ? '' :
+            `, main thread CPU ${(sample.mainCpuMs / 1000).toFixed(2)} s = ${((sample.mainCpuMs * 1000) / sample.rows).toFixed(2)} µs/row`;
           log(`${where}: ${(sample.wallMs / 1000).toFixed(2)} s, ${(sample.peakRssKiB / 1024).toFixed(0)} MiB, ` +
-            `${(sample.fileBytes / 1e6).toFixed(1)} MB`);
+            `${(sample.fileBytes / 1e6).toFixed(1)} MB${mainCpu}`);
         } catch (error) {
           suite.failures.set(label, (error as Error).message);
           log(`${where}: FAILED ${(error as Error).message}`);
