@@ -65,7 +65,7 @@ export function summariseProfiles(dir: string, top: number): string {
 const STAGES: readonly (readonly [stage: string, url: RegExp])[] = [
   ['driver: mysql2 protocol parsing', /node_modules\/mysql2\//],
   ['driver: pg protocol parsing', /node_modules\/(pg|pg-protocol|pg-cursor|pg-types|postgres-[a-z]+)\//],
-  ['worker pool (piscina: posting tasks, messages)', /node_modules\/piscina\//],
+  ['worker pool (piscina: posting tasks; in a worker, waiting for one)', /node_modules\/piscina\//],
   ['packing rows for the workers (row-packer)', /\/row-packer\.js$/],
   ['source: converters and cursor (src/sources)', /\/src\/sources\//],
   ['pipeline: chunking, ordered merge (src/pipeline)', /\/src\/pipeline\//],
