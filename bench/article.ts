@@ -13,9 +13,17 @@ const run = promisify(execFile);
 /** Excel's row limit; every rolled-over sheet repeats the header row. */
 const SHEET_ROWS = 1_048_576;
 
-/** Prints {sheets, last, rows, lastRow} for the workbook's last sheet, values as JSON-friendly text. */
+/**
+ * Prints {sheets, last, rows, lastRow} for the workbook's last sheet, values as JSON-friendly text.
+ * openpyxl's read-only worksheet probes each sheet's size when the workbook loads, and without a <dimension>
+ * element (sheetpipe streams rows and writes none) the probe parses the whole sheet: at 120M rows that is all 115
+ * sheets, ~1 GB of the file and 5 minutes per 10 sheets on this machine, before the last one is read. The probe is
+ * skipped; the rows are still read to the sheet's end.
+ */
 const READ_LAST_SHEET = `
 import json, sys, openpyxl
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+ReadOnlyWorksheet._get_size = lambda self: None
 wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
 ws = wb.worksheets[-1]
 count, header, last = 0, None, None
