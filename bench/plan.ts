@@ -1,19 +1,24 @@
 /**
  * What a benchmark run is: one case at one row count, as a process to start. Rounds alternate
- * the cases (t1, t2, exceljs, csv, generate, then the small sheetpipe runs; then the database cases) so a
- * noisy neighbour on the shared machine spreads over all of them instead of hitting one.
+ * the cases (t1, t2, exceljs, csv, generate, then the small sheetpipe runs; then the database cases; then the
+ * scale cases at --scale-rows and at --rows) so a noisy neighbour on the shared machine spreads over all of them
+ * instead of hitting one. The article case runs once, last.
  */
 import { join } from 'node:path';
+import { seriesQuery } from './db/series.js';
+import { mysqlTableName } from './db/mysql-table.js';
 import { exportQuery, tableName } from './db/table.js';
 import type { ProcessSpec } from './measure.js';
 import { COMPILED_CASES_DIR } from './snapshot.js';
-import { DB_CASES, sheetpipeThreads, type BenchOptions, type CaseId, type SheetpipeCase } from './options.js';
+import { ARTICLE_CASE, DB_CASES, MARIADB_CASE, SCALE_CASES, sheetpipeThreads, type BenchOptions, type CaseId, type SheetpipeCase } from './options.js';
 
 export interface Run {
   readonly caseId: CaseId;
   readonly rows: number;
-  readonly suite: 'engine' | 'db';
+  readonly suite: Suite;
 }
+
+export type Suite = 'engine' | 'db' | 'scale' | 'article';
 
 export const runKey = (caseId: CaseId, rows: number): string => `${caseId}@${rows}`;
 
@@ -25,7 +30,14 @@ const LABELS: Readonly<Record<Exclude<CaseId, SheetpipeCase>, string>> = {
   'db-sheetpipe': 'sheetpipe `runExport` (PostgreSQL → .xlsx)',
   'db-psql': '`psql \\copy (…) to … csv` (CSV floor)',
   'db-exceljs': '`pg-query-stream` → ExcelJS stream writer',
+  'db-mariadb': 'sheetpipe `runExport` (MariaDB → .xlsx, prepared statement, binary protocol)',
+  'scale-db': 'sheetpipe `runExport` of a streamed `generate_series` (PostgreSQL → .xlsx)',
+  'scale-t2': 'sheetpipe `XlsxWriter`, 2 threads, in-process dataset',
+  article: 'sheetpipe `runExport` of a streamed `generate_series` (PostgreSQL → .xlsx), then `unzip -t` and openpyxl',
 };
+
+/** The cases whose rows come from PostgreSQL's streamed series (bench/db/series.ts). */
+const SERIES_CASES: readonly CaseId[] = ['scale-db', ARTICLE_CASE];
 
 export function caseLabel(id: CaseId): string {
   const threads = sheetpipeThreads(id);
@@ -34,13 +46,24 @@ export function caseLabel(id: CaseId): string {
 }
 
 /** The compiled child script of a case (db-psql is psql itself). */
-const scriptOf = (id: CaseId): string => `${sheetpipeThreads(id) === undefined ? id : 'sheetpipe'}.js`;
+function scriptOf(id: CaseId): string {
+  if (sheetpipeThreads(id) !== undefined || id === 'scale-t2') return 'sheetpipe.js';
+  return SERIES_CASES.includes(id) || id === MARIADB_CASE ? 'db-sheetpipe.js' : `${id}.js`;
+}
 
-const isDbCase = (id: CaseId): boolean => (DB_CASES as readonly CaseId[]).includes(id);
+/** Threads the child gets: N for sheetpipe-t<N>, 2 for scale-t2, --db-threads for the database cases. */
+const threadsOf = (id: CaseId, options: BenchOptions): number => sheetpipeThreads(id) ?? (id === 'scale-t2' ? 2 : options.dbThreads);
+
+const suiteOf = (id: CaseId): Suite => {
+  if ((DB_CASES as readonly CaseId[]).includes(id) || id === MARIADB_CASE) return 'db';
+  if ((SCALE_CASES as readonly CaseId[]).includes(id)) return 'scale';
+  return id === ARTICLE_CASE ? 'article' : 'engine';
+};
 
 export function buildRounds(options: BenchOptions): Run[][] {
-  const engine = options.cases.filter((id) => !isDbCase(id));
-  const db = options.cases.filter(isDbCase);
+  const engine = options.cases.filter((id) => suiteOf(id) === 'engine');
+  const db = options.cases.filter((id) => suiteOf(id) === 'db');
+  const scale = options.cases.filter((id) => suiteOf(id) === 'scale');
   const engineRound: Run[] = engine.map((caseId) => ({ caseId, rows: options.rows, suite: 'engine' }));
   if (options.smallRows < options.rows) {
     for (const caseId of engine.filter((id) => sheetpipeThreads(id) !== undefined)) {
@@ -51,6 +74,10 @@ export function buildRounds(options: BenchOptions): Run[][] {
   const rounds: Run[][] = [];
   for (let i = 0; i < options.rounds && engineRound.length > 0; i++) rounds.push(engineRound);
   for (let i = 0; i < options.rounds && dbRound.length > 0; i++) rounds.push(dbRound);
+  const scaleRound: Run[] = [options.scaleRows, options.rows].flatMap((rows) => scale.map((caseId) => ({ caseId, rows, suite: 'scale' as const })));
+  for (let i = 0; i < options.rounds && scaleRound.length > 0; i++) rounds.push(scaleRound);
+  // Once, whatever --rounds says: at 120,000,000 rows it takes half an hour and 12 GB of disk.
+  if (options.cases.includes(ARTICLE_CASE)) rounds.push([{ caseId: ARTICLE_CASE, rows: options.rows, suite: 'article' }]);
   return rounds;
 }
 
@@ -68,7 +95,9 @@ export interface SpecPlace {
 
 export function processSpec(run: Run, out: string, options: BenchOptions, place: SpecPlace = {}): ProcessSpec {
   const { casesDir = COMPILED_CASES_DIR, table = tableName(run.rows) } = place;
-  const query = exportQuery(table);
+  const mariadb = run.caseId === MARIADB_CASE;
+  let query = SERIES_CASES.includes(run.caseId) ? seriesQuery(run.rows) : exportQuery(table);
+  if (mariadb) query = exportQuery(place.table ?? mysqlTableName(run.rows));
   if (run.caseId === 'db-psql') {
     return {
       command: 'psql',
@@ -78,10 +107,10 @@ export function processSpec(run: Run, out: string, options: BenchOptions, place:
     };
   }
   const script = join(casesDir, scriptOf(run.caseId));
-  const threads = sheetpipeThreads(run.caseId) ?? options.dbThreads;
+  const threads = threadsOf(run.caseId, options);
   // Node names each profile by time, pid and thread id, so rounds and workers never overwrite each other.
   const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, runKey(run.caseId, run.rows))}`];
   const args = [...profile, script, '--rows', String(run.rows), '--out', out, '--threads', String(threads)];
-  if (run.suite === 'db') args.push('--source', options.source, '--query', query);
+  if (run.suite === 'db' || SERIES_CASES.includes(run.caseId)) args.push('--source', mariadb ? options.mysqlSource : options.source, '--query', query);
   return { command: process.execPath, args, report: 'json', timeoutMs: options.timeoutMs };
 }

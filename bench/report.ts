@@ -49,7 +49,7 @@ function formatTarget(verdict: Verdict): string {
 }
 
 export interface SectionInput {
-  readonly marker: 'engine' | 'db';
+  readonly marker: 'engine' | 'db' | 'scale' | 'article';
   readonly title: string;
   readonly intro: string;
   readonly machine: Machine;
@@ -61,6 +61,8 @@ export interface SectionInput {
   readonly verdicts: readonly Verdict[];
   /** Case label → why it produced no numbers. */
   readonly failures: ReadonlyMap<string, string>;
+  /** Markdown lines after the tables (the article case's file checks). */
+  readonly extra?: readonly string[];
 }
 
 export function renderSection(input: SectionInput): string {
@@ -83,11 +85,16 @@ export function renderSection(input: SectionInput): string {
         `| ${s.label} | ${int(s.rows)} | ${int(s.rowsPerSecond)} | ${fixed(s.wallMs / 1000, 2)} | ` +
         `${fixed(s.peakRssKiB / 1024, 0)} | ${fixed(s.fileBytes / 1e6, 1)} | ${s.walls.map((ms) => fixed(ms / 1000, 2)).join(', ')} |`,
     ),
-    '',
-    '| target | how it is computed | measured | target | result |',
-    '|---|---|---:|---:|:---:|',
-    ...input.verdicts.map((v) => `| ${v.label} | ${v.how} | ${formatValue(v)} | ${formatTarget(v)} | ${v.result} |`),
   ];
+  if (input.verdicts.length > 0) {
+    lines.push(
+      '',
+      '| target | how it is computed | measured | target | result |',
+      '|---|---|---:|---:|:---:|',
+      ...input.verdicts.map((v) => `| ${v.label} | ${v.how} | ${formatValue(v)} | ${formatTarget(v)} | ${v.result} |`),
+    );
+  }
+  if (input.extra !== undefined && input.extra.length > 0) lines.push('', ...input.extra);
   if (input.failures.size > 0) {
     lines.push('', 'Cases that did not produce numbers:', '');
     for (const [label, why] of input.failures) lines.push(`- ${label}: \`${why.split('\n')[0]?.slice(0, 300) ?? ''}\``);

@@ -6,30 +6,37 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkArticle, renderArticleCheck, type ArticleCheck } from './article.js';
+import { dropMysqlBench, ensureMysqlTable } from './db/mysql-table.js';
 import { dropBenchSchema, ensureTable, tableName } from './db/table.js';
 import { measureProcess, ProcessFailure } from './measure.js';
-import { parseBenchOptions, sheetpipeThreads, USAGE, type BenchOptions } from './options.js';
-import { buildRounds, caseLabel, outputPath, processSpec, runKey, type Run } from './plan.js';
+import { ARTICLE_CASE, MARIADB_CASE, parseBenchOptions, sheetpipeThreads, USAGE, type BenchOptions } from './options.js';
+import { buildRounds, caseLabel, outputPath, processSpec, runKey, type Run, type Suite } from './plan.js';
 import { describeMachine, renderSection, writeSections } from './report.js';
 import { snapshotBuild } from './snapshot.js';
 import { summarise, type CaseSummary, type Sample } from './stats.js';
-import { dbVerdicts, engineVerdicts, lookupIn } from './targets.js';
+import { dbVerdicts, engineVerdicts, lookupIn, scaleVerdicts } from './targets.js';
 
 const DEFAULT_RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
 
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
+/** Cases that run at two row counts get the count in their label. */
 const labelOf = (run: Run): string =>
-  `${caseLabel(run.caseId)}${sheetpipeThreads(run.caseId) !== undefined ? ` @ ${run.rows.toLocaleString('en-US')}` : ''}`;
+  `${caseLabel(run.caseId)}${sheetpipeThreads(run.caseId) !== undefined || run.suite === 'scale' ? ` @ ${run.rows.toLocaleString('en-US')}` : ''}`;
 
-async function measureRun(run: Run, options: BenchOptions, outDir: string, casesDir: string, signal: AbortSignal): Promise<Sample> {
+/** Measures one run; the article case's file is checked (unzip -t, openpyxl) before it is deleted. */
+async function measureRun(run: Run, options: BenchOptions, outDir: string, casesDir: string, signal: AbortSignal): Promise<{ sample: Sample; check?: ArticleCheck }> {
   const out = outputPath(run, outDir);
   try {
     const measured = await measureProcess({ ...processSpec(run, out, options, { casesDir }), signal });
     const rows = measured.child?.rows ?? run.rows;
     if (rows !== run.rows) throw new Error(`wrote ${rows} rows, expected ${run.rows}`);
     const fileBytes = measured.child?.fileBytes ?? statSync(out).size;
-    return { wallMs: measured.wallMs, peakRssKiB: measured.peakRssKiB, fileBytes, rows };
+    const sample: Sample = { wallMs: measured.wallMs, peakRssKiB: measured.peakRssKiB, fileBytes, rows, mainCpuMs: measured.child?.mainCpuMs };
+    if (run.caseId !== ARTICLE_CASE) return { sample };
+    log(`${runKey(run.caseId, run.rows)}: exported in ${(sample.wallMs / 1000).toFixed(1)} s, checking the file…`);
+    return { sample, check: await checkArticle(out, run.rows) };
   } finally {
     rmSync(out, { force: true });
   }
@@ -47,13 +54,15 @@ interface SuiteResults {
   readonly samples: Map<string, Sample[]>;
   /** Case label → why it produced no numbers. */
   readonly failures: Map<string, string>;
+  /** The article case's file checks. */
+  readonly checks: ArticleCheck[];
 }
 
 const emptySuite = (): SuiteResults => ({
-  started: new Date(), loadAtStart: 0, loadAtEnd: 0, rounds: 0, keys: [], labels: new Map(), samples: new Map(), failures: new Map(),
+  started: new Date(), loadAtStart: 0, loadAtEnd: 0, rounds: 0, keys: [], labels: new Map(), samples: new Map(), failures: new Map(), checks: [],
 });
 
-async function runRounds(rounds: readonly Run[][], options: BenchOptions, suites: Record<Run['suite'], SuiteResults>): Promise<void> {
+async function runRounds(rounds: readonly Run[][], options: BenchOptions, suites: Record<Suite, SuiteResults>): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'sheetpipe-bench-'));
   const build = snapshotBuild();
   const cleanUp = (): void => {
@@ -80,10 +89,13 @@ async function runRounds(rounds: readonly Run[][], options: BenchOptions, suites
         if (suite.failures.has(label)) continue; // failed before: do not spend the machine on it again
         const where = `round ${index + 1}/${rounds.length} ${key}`;
         try {
-          const sample = await measureRun(run, options, outDir, build.casesDir, stopping.signal);
+          const { sample, check } = await measureRun(run, options, outDir, build.casesDir, stopping.signal);
+          if (check) suite.checks.push(check);
           suite.samples.set(key, [...(suite.samples.get(key) ?? []), sample]);
+          const mainCpu = sample.mainCpuMs === undefined ? '' :
+            `, main thread CPU ${(sample.mainCpuMs / 1000).toFixed(2)} s = ${((sample.mainCpuMs * 1000) / sample.rows).toFixed(2)} µs/row`;
           log(`${where}: ${(sample.wallMs / 1000).toFixed(2)} s, ${(sample.peakRssKiB / 1024).toFixed(0)} MiB, ` +
-            `${(sample.fileBytes / 1e6).toFixed(1)} MB`);
+            `${(sample.fileBytes / 1e6).toFixed(1)} MB${mainCpu}`);
         } catch (error) {
           suite.failures.set(label, (error as Error).message);
           log(`${where}: FAILED ${(error as Error).message}`);
@@ -108,7 +120,7 @@ function summariesOf(suite: SuiteResults): Map<string, CaseSummary> {
   return summaries;
 }
 
-function renderSections(options: BenchOptions, suites: Record<Run['suite'], SuiteResults>): Map<string, string> {
+function renderSections(options: BenchOptions, suites: Record<Suite, SuiteResults>): Map<string, string> {
   const machine = describeMachine();
   const sections = new Map<string, string>();
   const common = (suite: SuiteResults) => {
@@ -148,6 +160,33 @@ function renderSections(options: BenchOptions, suites: Record<Run['suite'], Suit
       verdicts: dbVerdicts(get, options.rows),
     }));
   }
+  const seriesIntro = (rows: string): string =>
+    `${rows} rows with the bench table's columns, computed by PostgreSQL from a streamed \`generate_series\` while the ` +
+    `export reads them (bench/db/series.ts; no table on disk), exported from ${options.source} with ${options.dbThreads} thread(s) ` +
+    'to one sheet that rolls over every 1,048,575 data rows. The server generating the rows shares the 2 cores.';
+  if (suites.scale.rounds > 0) {
+    const { get, ...rest } = common(suites.scale);
+    sections.set('scale', renderSection({
+      marker: 'scale',
+      title: 'Scale: peak RSS at 10× the rows (issue 18)',
+      intro: `scale-db: ${seriesIntro(`${options.scaleRows.toLocaleString('en-US')} and ${rows}`)} ` +
+        'scale-t2: the in-process dataset with 2 threads at the same two sizes (opt-in: `--cases scale`).',
+      ...rest,
+      verdicts: scaleVerdicts(get, options.scaleRows, options.rows),
+    }));
+  }
+  if (suites.article.rounds > 0) {
+    const { get: _get, ...rest } = common(suites.article);
+    sections.set('article', renderSection({
+      marker: 'article',
+      title: "The source article's size: ZIP64, checked by unzip and openpyxl (issue 18)",
+      intro: `${seriesIntro(rows)} Run once (\`npm run bench -- --cases article --rows ${options.rows} --timeout 7200\`); ` +
+        'the file is checked before it is deleted.',
+      ...rest,
+      verdicts: [],
+      extra: suites.article.checks.flatMap(renderArticleCheck),
+    }));
+  }
   return sections;
 }
 
@@ -156,17 +195,30 @@ async function main(): Promise<void> {
   if (options.help) return log(USAGE);
   if (options.dropDb) {
     await dropBenchSchema(options.source);
-    return log('dropped schema bench');
+    log('dropped schema bench');
+    if (options.cases.includes(MARIADB_CASE)) {
+      await dropMysqlBench(options.mysqlSource);
+      log('dropped MariaDB database bench');
+    }
+    return;
   }
   const rounds = buildRounds(options);
-  const suites = { engine: emptySuite(), db: emptySuite() };
+  const suites: Record<Suite, SuiteResults> = { engine: emptySuite(), db: emptySuite(), scale: emptySuite(), article: emptySuite() };
+  if (options.cases.includes(MARIADB_CASE)) {
+    try {
+      const status = await ensureMysqlTable(options.rows, options.mysqlSource);
+      log(status.builtMs > 0 ? `built MariaDB ${status.table} in ${(status.builtMs / 1000).toFixed(1)} s` : `reusing MariaDB ${status.table}`);
+    } catch (error) {
+      suites.db.failures.set(caseLabel(MARIADB_CASE), (error as Error).message);
+    }
+  }
   if (rounds.some((round) => round[0]?.suite === 'db')) {
     log(`database: making sure ${tableName(options.rows)} exists…`);
     try {
       const status = await ensureTable(options.rows, options.source);
       log(status.builtMs > 0 ? `built ${status.table} in ${(status.builtMs / 1000).toFixed(1)} s` : `reusing ${status.table}`);
     } catch (error) {
-      for (const caseId of options.cases.filter((id) => id.startsWith('db-'))) {
+      for (const caseId of options.cases.filter((id) => id.startsWith('db-') && id !== MARIADB_CASE)) {
         suites.db.failures.set(caseLabel(caseId), (error as Error).message);
       }
     }
@@ -178,7 +230,9 @@ async function main(): Promise<void> {
     writeSections(options.resultsFile, sections);
     log(`wrote ${options.resultsFile}`);
   }
-  if (suites.engine.failures.size + suites.db.failures.size > 0) process.exitCode = 1;
+  const checksFailed = suites.article.checks.some((check) =>
+    !check.unzipOk || check.lastRowProblem !== undefined || check.lastSheetRows !== check.expectedLastSheetRows);
+  if (Object.values(suites).some((suite) => suite.failures.size > 0) || checksFailed) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

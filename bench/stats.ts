@@ -6,6 +6,8 @@ export interface Sample {
   readonly peakRssKiB: number;
   readonly fileBytes: number;
   readonly rows: number;
+  /** The child's main thread's own CPU time (Node cases on Linux); logged per run, not tabulated. */
+  readonly mainCpuMs?: number;
 }
 
 export interface CaseSummary {

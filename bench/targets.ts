@@ -1,5 +1,5 @@
 /**
- * The targets of issue 2 (engine) and issue 3 (database case), as ratios measured in one run.
+ * The targets of issue 2 (engine), issue 3 (database case) and issue 18 (scale), as ratios measured in one run.
  */
 import { runKey } from './plan.js';
 import type { CaseId } from './options.js';
@@ -57,5 +57,14 @@ export function dbVerdicts(get: Lookup, rows: number): Verdict[] {
     verdict('speed-up over ExcelJS pipeline (issue 3)', 'db-exceljs wall ÷ db-sheetpipe wall', exceljsOverSheetpipe, '×', { op: '>=', limit: 5 }),
     verdict('speed-up over ExcelJS from a database (issue 2)', 'db-exceljs wall ÷ db-sheetpipe wall', exceljsOverSheetpipe, '×', { op: '>=', limit: 10 }),
     verdict('sheetpipe peak RSS (issue 3)', 'db-sheetpipe peak RSS', mib(sheetpipe), 'MiB', { op: '<=', limit: 200 }),
+  ];
+}
+
+/** Issue 18: the export's peak RSS may not grow with the rows (several sheets by rollover at the big size). */
+export function scaleVerdicts(get: Lookup, scaleRows: number, rows: number): Verdict[] {
+  const how = `peak RSS at ${scaleRows.toLocaleString('en-US')} ÷ at ${rows.toLocaleString('en-US')} rows`;
+  return [
+    verdict('memory flatness from PostgreSQL (issue 18)', `scale-db ${how}`, ratio(get('scale-db', scaleRows), get('scale-db', rows), 'peakRssKiB'), '×', { op: '<=', limit: 1.1 }),
+    verdict('memory flatness in-process, 2 threads (issue 18)', `scale-t2 ${how}`, ratio(get('scale-t2', scaleRows), get('scale-t2', rows), 'peakRssKiB'), '×', { op: '<=', limit: 1.1 }),
   ];
 }

@@ -2,7 +2,7 @@
  * The child side of a benchmark case: parses the flags the harness passes, runs the work,
  * and prints one JSON line `{wallMs, rows, fileBytes, maxRssKiB}` on stdout (nothing else goes there).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export interface CaseArgs {
@@ -20,6 +20,22 @@ export interface CaseReport {
   readonly fileBytes: number;
   /** process.resourceUsage().maxRSS: the whole process's peak, all threads, in KiB. */
   readonly maxRssKiB: number;
+  /** CPU time of the main thread alone (user + system), from /proc; undefined off Linux. */
+  readonly mainCpuMs?: number;
+}
+
+/**
+ * The main thread's own CPU time: /proc/self/task/<pid>/stat fields 14 and 15 (utime, stime, in clock ticks of
+ * 10 ms). Unlike a profile's samples it does not grow when a busy machine deschedules the thread.
+ */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
@@ -65,6 +81,7 @@ export function runCase(work: (args: CaseArgs) => Promise<number>): void {
       rows,
       fileBytes: existsSync(args.out) ? statSync(args.out).size : 0,
       maxRssKiB: process.resourceUsage().maxRSS,
+      mainCpuMs: mainThreadCpuMs(),
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   };

@@ -20,20 +20,32 @@ export function exportQuery(table: string): string {
   return `SELECT ${COLUMN_NAMES.join(', ')} FROM ${table}`;
 }
 
-function insertSql(table: string): string {
-  const word = `($3::text[])[1 + floor(random() * ${NOTE_WORDS.length})::int]`;
+/**
+ * The SELECT list of one bench row for the series number `g`, each expression named after its column, drawing from
+ * the pools given as SQL expressions of type text[] (parameters for the table build, literals for the streamed
+ * series of bench/db/series.ts).
+ */
+export function rowExpressions(g: string, pools: { names: string; cities: string; words: string }): string {
+  const word = `(${pools.words})[1 + floor(random() * ${NOTE_WORDS.length})::int]`;
   const words = Array.from({ length: WORDS_PER_NOTE }, () => word).join(', ');
+  const expressions = [
+    g,
+    'round((random() * 1000)::numeric, 2)',
+    '1 + floor(random() * 100)::int',
+    `(${pools.names})[1 + floor(random() * ${NAME_POOL.length})::int]`,
+    `(${pools.cities})[1 + floor(random() * ${CITY_POOL.length})::int]`,
+    `timestamp '2024-01-01' + make_interval(secs => ${g}::float8 * 31 + floor(random() * 30))`,
+    'random() < 0.5',
+    `rtrim(left(concat_ws(' ', ${words}), ${NOTE_MIN + 1} + floor(random() * ${NOTE_MAX - NOTE_MIN})::int))`,
+    'random()',
+    "chr(65 + floor(random() * 26)::int) || '-' || lpad(floor(random() * 1000000)::int::text, 6, '0')",
+  ];
+  return expressions.map((expression, i) => `${expression} AS ${COLUMN_NAMES[i]}`).join(',\n      ');
+}
+
+function insertSql(table: string): string {
   return `INSERT INTO ${table} (${COLUMN_NAMES.join(', ')})
-    SELECT g,
-      round((random() * 1000)::numeric, 2),
-      1 + floor(random() * 100)::int,
-      ($1::text[])[1 + floor(random() * ${NAME_POOL.length})::int],
-      ($2::text[])[1 + floor(random() * ${CITY_POOL.length})::int],
-      timestamp '2024-01-01' + make_interval(secs => g * 31 + floor(random() * 30)),
-      random() < 0.5,
-      rtrim(left(concat_ws(' ', ${words}), ${NOTE_MIN + 1} + floor(random() * ${NOTE_MAX - NOTE_MIN})::int)),
-      random(),
-      chr(65 + floor(random() * 26)::int) || '-' || lpad(floor(random() * 1000000)::int::text, 6, '0')
+    SELECT ${rowExpressions('g', { names: '$1::text[]', cities: '$2::text[]', words: '$3::text[]' })}
     FROM generate_series(1, $4::int) AS g`;
 }
 

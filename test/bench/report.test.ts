@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderSection, replaceSection, writeSections } from '../../bench/report.js';
-import { selfTimes } from '../../bench/profile.js';
+import { selfTimes, stageTimes } from '../../bench/profile.js';
 import { median, ratio, summarise, verdict } from '../../bench/stats.js';
 
 test('median of odd and even counts; summaries take rows/s from the median wall time', () => {
@@ -84,4 +84,24 @@ test('profile self times add up the samples of each function, largest first', ()
     timeDeltas: [100, 10, 100, 10, 10],
   });
   assert.deepEqual(times, [['renderRows dataset.js:10', 200], ['(anonymous) dataset.js:20', 30]]);
+});
+
+test('stage times charge a native frame to its nearest caller with a known stage', () => {
+  const at = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+  const times = stageTimes({
+    nodes: [
+      { id: 1, callFrame: at('(root)', ''), children: [2, 5, 6] },
+      { id: 2, callFrame: at('add', 'file:///w/dist/src/xlsx/row-packer.js'), children: [3] },
+      { id: 3, callFrame: at('latin1Write', ''), children: [] },
+      { id: 5, callFrame: at('(garbage collector)', ''), children: [] },
+      { id: 6, callFrame: at('parseDataRowMessage', 'file:///w/node_modules/pg-protocol/dist/parser.js'), children: [] },
+    ],
+    samples: [2, 3, 5, 6, 6],
+    timeDeltas: [10, 20, 5, 7, 7],
+  });
+  assert.deepEqual(times, [
+    ['packing rows for the workers (row-packer)', 30],
+    ['driver: pg protocol parsing', 14],
+    ['(garbage collector)', 5],
+  ]);
 });
