@@ -1,9 +1,9 @@
 import { SheetpipeError } from '../errors.js';
 import { MAX_COLUMNS, MAX_ROWS } from './cell-ref.js';
 import type { ChunkTask } from './chunk-task.js';
-import { EncodedChunk, type EncodedRows, type RowDecoder } from './encoded-rows.js';
+import { batchDecoder, ChunkRows } from './chunk-rows.js';
+import type { EncodedRows } from './encoded-rows.js';
 import { DEFAULT_DATETIME_CODE, resolveFormat } from './number-formats.js';
-import { rowDecoder } from './row-encodings.js';
 import { packRows, RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
 import { estimateRowBytes, estimateWidths, numberShapeOf, WIDTH_SAMPLE_ROWS, type NumberShape } from './sizing.js';
@@ -14,7 +14,6 @@ import type { CellLook, CellValue, ColumnOptions, Row, SheetOptions } from './ty
 import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
 import type { WorkbookContext } from './workbook-context.js';
 
-const DICTIONARY_BYTES = 36 * 1024; // a little over deflate's 32 KiB window, since row sizes are estimates
 const SIZING_ROWS = 64;
 /** The first rows of a part are also kept as values, to size its chunks and estimate its column widths. */
 const SAMPLE_ROWS = Math.max(SIZING_ROWS, WIDTH_SAMPLE_ROWS);
@@ -27,10 +26,8 @@ interface Part {
   readonly layout: RenderLayout;
   readonly layoutKey: number;
   rows: number;
-  /** The current chunk's rows, packed as they arrive (row-packer.ts)... */
-  readonly chunk: RowPacker;
-  /** ...or still encoded (addEncoded); at most one of the two holds rows. */
-  readonly encoded: EncodedChunk;
+  /** The current chunk's rows, packed as they arrive (row-packer.ts) or still encoded (addEncoded). */
+  readonly chunk: ChunkRows;
   /** The first SAMPLE_ROWS rows of the part, until its first chunk is sent. */
   sample: Row[];
   chunkFirstRow: number;
@@ -101,10 +98,10 @@ export class SheetWriter {
         await this.#finishPart();
         part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
       }
-      if (part.encoded.rows > 0) await this.#flush(false); // encoded rows before these go out first
+      if (part.chunk.isEncoded) await this.#flush(false); // encoded rows before these go out first
       const row = rows[i] as Row;
       if (row.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [part.name, row.length]);
-      part.chunk.add(row);
+      part.chunk.packed.add(row);
       totals?.add(row);
       part.rows++;
       this.#rows++;
@@ -125,17 +122,15 @@ export class SheetWriter {
     this.#book.assertWritable(this);
     const limit = MAX_ROWS - this.#reservedRows;
     const totals = this.#features.totals;
-    let decoder: RowDecoder | undefined;
-    const decode = (r: number): Row =>
-      (decoder ??= rowDecoder(batch.encoding, batch.spec)).decode(batch.bytes, batch.offsets[r] as number, batch.offsets[r + 1] as number, batch.firstRow + r);
+    const decode = batchDecoder(batch);
     for (let r = 0; r < batch.rows; ) {
       let part = this.#part;
       if (part.rows === limit) {
         await this.#finishPart();
         part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
       }
-      if (part.chunk.rows > 0 || !part.encoded.accepts(batch, r)) await this.#flush(false);
-      let count = Math.min(batch.rows - r, limit - part.rows, Math.max(1, part.rowsPerChunk - part.encoded.rows));
+      if (part.chunk.packed.rows > 0 || !part.chunk.encoded.accepts(batch, r)) await this.#flush(false);
+      let count = Math.min(batch.rows - r, limit - part.rows, Math.max(1, part.rowsPerChunk - part.chunk.encoded.rows));
       const sampling = !part.started && part.sample.length < SAMPLE_ROWS;
       // Chunks are sized after SIZING_ROWS rows, as addBatch does, so both cut the same chunks.
       if (sampling) count = Math.min(count, (part.sample.length < SIZING_ROWS ? SIZING_ROWS : SAMPLE_ROWS) - part.sample.length);
@@ -147,11 +142,11 @@ export class SheetWriter {
         }
         if (part.sample.length === SIZING_ROWS && sampling) this.#sizeChunks(part);
       }
-      part.encoded.append(batch, r, r + count);
+      part.chunk.encoded.append(batch, r, r + count);
       part.rows += count;
       this.#rows += count;
       r += count;
-      if (part.encoded.rows >= part.rowsPerChunk) await this.#flush(false);
+      if (part.chunk.encoded.rows >= part.rowsPerChunk) await this.#flush(false);
     }
   }
 
@@ -181,8 +176,7 @@ export class SheetWriter {
       layout,
       layoutKey: this.#book.nextLayoutKey(),
       rows: 0,
-      chunk: new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value)),
-      encoded: new EncodedChunk(),
+      chunk: new ChunkRows(new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value))),
       sample: [],
       chunkFirstRow: this.#top + (this.#headers ? 1 : 0) + 1,
       started: false,
@@ -235,13 +229,12 @@ export class SheetWriter {
 
   async #flush(last: boolean): Promise<void> {
     const part = this.#part;
-    const encoded = part.encoded.rows > 0;
-    const rowCount = encoded ? part.encoded.rows : part.chunk.rows;
+    const rowCount = part.chunk.rows;
     if (rowCount === 0 && !last) return;
     const first = !part.started;
     if (first && rowCount < SIZING_ROWS && rowCount > 0) this.#sizeChunks(part);
     part.started = true;
-    const rows = encoded ? part.encoded.copy() : part.chunk.copy();
+    const rows = part.chunk.copy();
     const lastRow = this.#top + (this.#headers ? 1 : 0) + part.rows;
     const finished = last ? this.#partEnding(part, lastRow) : undefined;
     const task: ChunkTask = {
@@ -256,9 +249,8 @@ export class SheetWriter {
       level: this.#book.options.level,
       prime: this.#book.options.primeDictionary,
     };
-    part.overlap = this.#overlapOf(part, rowCount, encoded);
+    part.overlap = this.#overlapOf(part);
     part.chunk.reset();
-    part.encoded.reset();
     part.sample = [];
     part.chunkFirstRow += rowCount;
     if (finished) this.#book.finishPart(part.index, this.#autoFilterRange(lastRow), finished.extras);
@@ -266,11 +258,10 @@ export class SheetWriter {
   }
 
   /** The last rows of this chunk, whose rendering is the dictionary for the next one. */
-  #overlapOf(part: Part, rowCount: number, encoded: boolean): Part['overlap'] {
+  #overlapOf(part: Part): Part['overlap'] {
     if (!this.#book.options.primeDictionary) return { packed: undefined, firstRow: 1 };
-    const count = Math.min(rowCount, Math.ceil(DICTIONARY_BYTES / part.bytesPerRowEstimate) + 1);
-    const start = rowCount - count;
-    return { packed: encoded ? part.encoded.copy(start) : part.chunk.copy(start), firstRow: part.chunkFirstRow + start };
+    const { rows, start } = part.chunk.overlap(part.bytesPerRowEstimate);
+    return { packed: rows, firstRow: part.chunkFirstRow + start };
   }
 
   #prologue(part: Part, firstRows: readonly Row[]): string {

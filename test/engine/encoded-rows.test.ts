@@ -4,34 +4,12 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSheetpipeError } from '../../src/errors.js';
-import { PG_TEXT_ENCODING, pgTextDecoder, type PgTextSpec } from '../../src/sources/pg-rows.js';
+import { pgTextDecoder, type PgTextSpec } from '../../src/sources/pg-rows.js';
 import { MAX_ROWS } from '../../src/xlsx/cell-ref.js';
-import type { EncodedRows } from '../../src/xlsx/encoded-rows.js';
 import type { CellValue, ColumnOptions } from '../../src/xlsx/types.js';
 import { XlsxWriter } from '../../src/xlsx/workbook-writer.js';
+import { encodePgText as encode } from '../helpers/pg-encode.js';
 import { readAllEntries } from '../helpers/zip-read.js';
-
-/** Rows as PostgreSQL DataRow bodies in text format (null for NULL), the way pg-wire.ts frames them. */
-function encode(rows: readonly (readonly (string | null)[])[], spec: PgTextSpec, firstRow: number): EncodedRows {
-  const parts: Buffer[] = [];
-  const offsets = new Uint32Array(rows.length + 1);
-  let length = 0;
-  rows.forEach((row, r) => {
-    const head = Buffer.alloc(2);
-    head.writeInt16BE(row.length);
-    parts.push(head);
-    length += 2;
-    for (const field of row) {
-      const size = Buffer.alloc(4);
-      const bytes = field === null ? Buffer.alloc(0) : Buffer.from(field, 'utf8');
-      size.writeInt32BE(field === null ? -1 : bytes.length);
-      parts.push(size, bytes);
-      length += 4 + bytes.length;
-    }
-    offsets[r + 1] = length;
-  });
-  return { encoding: PG_TEXT_ENCODING, spec, bytes: new Uint8Array(Buffer.concat(parts)), offsets, rows: rows.length, firstRow };
-}
 
 const SPEC: PgTextSpec = {
   decoders: ['int8', 'float', 'text', 'timestamptz', 'numeric', 'boolean', 'array:number'],
