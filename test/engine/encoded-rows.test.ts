@@ -126,3 +126,25 @@ test('encoded rows roll over at 1,048,576 rows, split at a row boundary', async 
   assert.ok(second.includes(`<row r="2"><c r="A2"><v>${MAX_ROWS}</v></c></row>`));
   assert.ok(second.includes(`<row r="26"><c r="A26"><v>${MAX_ROWS + 24}</v></c></row></sheetData>`));
 });
+
+test('each rollover part of encoded rows gets its own totals row, from its own chunks\' aggregates', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-encoded-roll-'));
+  const path = join(dir, 'roll-totals.xlsx');
+  const spec: PgTextSpec = { decoders: ['int'], names: ['n'] };
+  const book = new XlsxWriter(path, { threads: 2 });
+  const sheet = book.addSheet('Ledger', { columns: [{ header: 'n', totals: 'sum' }], table: {} });
+  const total = MAX_ROWS + 100;
+  for (let first = 1; first <= total; first += 10_000) {
+    const rows = Array.from({ length: Math.min(10_000, total - first + 1) }, (_, k) => [String(first + k)]);
+    await sheet.addEncoded(encode(rows, spec, first));
+  }
+  const { sheets } = await book.close();
+  assert.deepEqual(sheets, ['Ledger', 'Ledger (2)']);
+  const parts = readAllEntries(await readFile(path));
+  // The header and the totals row take two rows of each part.
+  const firstPart = MAX_ROWS - 2;
+  const sumTo = (n: number): number => (n * (n + 1)) / 2;
+  const totalsCell = (xml: string, row: number): string => new RegExp(`<c r="A${row}"[^>]*><f>SUBTOTAL\\(109,A2:A${row - 1}\\)</f><v>([^<]*)</v>`).exec(xml)?.[1] ?? '';
+  assert.equal(totalsCell(parts.get('xl/worksheets/sheet1.xml') ?? '', MAX_ROWS), String(sumTo(firstPart)));
+  assert.equal(totalsCell(parts.get('xl/worksheets/sheet2.xml') ?? '', total - firstPart + 2), String(sumTo(total) - sumTo(firstPart)));
+});
