@@ -123,6 +123,12 @@ def main():
     data['A9'] = 'Notes below the table'
     wb.save(os.path.join(OUT, 'below.xlsx'))
 
+    # Notes beside the data rows: the first data rows are merged with these cells.
+    wb, data = base()
+    data['G4'] = 'checked'
+    data['G5'] = 'by audit'
+    wb.save(os.path.join(OUT, 'side.xlsx'))
+
     # A plain sheet target: title, header in row 2, a styled first data row in row 3 from column B.
     wb, sheet = new_workbook('Export')
     sheet['B1'] = 'Export'

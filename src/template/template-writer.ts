@@ -10,6 +10,8 @@ import { MAX_COLUMNS, MAX_ROWS } from '../xlsx/cell-ref.js';
 import { RenderPool } from '../xlsx/render-pool.js';
 import type { ChunkTask } from '../xlsx/chunk-task.js';
 import { resolveFormat } from '../xlsx/number-formats.js';
+import { batchDecoder, ChunkRows } from '../xlsx/chunk-rows.js';
+import type { EncodedRows } from '../xlsx/encoded-rows.js';
 import { packRows, RowPacker, type PackedRows } from '../xlsx/row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from '../xlsx/row-renderer.js';
 import { estimateRowBytes } from '../xlsx/sizing.js';
@@ -23,8 +25,6 @@ const FIXED_TIME = new Date(Date.UTC(2000, 0, 1));
 const FOUR_GIB = 2 ** 32;
 const CHUNK_BYTES = 1024 * 1024;
 const MAX_CHUNK_ROWS = 4096;
-/** A little over deflate's 32 KiB window (row sizes are estimates), as in the engine's sheet writer. */
-const DICTIONARY_BYTES = 36 * 1024;
 
 export interface TemplateWriterOptions {
   /** The query's columns, when known before the rows (the pipeline's); else the template's data area decides. */
@@ -51,7 +51,8 @@ export class TemplateWriter implements RowWriter {
   readonly #sequencer: BlockSequencer;
   readonly #pool: RenderPool;
   readonly #layout: RenderLayout;
-  readonly #packer = new RowPacker(64 * 1024);
+  /** The chunk being filled: packed rows (addBatch) or rows still encoded (addEncoded), decoded by the workers. */
+  readonly #chunk = new ChunkRows(new RowPacker(64 * 1024));
   readonly #entry: BlockEntry;
   readonly #rewritten: Map<string, (newLastRow: number) => string>;
   readonly #after: TemplateEntry[];
@@ -63,7 +64,7 @@ export class TemplateWriter implements RowWriter {
   #rowsPerChunk = 0;
   #bytesPerRow = 512;
   /** The previous chunk's last rows: workers re-render them as the deflate dictionary, as the engine does (render-thread.ts). */
-  #overlap: { packed: PackedRows | undefined; firstRow: number } = { packed: undefined, firstRow: 1 };
+  #overlap: { packed: PackedRows | EncodedRows | undefined; firstRow: number } = { packed: undefined, firstRow: 1 };
   #started = false;
   #failed = false;
 
@@ -128,21 +129,63 @@ export class TemplateWriter implements RowWriter {
   }
 
   async addBatch(rows: CellValue[][] | readonly Row[]): Promise<void> {
-    const { area, table } = this.#template.target;
-    const totals = table?.totalsRows ?? 0;
     for (const row of rows) {
-      if (area.firstRow + this.#rows + totals > MAX_ROWS) {
-        throw new SheetpipeError('SHEETPIPE_ERR_TEMPLATE_TOO_MANY_ROWS', [this.#template.target.label, this.#rows + 1, area.firstRow]);
-      }
-      if (this.#rowsPerChunk === 0) {
-        this.#bytesPerRow = Math.max(16, estimateRowBytes(row));
-        this.#rowsPerChunk = Math.min(MAX_CHUNK_ROWS, Math.max(64, Math.floor(CHUNK_BYTES / this.#bytesPerRow)));
-      }
+      this.#assertRoom();
+      if (this.#rowsPerChunk === 0) this.#sizeChunks(row);
       if (this.#rows < this.#sideSpan) this.#held.push(row);
-      else this.#packer.add(row);
+      else {
+        if (this.#chunk.isEncoded) await this.#flush(false); // encoded rows before this one go out first
+        this.#chunk.packed.add(row);
+      }
       this.#rows++;
-      if (this.#packer.rows >= this.#rowsPerChunk) await this.#flush(false);
+      if (this.#chunk.rows >= this.#rowsPerChunk) await this.#flush(false);
     }
+  }
+
+  /**
+   * Adds rows still in their source's encoding (encoded-rows.ts): the render workers decode them. Only the first row
+   * (it sizes the chunks) and the rows merged with the template's side cells are decoded here; the chunks are cut
+   * where addBatch would cut them, so both give the same file.
+   */
+  async addEncoded(batch: EncodedRows): Promise<void> {
+    const decode = batchDecoder(batch);
+    const limit = this.#rowLimit();
+    for (let r = 0; r < batch.rows; ) {
+      this.#assertRoom();
+      if (this.#rowsPerChunk === 0) this.#sizeChunks(decode(r));
+      if (this.#rows < this.#sideSpan) {
+        this.#held.push(decode(r));
+        this.#rows++;
+        r++;
+        continue;
+      }
+      const chunk = this.#chunk;
+      if (chunk.packed.rows > 0 || !chunk.encoded.accepts(batch, r)) await this.#flush(false);
+      const count = Math.min(batch.rows - r, limit - this.#rows, this.#rowsPerChunk - chunk.encoded.rows);
+      chunk.encoded.append(batch, r, r + count);
+      this.#rows += count;
+      r += count;
+      if (chunk.rows >= this.#rowsPerChunk) await this.#flush(false);
+    }
+  }
+
+  /** Data rows that fit above Excel's last row, leaving room for the table's totals rows. */
+  #rowLimit(): number {
+    const { area, table } = this.#template.target;
+    return MAX_ROWS - (table?.totalsRows ?? 0) - area.firstRow + 1;
+  }
+
+  /** Throws SHEETPIPE_ERR_TEMPLATE_TOO_MANY_ROWS when the next row would pass the limit, naming that row. */
+  #assertRoom(): void {
+    if (this.#rows >= this.#rowLimit()) {
+      throw new SheetpipeError('SHEETPIPE_ERR_TEMPLATE_TOO_MANY_ROWS', [this.#template.target.label, this.#rows + 1, this.#template.target.area.firstRow]);
+    }
+  }
+
+  /** Rows per chunk from the first row's estimated size: deterministic, and cheap (no per-row sizing after). */
+  #sizeChunks(row: Row): void {
+    this.#bytesPerRow = Math.max(16, estimateRowBytes(row));
+    this.#rowsPerChunk = Math.min(MAX_CHUNK_ROWS, Math.max(64, Math.floor(CHUNK_BYTES / this.#bytesPerRow)));
   }
 
   async close(): Promise<void> {
@@ -217,7 +260,7 @@ export class TemplateWriter implements RowWriter {
   }
 
   async #flush(last: boolean): Promise<void> {
-    const rowCount = this.#packer.rows;
+    const rowCount = this.#chunk.rows;
     if (rowCount === 0 && !last) return;
     const first = !this.#started;
     this.#started = true;
@@ -227,7 +270,7 @@ export class TemplateWriter implements RowWriter {
       layout: this.#layout,
       layoutKey: 1,
       prefix: first ? split.prefix + this.#heldXml() : '',
-      rows: this.#packer.copy(),
+      rows: this.#chunk.copy(),
       firstRow: this.#chunkFirstRow,
       overlap: this.#overlap.packed,
       overlapFirstRow: this.#overlap.firstRow,
@@ -235,9 +278,9 @@ export class TemplateWriter implements RowWriter {
       level: 1,
       prime: true,
     };
-    const keep = Math.min(rowCount, Math.ceil(DICTIONARY_BYTES / this.#bytesPerRow) + 1);
-    this.#overlap = { packed: this.#packer.copy(rowCount - keep), firstRow: this.#chunkFirstRow + rowCount - keep };
-    this.#packer.reset();
+    const overlap = this.#chunk.overlap(this.#bytesPerRow);
+    this.#overlap = { packed: overlap.rows, firstRow: this.#chunkFirstRow + overlap.start };
+    this.#chunk.reset();
     this.#chunkFirstRow += rowCount;
     await this.#sequencer.push(this.#entry, this.#pool.run(task), first, last, rowCount);
   }

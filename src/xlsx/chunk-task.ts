@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors.js';
 import type { RenderLayout } from './row-renderer.js';
 import type { EncodedRows } from './encoded-rows.js';
 import type { PackedRows } from './row-packer.js';
+import type { Aggregate } from './totals.js';
 
 /** One chunk of a worksheet, as sent to a worker. */
 export interface ChunkTask {
@@ -20,6 +21,8 @@ export interface ChunkTask {
   readonly suffix: string;
   readonly level: number;
   readonly prime: boolean;
+  /** For encoded rows of a sheet with a totals row: the columns whose aggregates the worker returns (totals.ts). */
+  readonly totals?: readonly number[];
 }
 
 export interface ChunkResult {
@@ -27,6 +30,8 @@ export interface ChunkResult {
   readonly crc: number;
   readonly rawLength: number;
   readonly usedFormula: boolean;
+  /** The chunk's aggregates of the task's `totals` columns, in their order. */
+  readonly totals?: Aggregate[];
 }
 
 export interface ChunkFailure {

@@ -16,6 +16,7 @@ import { packEncoded } from './row-encodings.js';
 import { RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer } from './row-renderer.js';
 import type { ChunkResult, ChunkTask } from './chunk-task.js';
+import { Aggregates } from './totals.js';
 
 const WINDOW = 32 * 1024;
 const renderers = new Map<number, RowRenderer>();
@@ -28,8 +29,9 @@ const transcoded = new RowPacker(1024 * 1024);
  * Packed rows as they are; encoded rows decoded (row-encodings.ts) and packed in this thread first, so one
  * renderer serves both.
  */
-function packed(rows: PackedRows | EncodedRows): PackedRows {
-  return 'encoding' in rows ? packEncoded(rows, transcoded) : rows;
+function packed(rows: PackedRows | EncodedRows, aggregates?: Aggregates): PackedRows {
+  if (!('encoding' in rows)) return rows;
+  return aggregates === undefined ? packEncoded(rows, transcoded) : packEncoded(rows, transcoded, (row) => aggregates.add(row));
 }
 
 function rendererFor(task: ChunkTask): RowRenderer {
@@ -47,7 +49,9 @@ export function renderAndDeflate(task: ChunkTask): ChunkResult {
   renderer.usedFormula = false;
   xml.reset();
   if (task.prefix) xml.write(task.prefix);
-  renderer.renderRows(packed(task.rows), task.firstRow, xml);
+  // A totals row's aggregates over the chunk's own rows (not the overlap), for the main thread to merge in order.
+  const aggregates = task.totals === undefined ? undefined : new Aggregates(task.totals);
+  renderer.renderRows(packed(task.rows, aggregates), task.firstRow, xml);
   if (task.suffix) xml.write(task.suffix);
   const raw = xml.view();
 
@@ -69,7 +73,7 @@ export function renderAndDeflate(task: ChunkTask): ChunkResult {
     compressed.byteOffset === 0 && compressed.byteLength === compressed.buffer.byteLength
       ? new Uint8Array(compressed.buffer, 0, compressed.byteLength)
       : new Uint8Array(compressed);
-  return { data, crc: crc32(raw), rawLength: raw.length, usedFormula: renderer.usedFormula };
+  return { data, crc: crc32(raw), rawLength: raw.length, usedFormula: renderer.usedFormula, ...(aggregates ? { totals: aggregates.values } : {}) };
 }
 
 export default function runChunk(task: ChunkTask): unknown {

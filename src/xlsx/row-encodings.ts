@@ -5,6 +5,7 @@
 import { PG_TEXT_ENCODING, pgTextDecoder, type PgTextSpec } from '../sources/pg-rows.js';
 import type { EncodedRows, RowDecoder } from './encoded-rows.js';
 import type { PackedRows, RowPacker } from './row-packer.js';
+import type { Row } from './types.js';
 
 const ENCODINGS: ReadonlyMap<string, (spec: unknown) => RowDecoder> = new Map([[PG_TEXT_ENCODING, (spec: unknown) => pgTextDecoder(spec as PgTextSpec)]]);
 
@@ -24,11 +25,22 @@ export function rowDecoder(encoding: string, spec: unknown): RowDecoder {
   return decoder;
 }
 
-/** Decodes the encoded rows into `packer` (emptied first), so the renderer takes them like any packed rows. */
-export function packEncoded(rows: EncodedRows, packer: RowPacker): PackedRows {
+/**
+ * Decodes the encoded rows into `packer` (emptied first), so the renderer takes them like any packed rows; `onRow`,
+ * when given, also sees each row's values (the decoder's `pack` shortcut is skipped then).
+ */
+export function packEncoded(rows: EncodedRows, packer: RowPacker, onRow?: (row: Row) => void): PackedRows {
   const decoder = rowDecoder(rows.encoding, rows.spec);
   const { bytes, offsets } = rows;
   packer.reset();
+  if (onRow !== undefined) {
+    for (let r = 0; r < rows.rows; r++) {
+      const row = decoder.decode(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r);
+      onRow(row);
+      packer.add(row);
+    }
+    return packer.view();
+  }
   const pack = decoder.pack?.bind(decoder);
   for (let r = 0; r < rows.rows; r++) {
     if (pack !== undefined) pack(bytes, offsets[r] as number, offsets[r + 1] as number, rows.firstRow + r, packer);

@@ -11,7 +11,7 @@ import type { StyleRegistry } from './styles.js';
 import { assertTableStyle, tableXml, uniqueColumnNames } from './table-part.js';
 import { TABLE_REL_ID } from './package-manifest.js';
 import { assertTotalsFunction, Totals } from './totals.js';
-import type { CellValue, Row, SheetOptions, TotalsFunction } from './types.js';
+import type { SheetOptions, TotalsFunction } from './types.js';
 import type { WorksheetTail } from './worksheet.js';
 
 /** What the workbook writes for a finished part besides the worksheet. */
@@ -20,6 +20,15 @@ export interface PartExtras {
   readonly table?: { readonly id: number; readonly xml: string };
   /** The print titles' rows (the header's, `$1:$1` without title rows), when the header repeats on every page. */
   readonly printTitles?: string;
+}
+
+/** Where a part's totals row goes and what its formulas cover. */
+export interface TotalsRow {
+  readonly rowNumber: number;
+  readonly width: number;
+  readonly firstDataRow: number;
+  readonly lastDataRow: number;
+  readonly label: string;
 }
 
 export class SheetFeatures {
@@ -74,15 +83,10 @@ export class SheetFeatures {
 
   /**
    * The worksheet's tail and the workbook's extras for a part whose data ends at `lastRow`, its header in
-   * `headerRow` (below any title rows). `renderRow` renders the totals row with the sheet's column styles.
+   * `headerRow` (below any title rows). With a totals row, `totalsRow` says where and over which rows; the caller
+   * renders it into the tail's `lastRowXml` once the part's aggregates are known (totals.ts).
    */
-  finishPart(
-    headers: readonly string[],
-    headerRow: number,
-    lastRow: number,
-    tableId: number,
-    renderRow: (row: CellValue[], rowNumber: number) => string,
-  ): { tail: WorksheetTail; extras: PartExtras } {
+  finishPart(headers: readonly string[], headerRow: number, lastRow: number, tableId: number): { tail: WorksheetTail; extras: PartExtras; totalsRow?: TotalsRow } {
     const width = headers.length;
     const firstDataRow = headerRow + 1;
     // A table needs at least one data row, even an empty one.
@@ -99,9 +103,6 @@ export class SheetFeatures {
     if (table === undefined || width === 0) return { tail: { conditionalFormatting: conditional, print }, extras: printTitles ? { printTitles } : {} };
     const last = columnLetters(width - 1);
     const totalsRow = this.#totals === undefined ? undefined : lastDataRow + 1;
-    const totalsXml =
-      totalsRow === undefined ? '' : renderRow((this.#totals as Totals).row(width, columnLetters, firstDataRow, lastDataRow, table.totalsLabel ?? 'Total'), totalsRow);
-    this.#totals?.reset();
     const xml = tableXml({
       id: tableId,
       ref: `A${headerRow}:${last}${totalsRow ?? lastDataRow}`,
@@ -112,13 +113,9 @@ export class SheetFeatures {
       options: table,
     });
     return {
-      tail: { lastRowXml: totalsXml, conditionalFormatting: conditional, print, tableParts: `<tableParts count="1"><tablePart r:id="${TABLE_REL_ID}"/></tableParts>` },
+      tail: { conditionalFormatting: conditional, print, tableParts: `<tableParts count="1"><tablePart r:id="${TABLE_REL_ID}"/></tableParts>` },
       extras: { table: { id: tableId, xml }, ...(printTitles ? { printTitles } : {}) },
+      ...(totalsRow === undefined ? {} : { totalsRow: { rowNumber: totalsRow, width, firstDataRow, lastDataRow, label: table.totalsLabel ?? 'Total' } }),
     };
-  }
-
-  /** Rows seen by the totals (no-op without a totals row). */
-  add(row: Row): void {
-    this.#totals?.add(row);
   }
 }

@@ -1,20 +1,21 @@
 import { SheetpipeError } from '../errors.js';
 import { MAX_COLUMNS, MAX_ROWS } from './cell-ref.js';
-import type { ChunkTask } from './chunk-task.js';
-import { EncodedChunk, type EncodedRows, type RowDecoder } from './encoded-rows.js';
+import type { ChunkResult, ChunkTask } from './chunk-task.js';
+import { columnLetters } from './cell-ref.js';
+import { batchDecoder, ChunkRows } from './chunk-rows.js';
+import type { EncodedRows } from './encoded-rows.js';
 import { DEFAULT_DATETIME_CODE, resolveFormat } from './number-formats.js';
-import { rowDecoder } from './row-encodings.js';
 import { packRows, RowPacker, type PackedRows } from './row-packer.js';
 import { ByteBuffer, RowRenderer, type ColumnLayout, type RenderLayout } from './row-renderer.js';
 import { estimateRowBytes, estimateWidths, numberShapeOf, WIDTH_SAMPLE_ROWS, type NumberShape } from './sizing.js';
 import { LINK_LOOK } from './hyperlink.js';
 import { SheetFeatures } from './sheet-features.js';
 import { titleMergeXml, titleRowsXml, widenForTitle } from './title-rows.js';
-import type { CellLook, CellValue, ColumnOptions, Row, SheetOptions } from './types.js';
+import { Aggregates, type Aggregate } from './totals.js';
+import type { CellLook, ColumnOptions, Row, SheetOptions } from './types.js';
 import { filterRange, worksheetEpilogue, worksheetPrologue } from './worksheet.js';
 import type { WorkbookContext } from './workbook-context.js';
 
-const DICTIONARY_BYTES = 36 * 1024; // a little over deflate's 32 KiB window, since row sizes are estimates
 const SIZING_ROWS = 64;
 /** The first rows of a part are also kept as values, to size its chunks and estimate its column widths. */
 const SAMPLE_ROWS = Math.max(SIZING_ROWS, WIDTH_SAMPLE_ROWS);
@@ -27,10 +28,8 @@ interface Part {
   readonly layout: RenderLayout;
   readonly layoutKey: number;
   rows: number;
-  /** The current chunk's rows, packed as they arrive (row-packer.ts)... */
-  readonly chunk: RowPacker;
-  /** ...or still encoded (addEncoded); at most one of the two holds rows. */
-  readonly encoded: EncodedChunk;
+  /** The current chunk's rows, packed as they arrive (row-packer.ts) or still encoded (addEncoded). */
+  readonly chunk: ChunkRows;
   /** The first SAMPLE_ROWS rows of the part, until its first chunk is sent. */
   sample: Row[];
   chunkFirstRow: number;
@@ -38,6 +37,8 @@ interface Part {
   rowsPerChunk: number;
   overlap: { packed: PackedRows | EncodedRows | undefined; firstRow: number };
   bytesPerRowEstimate: number;
+  /** With a totals row: each sent chunk's aggregates, in chunk order; a worker's arrive with its result. */
+  readonly aggregates: (Aggregate[] | Promise<Aggregate[]>)[];
 }
 
 /**
@@ -101,11 +102,11 @@ export class SheetWriter {
         await this.#finishPart();
         part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
       }
-      if (part.encoded.rows > 0) await this.#flush(false); // encoded rows before these go out first
+      if (part.chunk.isEncoded) await this.#flush(false); // encoded rows before these go out first
       const row = rows[i] as Row;
       if (row.length > MAX_COLUMNS) throw new SheetpipeError('SHEETPIPE_ERR_XLSX_TOO_MANY_COLUMNS', [part.name, row.length]);
-      part.chunk.add(row);
-      totals?.add(row);
+      part.chunk.packed.add(row);
+      totals?.chunk.add(row);
       part.rows++;
       this.#rows++;
       if (!part.started && part.sample.length < SAMPLE_ROWS) {
@@ -117,41 +118,34 @@ export class SheetWriter {
   }
 
   /**
-   * Adds rows still in their source's encoding (encoded-rows.ts): the render workers decode them. Only the rows the
-   * sheet samples (chunk sizing, column widths) and, for a sheet with a totals row, every row are decoded here.
-   * Resolves when they are accepted, waiting while the workers or the sink are behind.
+   * Adds rows still in their source's encoding (encoded-rows.ts): the render workers decode them, and return each
+   * chunk's aggregates for a totals row. Only the rows the sheet samples (chunk sizing, column widths) are decoded
+   * here. Resolves when they are accepted, waiting while the workers or the sink are behind.
    */
   async addEncoded(batch: EncodedRows): Promise<void> {
     this.#book.assertWritable(this);
     const limit = MAX_ROWS - this.#reservedRows;
-    const totals = this.#features.totals;
-    let decoder: RowDecoder | undefined;
-    const decode = (r: number): Row =>
-      (decoder ??= rowDecoder(batch.encoding, batch.spec)).decode(batch.bytes, batch.offsets[r] as number, batch.offsets[r + 1] as number, batch.firstRow + r);
+    const decode = batchDecoder(batch);
     for (let r = 0; r < batch.rows; ) {
       let part = this.#part;
       if (part.rows === limit) {
         await this.#finishPart();
         part = this.#part = this.#openPart(this.#book.nextRolloverName(this.name, ++this.#rollovers));
       }
-      if (part.chunk.rows > 0 || !part.encoded.accepts(batch, r)) await this.#flush(false);
-      let count = Math.min(batch.rows - r, limit - part.rows, Math.max(1, part.rowsPerChunk - part.encoded.rows));
+      if (part.chunk.packed.rows > 0 || !part.chunk.encoded.accepts(batch, r)) await this.#flush(false);
+      let count = Math.min(batch.rows - r, limit - part.rows, Math.max(1, part.rowsPerChunk - part.chunk.encoded.rows));
       const sampling = !part.started && part.sample.length < SAMPLE_ROWS;
       // Chunks are sized after SIZING_ROWS rows, as addBatch does, so both cut the same chunks.
       if (sampling) count = Math.min(count, (part.sample.length < SIZING_ROWS ? SIZING_ROWS : SAMPLE_ROWS) - part.sample.length);
-      if (sampling || totals) {
-        for (let i = r; i < r + count; i++) {
-          const row = decode(i);
-          totals?.add(row);
-          if (sampling) part.sample.push(row);
-        }
-        if (part.sample.length === SIZING_ROWS && sampling) this.#sizeChunks(part);
+      if (sampling) {
+        for (let i = r; i < r + count; i++) part.sample.push(decode(i));
+        if (part.sample.length === SIZING_ROWS) this.#sizeChunks(part);
       }
-      part.encoded.append(batch, r, r + count);
+      part.chunk.encoded.append(batch, r, r + count);
       part.rows += count;
       this.#rows += count;
       r += count;
-      if (part.encoded.rows >= part.rowsPerChunk) await this.#flush(false);
+      if (part.chunk.encoded.rows >= part.rowsPerChunk) await this.#flush(false);
     }
   }
 
@@ -181,14 +175,14 @@ export class SheetWriter {
       layout,
       layoutKey: this.#book.nextLayoutKey(),
       rows: 0,
-      chunk: new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value)),
-      encoded: new EncodedChunk(),
+      chunk: new ChunkRows(new RowPacker(64 * 1024, this.#sharedColumns, (value) => this.#book.sharedStrings.lookup(value))),
       sample: [],
       chunkFirstRow: this.#top + (this.#headers ? 1 : 0) + 1,
       started: false,
       rowsPerChunk: this.#book.options.chunkRows,
       overlap: { packed: undefined, firstRow: 1 },
       bytesPerRowEstimate: 512,
+      aggregates: [],
     };
   }
 
@@ -235,15 +229,20 @@ export class SheetWriter {
 
   async #flush(last: boolean): Promise<void> {
     const part = this.#part;
-    const encoded = part.encoded.rows > 0;
-    const rowCount = encoded ? part.encoded.rows : part.chunk.rows;
+    const rowCount = part.chunk.rows;
     if (rowCount === 0 && !last) return;
     const first = !part.started;
     if (first && rowCount < SIZING_ROWS && rowCount > 0) this.#sizeChunks(part);
     part.started = true;
-    const rows = encoded ? part.encoded.copy() : part.chunk.copy();
+    const totals = this.#features.totals;
+    // Encoded rows' values exist only in the worker, which aggregates them; addBatch's rows were aggregated here.
+    const workerTotals = totals !== undefined && part.chunk.isEncoded;
+    if (totals !== undefined && !workerTotals) part.aggregates.push(totals.chunk.take());
+    const rows = part.chunk.copy();
     const lastRow = this.#top + (this.#headers ? 1 : 0) + part.rows;
-    const finished = last ? this.#partEnding(part, lastRow) : undefined;
+    const finished = last ? this.#partEnding(lastRow) : undefined;
+    // The totals row needs every chunk's aggregates: when a worker still has some, it follows as a block of its own.
+    const deferred = finished?.totalsRow !== undefined && (workerTotals || part.aggregates.some((a) => a instanceof Promise));
     const task: ChunkTask = {
       layout: part.layout,
       layoutKey: part.layoutKey,
@@ -252,25 +251,55 @@ export class SheetWriter {
       firstRow: part.chunkFirstRow,
       overlap: part.overlap.packed,
       overlapFirstRow: part.overlap.firstRow,
-      suffix: finished ? worksheetEpilogue(this.#autoFilterColumns() > 0 ? { columns: this.#autoFilterColumns(), lastRow, headerRow: this.#top + 1 } : undefined, finished.tail) : '',
+      suffix: finished && !deferred ? this.#epilogue(part, lastRow, finished, part.aggregates as Aggregate[][]) : '',
       level: this.#book.options.level,
       prime: this.#book.options.primeDictionary,
+      ...(workerTotals ? { totals: totals.columns } : {}),
     };
-    part.overlap = this.#overlapOf(part, rowCount, encoded);
+    part.overlap = this.#overlapOf(part);
     part.chunk.reset();
-    part.encoded.reset();
     part.sample = [];
     part.chunkFirstRow += rowCount;
     if (finished) this.#book.finishPart(part.index, this.#autoFilterRange(lastRow), finished.extras);
-    await this.#book.submit(task, part.path, first, last, rowCount);
+    const onResult = workerTotals
+      ? (result: Promise<ChunkResult>): void => {
+          const aggregates = result.then((done) => done.totals ?? []);
+          // A failed chunk fails the workbook through its block; this copy of the failure is not a second one.
+          aggregates.catch(() => undefined);
+          part.aggregates.push(aggregates);
+        }
+      : undefined;
+    await this.#book.submit(task, part.path, first, last && !deferred, rowCount, onResult);
+    if (finished && deferred) {
+      const tail = Promise.all(part.aggregates).then(
+        (chunks): ChunkTask => ({ ...task, prefix: '', rows: packRows([]), firstRow: lastRow + 1, overlap: undefined, prime: false, suffix: this.#epilogue(part, lastRow, finished, chunks), totals: undefined }),
+      );
+      await this.#book.submit(tail, part.path, false, true, 0);
+    }
+  }
+
+  /** The part's last XML: its totals row, with cached values from the chunks' aggregates merged in order, and the epilogue. */
+  #epilogue(part: Part, lastRow: number, finished: ReturnType<SheetFeatures['finishPart']>, chunks: readonly Aggregate[][]): string {
+    let tail = finished.tail;
+    const totals = this.#features.totals;
+    if (finished.totalsRow !== undefined && totals !== undefined) {
+      const merged = new Aggregates(totals.columns);
+      for (const chunk of chunks) merged.merge(chunk);
+      const { rowNumber, width, firstDataRow, lastDataRow, label } = finished.totalsRow;
+      const out = new ByteBuffer(1024);
+      new RowRenderer(part.layout).renderRows(packRows([totals.row(merged.values, width, columnLetters, firstDataRow, lastDataRow, label)]), rowNumber, out);
+      tail = { ...tail, lastRowXml: out.view().toString('utf8') };
+    }
+    part.aggregates.length = 0;
+    const filter = this.#autoFilterColumns() > 0 ? { columns: this.#autoFilterColumns(), lastRow, headerRow: this.#top + 1 } : undefined;
+    return worksheetEpilogue(filter, tail);
   }
 
   /** The last rows of this chunk, whose rendering is the dictionary for the next one. */
-  #overlapOf(part: Part, rowCount: number, encoded: boolean): Part['overlap'] {
+  #overlapOf(part: Part): Part['overlap'] {
     if (!this.#book.options.primeDictionary) return { packed: undefined, firstRow: 1 };
-    const count = Math.min(rowCount, Math.ceil(DICTIONARY_BYTES / part.bytesPerRowEstimate) + 1);
-    const start = rowCount - count;
-    return { packed: encoded ? part.encoded.copy(start) : part.chunk.copy(start), firstRow: part.chunkFirstRow + start };
+    const { rows, start } = part.chunk.overlap(part.bytesPerRowEstimate);
+    return { packed: rows, firstRow: part.chunkFirstRow + start };
   }
 
   #prologue(part: Part, firstRows: readonly Row[]): string {
@@ -304,14 +333,10 @@ export class SheetWriter {
   }
 
   /** The part's table, totals row, conditional formats and print setup, now that its last row is known. */
-  #partEnding(part: Part, lastRow: number): ReturnType<SheetFeatures['finishPart']> {
+  #partEnding(lastRow: number): ReturnType<SheetFeatures['finishPart']> {
     const headers = this.#headers ?? [];
     const tableId = this.#features.isTable && headers.length > 0 ? this.#book.nextTableId() : 0;
-    const ending = this.#features.finishPart(headers, this.#top + 1, lastRow, tableId, (row: CellValue[], rowNumber: number) => {
-      const out = new ByteBuffer(1024);
-      new RowRenderer(part.layout).renderRows(packRows([row]), rowNumber, out);
-      return out.view().toString('utf8');
-    });
+    const ending = this.#features.finishPart(headers, this.#top + 1, lastRow, tableId);
     const mergeCells = titleMergeXml(this.#top, this.#options.columns?.length ?? 0);
     return mergeCells === '' ? ending : { ...ending, tail: { ...ending.tail, mergeCells } };
   }

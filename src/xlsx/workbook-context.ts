@@ -1,4 +1,4 @@
-import type { ChunkTask } from './chunk-task.js';
+import type { ChunkResult, ChunkTask } from './chunk-task.js';
 import type { PartExtras } from './sheet-features.js';
 import type { SharedStrings } from './shared-strings.js';
 import type { StyleRegistry } from './styles.js';
@@ -35,5 +35,9 @@ export interface WorkbookContext {
   nextTableId(): number;
   nextRolloverName(base: string, n: number): string;
   assertWritable(sheet: SheetHandle): void;
-  submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void>;
+  /**
+   * Queues a chunk for rendering and the ordered merge; resolves when it is accepted. A task may still be coming (a
+   * part's tail that waits for its chunks' totals); `onResult` gets the chunk's result as it will arrive.
+   */
+  submit(task: ChunkTask | Promise<ChunkTask>, path: string, first: boolean, last: boolean, rows: number, onResult?: (result: Promise<ChunkResult>) => void): Promise<void>;
 }

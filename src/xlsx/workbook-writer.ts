@@ -9,7 +9,7 @@ import { ZipWriter } from '../zip/zip-writer.js';
 import { MAX_ROWS } from './cell-ref.js';
 import { RenderPool } from './render-pool.js';
 import { usableCpus } from '../util/cpu-quota.js';
-import type { ChunkTask } from './chunk-task.js';
+import type { ChunkResult, ChunkTask } from './chunk-task.js';
 import { contentTypesXml } from './content-types.js';
 import { appPropertiesXml, corePropertiesXml, customPropertiesXml } from './doc-props.js';
 import { DEFAULT_DATETIME_CODE } from './number-formats.js';
@@ -249,15 +249,17 @@ export class XlsxWriter {
           throw new SheetpipeError('SHEETPIPE_ERR_XLSX_SHEET_NOT_CURRENT', [JSON.stringify(sheet.name)]);
         }
       },
-      submit: (task, path, first, last, rows) => this.#guard(this.#submit(task, path, first, last, rows)),
+      submit: (task, path, first, last, rows, onResult) => this.#guard(this.#submit(task, path, first, last, rows, onResult)),
     };
   }
 
-  #submit(task: ChunkTask, path: string, first: boolean, last: boolean, rows: number): Promise<void> {
+  #submit(task: ChunkTask | Promise<ChunkTask>, path: string, first: boolean, last: boolean, rows: number, onResult?: (result: Promise<ChunkResult>) => void): Promise<void> {
     // A chunk that comes after a failure (its producer resumed from a wait) must not start a pool nobody destroys.
     if (this.#state === 'failed') return Promise.reject(this.#failure);
-    this.#pool ??= new RenderPool(this.#options.threads, this.#options.niceIncrement);
-    const block = this.#pool.run(task).then((result) => {
+    const pool = (this.#pool ??= new RenderPool(this.#options.threads, this.#options.niceIncrement));
+    const result = task instanceof Promise ? task.then((ready) => pool.run(ready)) : pool.run(task);
+    onResult?.(result);
+    const block = result.then((result) => {
       if (result.usedFormula) this.#usedFormula = true;
       return result as DeflateBlock;
     });

@@ -4,42 +4,21 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSheetpipeError } from '../../src/errors.js';
-import { PG_TEXT_ENCODING, pgTextDecoder, type PgTextSpec } from '../../src/sources/pg-rows.js';
+import { pgTextDecoder, type PgTextSpec } from '../../src/sources/pg-rows.js';
 import { MAX_ROWS } from '../../src/xlsx/cell-ref.js';
-import type { EncodedRows } from '../../src/xlsx/encoded-rows.js';
-import type { CellValue, ColumnOptions } from '../../src/xlsx/types.js';
+import type { CellValue, ColumnOptions, TotalsFunction } from '../../src/xlsx/types.js';
 import { XlsxWriter } from '../../src/xlsx/workbook-writer.js';
+import { encodePgText as encode } from '../helpers/pg-encode.js';
 import { readAllEntries } from '../helpers/zip-read.js';
-
-/** Rows as PostgreSQL DataRow bodies in text format (null for NULL), the way pg-wire.ts frames them. */
-function encode(rows: readonly (readonly (string | null)[])[], spec: PgTextSpec, firstRow: number): EncodedRows {
-  const parts: Buffer[] = [];
-  const offsets = new Uint32Array(rows.length + 1);
-  let length = 0;
-  rows.forEach((row, r) => {
-    const head = Buffer.alloc(2);
-    head.writeInt16BE(row.length);
-    parts.push(head);
-    length += 2;
-    for (const field of row) {
-      const size = Buffer.alloc(4);
-      const bytes = field === null ? Buffer.alloc(0) : Buffer.from(field, 'utf8');
-      size.writeInt32BE(field === null ? -1 : bytes.length);
-      parts.push(size, bytes);
-      length += 4 + bytes.length;
-    }
-    offsets[r + 1] = length;
-  });
-  return { encoding: PG_TEXT_ENCODING, spec, bytes: new Uint8Array(Buffer.concat(parts)), offsets, rows: rows.length, firstRow };
-}
 
 const SPEC: PgTextSpec = {
   decoders: ['int8', 'float', 'text', 'timestamptz', 'numeric', 'boolean', 'array:number'],
   names: ['id', 'ratio', 'note', 'at', 'amount', 'ok', 'list'],
   timeZone: 'Europe/Paris',
 };
-/** With a table, the amount column has a totals row (its cached sum comes from rows decoded on the main thread). */
-const columns = (table: boolean): ColumnOptions[] => SPEC.names.map((header, i) => ({ header, ...(table && i === 4 ? { totals: 'sum' as const } : {}) }));
+/** With a table, a totals row: the render workers aggregate the encoded rows' values chunk by chunk. */
+const TOTALS: Readonly<Record<number, TotalsFunction>> = { 0: 'min', 1: 'average', 2: 'count', 3: 'max', 4: 'sum' };
+const columns = (table: boolean): ColumnOptions[] => SPEC.names.map((header, i) => ({ header, ...(table && TOTALS[i] !== undefined ? { totals: TOTALS[i] } : {}) }));
 
 function textRow(i: number): (string | null)[] {
   return [
@@ -83,9 +62,29 @@ test('encoded rows make the same workbook as their decoded values, chunked the s
       for (const [name, xml] of expected) assert.equal(actual.get(name), xml, `${name}, table ${table}, ${threads} thread(s)`);
     }
   }
-  // The totals row's cached sum came from rows decoded on the main thread: check it is there.
-  const sheet = readAllEntries(await workbook(100, 'encoded', 2, true)).get('xl/worksheets/sheet1.xml') ?? '';
-  assert.match(sheet, /<f>SUBTOTAL\(109,/);
+});
+
+test('a totals row over encoded rows: cached values from the workers\' chunk aggregates, merged in chunk order', async () => {
+  const rows = 25_000;
+  const sheets = [];
+  for (const threads of [1, 2, 3]) sheets.push(readAllEntries(await workbook(rows, 'encoded', threads, true)).get('xl/worksheets/sheet1.xml') ?? '');
+  assert.equal(sheets[1], sheets[0]);
+  assert.equal(sheets[2], sheets[0]);
+  const totalsRow = /<row r="25002"[^>]*>(.*?)<\/row>/.exec(sheets[0] as string)?.[1] ?? '';
+  const cached = (column: string): number => Number(new RegExp(`<c r="${column}25002"[^>]*><f>SUBTOTAL\\(\\d+,${column}2:${column}25001\\)</f><v>([^<]*)</v>`).exec(totalsRow)?.[1]);
+  const values: CellValue[][] = [];
+  const decoder = pgTextDecoder(SPEC);
+  const batch = encode(Array.from({ length: rows }, (_, k) => textRow(k + 1)), SPEC, 1);
+  for (let r = 0; r < rows; r++) values.push(decoder.decode(batch.bytes, batch.offsets[r] as number, batch.offsets[r + 1] as number, r + 1));
+  const numbers = (c: number): number[] => values.map((row) => row[c]).flatMap((v) => (typeof v === 'number' ? [v] : typeof v === 'bigint' ? [Number(v)] : []));
+  assert.equal(cached('A'), Math.min(...numbers(0)));
+  assert.equal(cached('C'), values.filter((row) => row[2] !== null && row[2] !== '').length, 'count: non-empty cells');
+  assert.equal(cached('D'), 0, 'max of dates: no numbers');
+  const sum = numbers(4).reduce((a, b) => a + b, 0);
+  // Summed per chunk, then chunk sums in order: within rounding of the one sequential sum.
+  assert.ok(Math.abs(cached('E') - sum) <= Math.abs(sum) * 1e-12, `${cached('E')} vs ${sum}`);
+  const ratios = numbers(1);
+  assert.ok(Math.abs(cached('B') - ratios.reduce((a, b) => a + b, 0) / ratios.length) < 1e-9);
 });
 
 test('a NaN the render worker decodes fails the export with SHEETPIPE_ERR_SOURCE_NOT_FINITE naming the source row and column', async () => {
@@ -126,4 +125,26 @@ test('encoded rows roll over at 1,048,576 rows, split at a row boundary', async 
   const second = parts.get('xl/worksheets/sheet2.xml') ?? '';
   assert.ok(second.includes(`<row r="2"><c r="A2"><v>${MAX_ROWS}</v></c></row>`));
   assert.ok(second.includes(`<row r="26"><c r="A26"><v>${MAX_ROWS + 24}</v></c></row></sheetData>`));
+});
+
+test('each rollover part of encoded rows gets its own totals row, from its own chunks\' aggregates', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-encoded-roll-'));
+  const path = join(dir, 'roll-totals.xlsx');
+  const spec: PgTextSpec = { decoders: ['int'], names: ['n'] };
+  const book = new XlsxWriter(path, { threads: 2 });
+  const sheet = book.addSheet('Ledger', { columns: [{ header: 'n', totals: 'sum' }], table: {} });
+  const total = MAX_ROWS + 100;
+  for (let first = 1; first <= total; first += 10_000) {
+    const rows = Array.from({ length: Math.min(10_000, total - first + 1) }, (_, k) => [String(first + k)]);
+    await sheet.addEncoded(encode(rows, spec, first));
+  }
+  const { sheets } = await book.close();
+  assert.deepEqual(sheets, ['Ledger', 'Ledger (2)']);
+  const parts = readAllEntries(await readFile(path));
+  // The header and the totals row take two rows of each part.
+  const firstPart = MAX_ROWS - 2;
+  const sumTo = (n: number): number => (n * (n + 1)) / 2;
+  const totalsCell = (xml: string, row: number): string => new RegExp(`<c r="A${row}"[^>]*><f>SUBTOTAL\\(109,A2:A${row - 1}\\)</f><v>([^<]*)</v>`).exec(xml)?.[1] ?? '';
+  assert.equal(totalsCell(parts.get('xl/worksheets/sheet1.xml') ?? '', MAX_ROWS), String(sumTo(firstPart)));
+  assert.equal(totalsCell(parts.get('xl/worksheets/sheet2.xml') ?? '', total - firstPart + 2), String(sumTo(total) - sumTo(firstPart)));
 });
