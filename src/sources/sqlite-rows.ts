@@ -1,0 +1,220 @@
+/**
+ * SQLite rows as the reader thread (sqlite-thread.ts) packs them: each value by its storage class, before any
+ * conversion, so the render workers (encoding `sqlite-values`, see xlsx/row-encodings.ts) or the main thread (a
+ * cursor read through `batches()`) apply the same converters (sqlite-types.ts) a main-thread read applied.
+ *
+ *   tag      payload
+ *   NULL
+ *   INTEGER  i64 little-endian
+ *   REAL     f64 little-endian
+ *   TEXT     u32 length, UTF-8 bytes
+ *   BLOB     u32 length, bytes
+ */
+import { isPlainBytes, type FastBuffer } from '../xlsx/row-packer.js';
+import type { RowDecoder } from '../xlsx/encoded-rows.js';
+import type { CellValue } from '../xlsx/types.js';
+import { namedFailure, type Converter } from './convert.js';
+import { instantMapper } from './datetime.js';
+import { sqliteColumn, storageClassCell } from './sqlite-types.js';
+
+export const SQLITE_VALUES_ENCODING = 'sqlite-values';
+
+const enum Tag {
+  Null = 0,
+  Integer = 1,
+  Real = 2,
+  Text = 3,
+  Blob = 4,
+}
+
+/** What a thread needs to convert a result's values: plain data. */
+export interface SqliteValuesSpec {
+  readonly names: readonly string[];
+  /** Declared types, as the statement reports them (null for an expression). */
+  readonly types: readonly (string | null)[];
+  readonly timeZone?: string;
+}
+
+/** The converters of a result's columns (sqlite-types.ts). @throws SHEETPIPE_ERR_SOURCE_TIME_ZONE for an unknown zone. */
+export function sqliteConverters(spec: SqliteValuesSpec): Converter[] {
+  const mapInstant = instantMapper(spec.timeZone);
+  return spec.names.map((name, c) => sqliteColumn(name, spec.types[c] ?? null, mapInstant).converter);
+}
+
+/** Packs rows of values in the format above into buffers of their own (transferable). */
+export class SqliteRowWriter {
+  #buffer: FastBuffer;
+  #view: DataView;
+  #length = 0;
+
+  constructor(capacity = 256 * 1024) {
+    this.#buffer = Buffer.allocUnsafeSlow(capacity) as FastBuffer;
+    this.#view = new DataView(this.#buffer.buffer);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  add(row: readonly unknown[]): void {
+    for (const value of row) {
+      switch (typeof value) {
+        case 'bigint':
+          this.#reserve(9);
+          this.#buffer[this.#length] = Tag.Integer;
+          this.#view.setBigInt64(this.#length + 1, value, true);
+          this.#length += 9;
+          break;
+        case 'number':
+          this.#reserve(9);
+          this.#buffer[this.#length] = Tag.Real;
+          this.#view.setFloat64(this.#length + 1, value, true);
+          this.#length += 9;
+          break;
+        case 'string': {
+          // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+          this.#reserve(5 + value.length * 3);
+          this.#buffer[this.#length] = Tag.Text;
+          const written = this.#buffer.utf8Write(value, this.#length + 5);
+          this.#view.setUint32(this.#length + 1, written, true);
+          this.#length += 5 + written;
+          break;
+        }
+        default:
+          if (value instanceof Uint8Array) {
+            this.#reserve(5 + value.length);
+            this.#buffer[this.#length] = Tag.Blob;
+            this.#view.setUint32(this.#length + 1, value.length, true);
+            this.#buffer.set(value, this.#length + 5);
+            this.#length += 5 + value.length;
+          } else {
+            this.#reserve(1);
+            this.#buffer[this.#length++] = Tag.Null;
+          }
+      }
+    }
+  }
+
+  /** The bytes written so far in a buffer of their own; the writer starts over. */
+  take(): Uint8Array {
+    const bytes = new Uint8Array(this.#length);
+    bytes.set(this.#buffer.subarray(0, this.#length));
+    this.#length = 0;
+    return bytes;
+  }
+
+  #reserve(size: number): void {
+    if (this.#length + size <= this.#buffer.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.#length + size, this.#buffer.length * 2)) as FastBuffer;
+    next.set(this.#buffer.subarray(0, this.#length));
+    this.#buffer = next;
+    this.#view = new DataView(next.buffer);
+  }
+}
+
+function bufferOf(bytes: Uint8Array): FastBuffer {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
+}
+
+/** Reads one row's values back as better-sqlite3 returns them (`raw`, `safeIntegers`): what `visit` is given. */
+function readRow(bytes: Uint8Array, start: number, end: number, visit: (value: unknown, column: number) => void): void {
+  const buffer = bufferOf(bytes);
+  let pos = start;
+  for (let c = 0; pos < end; c++) {
+    const tag = buffer[pos++] as Tag;
+    switch (tag) {
+      case Tag.Null:
+        visit(null, c);
+        break;
+      case Tag.Integer:
+        visit(buffer.readBigInt64LE(pos), c);
+        pos += 8;
+        break;
+      case Tag.Real:
+        visit(buffer.readDoubleLE(pos), c);
+        pos += 8;
+        break;
+      default: {
+        const length = buffer.readUInt32LE(pos);
+        pos += 4;
+        visit(tag === Tag.Text ? buffer.utf8Slice(pos, pos + length) : Buffer.from(buffer.subarray(pos, pos + length)), c);
+        pos += length;
+      }
+    }
+  }
+}
+
+/** One row's raw values (NULL as null), for a cursor read through `batches()`, which converts them itself. */
+export function sqliteRowValues(bytes: Uint8Array, start: number, end: number): unknown[] {
+  const row: unknown[] = [];
+  readRow(bytes, start, end, (value) => row.push(value));
+  return row;
+}
+
+export function sqliteValuesDecoder(spec: SqliteValuesSpec): RowDecoder {
+  const converters = sqliteConverters(spec);
+  // Integers and plain ASCII text of storage-class columns skip the bigint and the string a converter would take.
+  const byStorageClass = converters.map((converter) => converter === storageClassCell);
+  return {
+    pack(bytes, start, end, rowNumber, packer) {
+      const buffer = bufferOf(bytes);
+      let pos = start;
+      let c = 0;
+      try {
+        for (; pos < end; c++) {
+          const tag = buffer[pos] as Tag;
+          if (tag === Tag.Null) {
+            packer.addCell(null);
+            pos += 1;
+            continue;
+          }
+          if (byStorageClass[c] === true && tag === Tag.Integer) {
+            // Exact whenever the result is a safe integer: |value| ≥ 2^53 never rounds below 2^53.
+            const n = buffer.readInt32LE(pos + 5) * 2 ** 32 + buffer.readUInt32LE(pos + 1);
+            if (Number.isSafeInteger(n)) {
+              packer.addCell(n);
+              pos += 9;
+              continue;
+            }
+          }
+          if (byStorageClass[c] === true && tag === Tag.Text) {
+            const length = buffer.readUInt32LE(pos + 1);
+            if (isPlainBytes(buffer, pos + 5, pos + 5 + length)) {
+              packer.addPlainBytes(buffer, pos + 5, pos + 5 + length);
+              pos += 5 + length;
+              continue;
+            }
+          }
+          const next = valueEnd(buffer, pos);
+          const converter = converters[c] as Converter;
+          readRow(buffer, pos, next, (value) => packer.addCell(converter(value)));
+          pos = next;
+        }
+      } catch (error) {
+        throw namedFailure(error, rowNumber, spec.names[c]);
+      }
+      packer.endRow();
+    },
+    decode(bytes, start, end, rowNumber) {
+      const row: CellValue[] = [];
+      let column = 0;
+      try {
+        readRow(bytes, start, end, (value, c) => {
+          column = c;
+          row.push(value === null ? null : (converters[c] as Converter)(value));
+        });
+      } catch (error) {
+        throw namedFailure(error, rowNumber, spec.names[column]);
+      }
+      return row;
+    },
+  };
+}
+
+/** The position after the value at `pos`. */
+function valueEnd(buffer: FastBuffer, pos: number): number {
+  const tag = buffer[pos] as Tag;
+  if (tag === Tag.Null) return pos + 1;
+  if (tag === Tag.Integer || tag === Tag.Real) return pos + 9;
+  return pos + 5 + buffer.readUInt32LE(pos + 1);
+}
