@@ -116,38 +116,35 @@ function bufferOf(bytes: Uint8Array): FastBuffer {
   return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
 }
 
-/** Reads one row's values back as better-sqlite3 returns them (`raw`, `safeIntegers`): what `visit` is given. */
-function readRow(bytes: Uint8Array, start: number, end: number, visit: (value: unknown, column: number) => void): void {
-  const buffer = bufferOf(bytes);
-  let pos = start;
-  for (let c = 0; pos < end; c++) {
-    const tag = buffer[pos++] as Tag;
-    switch (tag) {
-      case Tag.Null:
-        visit(null, c);
-        break;
-      case Tag.Integer:
-        visit(buffer.readBigInt64LE(pos), c);
-        pos += 8;
-        break;
-      case Tag.Real:
-        visit(buffer.readDoubleLE(pos), c);
-        pos += 8;
-        break;
-      default: {
-        const length = buffer.readUInt32LE(pos);
-        pos += 4;
-        visit(tag === Tag.Text ? buffer.utf8Slice(pos, pos + length) : Buffer.from(buffer.subarray(pos, pos + length)), c);
-        pos += length;
-      }
-    }
+/** The value at `pos` as better-sqlite3 returns it (`raw`, `safeIntegers`); see valueEnd for where it ends. */
+function valueAt(buffer: FastBuffer, pos: number): unknown {
+  switch (buffer[pos] as Tag) {
+    case Tag.Null:
+      return null;
+    case Tag.Integer:
+      return buffer.readBigInt64LE(pos + 1);
+    case Tag.Real:
+      return buffer.readDoubleLE(pos + 1);
+    case Tag.Text:
+      return buffer.utf8Slice(pos + 5, pos + 5 + buffer.readUInt32LE(pos + 1));
+    default:
+      return Buffer.from(buffer.subarray(pos + 5, pos + 5 + buffer.readUInt32LE(pos + 1)));
   }
+}
+
+/** The position after the value at `pos`. */
+function valueEnd(buffer: FastBuffer, pos: number): number {
+  const tag = buffer[pos] as Tag;
+  if (tag === Tag.Null) return pos + 1;
+  if (tag === Tag.Integer || tag === Tag.Real) return pos + 9;
+  return pos + 5 + buffer.readUInt32LE(pos + 1);
 }
 
 /** One row's raw values (NULL as null), for a cursor read through `batches()`, which converts them itself. */
 export function sqliteRowValues(bytes: Uint8Array, start: number, end: number): unknown[] {
+  const buffer = bufferOf(bytes);
   const row: unknown[] = [];
-  readRow(bytes, start, end, (value) => row.push(value));
+  for (let pos = start; pos < end; pos = valueEnd(buffer, pos)) row.push(valueAt(buffer, pos));
   return row;
 }
 
@@ -185,10 +182,8 @@ export function sqliteValuesDecoder(spec: SqliteValuesSpec): RowDecoder {
               continue;
             }
           }
-          const next = valueEnd(buffer, pos);
-          const converter = converters[c] as Converter;
-          readRow(buffer, pos, next, (value) => packer.addCell(converter(value)));
-          pos = next;
+          packer.addCell((converters[c] as Converter)(valueAt(buffer, pos)));
+          pos = valueEnd(buffer, pos);
         }
       } catch (error) {
         throw namedFailure(error, rowNumber, spec.names[c]);
@@ -196,25 +191,15 @@ export function sqliteValuesDecoder(spec: SqliteValuesSpec): RowDecoder {
       packer.endRow();
     },
     decode(bytes, start, end, rowNumber) {
-      const row: CellValue[] = [];
-      let column = 0;
+      // The sampled rows (and a totals sheet's) only.
+      const row = sqliteRowValues(bytes, start, end) as CellValue[];
+      let c = 0;
       try {
-        readRow(bytes, start, end, (value, c) => {
-          column = c;
-          row.push(value === null ? null : (converters[c] as Converter)(value));
-        });
+        for (; c < row.length; c++) if (row[c] !== null) row[c] = (converters[c] as Converter)(row[c]);
       } catch (error) {
-        throw namedFailure(error, rowNumber, spec.names[column]);
+        throw namedFailure(error, rowNumber, spec.names[c]);
       }
       return row;
     },
   };
-}
-
-/** The position after the value at `pos`. */
-function valueEnd(buffer: FastBuffer, pos: number): number {
-  const tag = buffer[pos] as Tag;
-  if (tag === Tag.Null) return pos + 1;
-  if (tag === Tag.Integer || tag === Tag.Real) return pos + 9;
-  return pos + 5 + buffer.readUInt32LE(pos + 1);
 }
