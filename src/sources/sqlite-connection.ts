@@ -140,6 +140,16 @@ export class SqliteConnection {
     return Promise.resolve(item);
   }
 
+  /** Ends the running query: the thread resets the statement, and whatever it sent before is dropped. */
+  async stop(): Promise<void> {
+    await this.request({ type: 'stop' });
+    this.#arrived = [];
+    const reader = this.#reader;
+    this.#reader = undefined;
+    reader?.resolve(END);
+    this.#refresh();
+  }
+
   async close(): Promise<void> {
     if (this.#dead === undefined) await this.request({ type: 'close' }).catch(() => undefined);
     await this.terminate();

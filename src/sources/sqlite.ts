@@ -225,7 +225,7 @@ class SqliteCursor extends BatchCursor {
     if (connection === undefined) return;
     let clean = true;
     // Resets the statement, ending its read transaction (outside a snapshot); a thread that failed is not reused.
-    if (this.#running) clean = await connection.request({ type: 'stop' }).then(() => true, () => false);
+    if (this.#running) clean = await connection.stop().then(() => true, () => false);
     this.#running = false;
     // A statement that failed to prepare leaves the snapshot's transaction intact: SQLite has no aborted state.
     await this.#lease.release(connection, clean);
