@@ -27,7 +27,7 @@ type Request =
   | { readonly type: 'begin' }
   | { readonly type: 'commit' }
   | { readonly type: 'describe'; readonly sql: string }
-  | { readonly type: 'query'; readonly sql: string; readonly values: unknown[]; readonly countTable: string | undefined }
+  | { readonly type: 'query'; readonly sql: string; readonly values: unknown[]; readonly countTable: string | undefined; readonly timeZone: string | undefined }
   | { readonly type: 'stop' }
   | { readonly type: 'close' };
 
@@ -114,9 +114,9 @@ export class SqliteConnection {
   }
 
   /** Starts `sql`; its rows then come from `next`. */
-  async query(sql: string, values: unknown[], countTable: string | undefined): Promise<SqliteStatementInfo> {
+  async query(sql: string, values: unknown[], countTable: string | undefined, timeZone: string | undefined): Promise<SqliteStatementInfo> {
     this.#arrived = [];
-    const info = (await this.request({ type: 'query', sql, values, countTable })) as SqliteStatementInfo;
+    const info = (await this.request({ type: 'query', sql, values, countTable, timeZone })) as SqliteStatementInfo;
     if (info.readsOnly) this.#thread.postMessage({ type: 'more', batches: IN_FLIGHT } satisfies ToSqliteThread);
     return info;
   }

@@ -9,6 +9,8 @@
  *   REAL     f64 little-endian
  *   TEXT     u32 length, UTF-8 bytes
  *   BLOB     u32 length, bytes
+ *   DATE     f64 epoch milliseconds: a declared DATE / DATETIME / TIME column's text the reader thread already parsed
+ *            (the costliest conversion, measured: it left the render workers the bottleneck on 2 cores)
  */
 import { isPlainBytes, type FastBuffer } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
@@ -25,6 +27,7 @@ const enum Tag {
   Real = 2,
   Text = 3,
   Blob = 4,
+  Date = 5,
 }
 
 /** What a thread needs to convert a result's values: plain data. */
@@ -35,10 +38,27 @@ export interface SqliteValuesSpec {
   readonly timeZone?: string;
 }
 
-/** The converters of a result's columns (sqlite-types.ts). @throws SHEETPIPE_ERR_SOURCE_TIME_ZONE for an unknown zone. */
+/**
+ * The converters of a result's columns (sqlite-types.ts); a temporal column's also takes the Date its text became in
+ * the reader thread. @throws SHEETPIPE_ERR_SOURCE_TIME_ZONE for an unknown zone.
+ */
 export function sqliteConverters(spec: SqliteValuesSpec): Converter[] {
+  return temporalConverters(spec).map((temporal, c) => {
+    if (temporal === undefined) return sqliteColumn(spec.names[c] as string, spec.types[c] ?? null, UTC_MAPPER).converter;
+    return (value: unknown) => (value instanceof Date ? value : temporal(value));
+  });
+}
+
+const UTC_MAPPER = instantMapper(undefined);
+const TEMPORAL = new Set(['date', 'datetime', 'time']);
+
+/** The converters of the DATE / DATETIME / TIME columns, undefined for the others. */
+function temporalConverters(spec: SqliteValuesSpec): (Converter | undefined)[] {
   const mapInstant = instantMapper(spec.timeZone);
-  return spec.names.map((name, c) => sqliteColumn(name, spec.types[c] ?? null, mapInstant).converter);
+  return spec.names.map((name, c) => {
+    const { column, converter } = sqliteColumn(name, spec.types[c] ?? null, mapInstant);
+    return TEMPORAL.has(column.kind) ? converter : undefined;
+  });
 }
 
 /** Packs rows of values in the format above into buffers of their own (transferable). */
@@ -46,10 +66,13 @@ export class SqliteRowWriter {
   #buffer: FastBuffer;
   #view: DataView;
   #length = 0;
+  readonly #temporal: readonly (Converter | undefined)[];
 
-  constructor(capacity = 256 * 1024) {
+  /** `spec`: the result's columns, whose temporal text is parsed here (the DATE tag). */
+  constructor(spec: SqliteValuesSpec, capacity = 256 * 1024) {
     this.#buffer = Buffer.allocUnsafeSlow(capacity) as FastBuffer;
     this.#view = new DataView(this.#buffer.buffer);
+    this.#temporal = temporalConverters(spec);
   }
 
   get length(): number {
@@ -57,7 +80,19 @@ export class SqliteRowWriter {
   }
 
   add(row: readonly unknown[]): void {
-    for (const value of row) {
+    for (let c = 0; c < row.length; c++) {
+      const value = row[c];
+      const temporal = this.#temporal[c];
+      if (temporal !== undefined && typeof value === 'string') {
+        const cell = temporal(value);
+        if (cell instanceof Date) {
+          this.#reserve(9);
+          this.#buffer[this.#length] = Tag.Date;
+          this.#view.setFloat64(this.#length + 1, cell.getTime(), true);
+          this.#length += 9;
+          continue;
+        }
+      }
       switch (typeof value) {
         case 'bigint':
           this.#reserve(9);
@@ -125,6 +160,8 @@ function valueAt(buffer: FastBuffer, pos: number): unknown {
       return buffer.readBigInt64LE(pos + 1);
     case Tag.Real:
       return buffer.readDoubleLE(pos + 1);
+    case Tag.Date:
+      return new Date(buffer.readDoubleLE(pos + 1));
     case Tag.Text:
       return buffer.utf8Slice(pos + 5, pos + 5 + buffer.readUInt32LE(pos + 1));
     default:
@@ -136,7 +173,7 @@ function valueAt(buffer: FastBuffer, pos: number): unknown {
 function valueEnd(buffer: FastBuffer, pos: number): number {
   const tag = buffer[pos] as Tag;
   if (tag === Tag.Null) return pos + 1;
-  if (tag === Tag.Integer || tag === Tag.Real) return pos + 9;
+  if (tag === Tag.Integer || tag === Tag.Real || tag === Tag.Date) return pos + 9;
   return pos + 5 + buffer.readUInt32LE(pos + 1);
 }
 

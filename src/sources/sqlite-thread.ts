@@ -16,7 +16,7 @@ if (port === null) throw new Error('sqlite-thread.ts runs as a worker thread');
 let db: Database.Database | undefined;
 let rows: IterableIterator<unknown[]> | undefined;
 let credit = 0;
-const writer = new SqliteRowWriter();
+let writer: SqliteRowWriter | undefined;
 
 function post(message: FromSqliteThread, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
@@ -45,9 +45,10 @@ function prepared(sql: string): { statement: Database.Statement; info: SqliteSta
   return { statement, info: { readsOnly, columns } };
 }
 
-function query(sql: string, values: unknown[], countTable: string | undefined): SqliteStatementInfo {
+function query(sql: string, values: unknown[], countTable: string | undefined, timeZone: string | undefined): SqliteStatementInfo {
   const { statement, info } = prepared(sql);
   if (!info.readsOnly) return info;
+  writer = new SqliteRowWriter({ names: info.columns.map((c) => c.name), types: info.columns.map((c) => c.type), timeZone });
   statement.raw(true).safeIntegers(true);
   const estimatedRows = countTable === undefined ? undefined : Number((db as Database.Database).prepare(`SELECT count(*) FROM ${countTable}`).pluck().get());
   // Buffers arrive as plain Uint8Arrays; better-sqlite3 binds only Buffers as blobs.
@@ -59,21 +60,22 @@ function query(sql: string, values: unknown[], countTable: string | undefined): 
 
 /** Sends batches while there is credit; the last one is followed by `end`. */
 function produce(): void {
+  const out = writer as SqliteRowWriter;
   while (credit > 0 && rows !== undefined) {
     const offsets: number[] = [0];
     try {
       for (let next = rows.next(); !next.done; next = rows.next()) {
-        writer.add(next.value);
-        if (offsets.push(writer.length) > BATCH_ROWS) break;
+        out.add(next.value);
+        if (offsets.push(out.length) > BATCH_ROWS) break;
       }
     } catch (error) {
       stop();
-      writer.take();
+      out.take();
       post({ type: 'failed', error: wireError(error) });
       return;
     }
     const count = offsets.length - 1;
-    const bytes = writer.take();
+    const bytes = out.take();
     if (count > 0) {
       credit--;
       const table = Uint32Array.from(offsets);
@@ -104,7 +106,7 @@ function handle(message: ToSqliteThread): unknown {
     case 'describe':
       return prepared(message.sql).info;
     case 'query':
-      return query(message.sql, message.values, message.countTable);
+      return query(message.sql, message.values, message.countTable, message.timeZone);
     case 'stop':
       return stop();
     case 'close':

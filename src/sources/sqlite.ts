@@ -178,7 +178,7 @@ class SqliteCursor extends BatchCursor {
     const connection = await this.#lease.acquire();
     this.#connection = connection;
     const table = tableOfQuery(this.#sql);
-    const info = await readerStatement(connection.query(this.#sql, this.#values, table));
+    const info = await readerStatement(connection.query(this.#sql, this.#values, table, this.#timeZone));
     this.#running = true;
     const spec: SqliteValuesSpec = { names: info.columns.map((c) => c.name), types: info.columns.map((c) => c.type), timeZone: this.#timeZone };
     this.#spec = spec;

@@ -21,7 +21,7 @@ const ROWS: unknown[][] = [
 ];
 
 function written(rows: readonly unknown[][]): { bytes: Uint8Array; offsets: number[] } {
-  const writer = new SqliteRowWriter(16); // tiny, so the buffer grows while writing
+  const writer = new SqliteRowWriter(SPEC, 16); // tiny, so the buffer grows while writing
   const offsets = [0];
   for (const row of rows) {
     writer.add(row);
@@ -30,9 +30,14 @@ function written(rows: readonly unknown[][]): { bytes: Uint8Array; offsets: numb
   return { bytes: writer.take(), offsets };
 }
 
-test('sqlite-values: values read back as better-sqlite3 returned them', () => {
+test('sqlite-values: values read back as better-sqlite3 returned them, temporal text the reader thread parsed as Dates', () => {
   const { bytes, offsets } = written(ROWS);
-  ROWS.forEach((row, r) => assert.deepEqual(sqliteRowValues(bytes, offsets[r] as number, offsets[r + 1] as number), row));
+  const converters = sqliteConverters(SPEC);
+  ROWS.forEach((row, r) => {
+    const at = row[4];
+    const parsed = typeof at === 'string' ? converters[4]?.(at) : at;
+    assert.deepEqual(sqliteRowValues(bytes, offsets[r] as number, offsets[r + 1] as number), row.with(4, parsed instanceof Date ? parsed : at));
+  });
 });
 
 test('sqlite-values: the workers pack and decode the same cells the main-thread converters make', () => {
