@@ -1,21 +1,23 @@
 /**
- * `sqlite:<path>` source (better-sqlite3). The file is opened `readonly` with `fileMustExist`, so
- * a missing file is an error and is never created, and no statement can write. better-sqlite3 is
- * synchronous: a batch is BATCH_ROWS steps of the statement's iterator (a millisecond or two),
- * and the cursor checks the abort signal between batches. A single statement reads one
- * consistent snapshot. One database handle per running query; one idle handle is kept. A snapshot
- * (snapshot.ts) runs several statements in one read transaction on one handle.
+ * `sqlite:<path>` source (better-sqlite3), read in a thread of its own per connection (sqlite-connection.ts): the
+ * thread steps the statement and packs the values (sqlite-rows.ts), the main thread forwards the bytes to the render
+ * workers (encoding `sqlite-values`), which convert them. The file is opened `readonly` with `fileMustExist`, so a
+ * missing file is an error and is never created, and no statement can write. A single statement reads one
+ * consistent snapshot. One connection per running query; one idle connection is kept. A snapshot (snapshot.ts) runs
+ * several statements in one read transaction on one connection, so in one thread.
  */
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { SheetpipeError } from '../errors.js';
-import { BATCH_ROWS, BatchCursor } from './cursor.js';
-import { instantMapper, type InstantMapper } from './datetime.js';
+import type { EncodedRows } from '../xlsx/encoded-rows.js';
+import { BatchCursor } from './cursor.js';
 import { connectError, queryError } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
-import { sqliteColumn } from './sqlite-types.js';
 import { notReadOnly } from './read-only-sql.js';
 import { SnapshotLease, SnapshotSource, withConnection, type Lease } from './snapshot.js';
+import { SqliteConnection, type SqliteBatch, type SqliteStatementInfo } from './sqlite-connection.js';
+import { SQLITE_VALUES_ENCODING, sqliteConverters, sqliteRowValues, type SqliteValuesSpec } from './sqlite-rows.js';
+import { sqliteColumn } from './sqlite-types.js';
+import { instantMapper } from './datetime.js';
 import { requestStatement, tableOfQuery } from './statement.js';
 import type { QueryCursor, QueryRequest, Source, SourceColumn } from './types.js';
 
@@ -30,51 +32,44 @@ export class SqliteSource implements Source {
   readonly #path: string;
   readonly #open = new OpenCursors<SqliteCursor>();
   /** Each statement reads its own snapshot (SQLite's implicit read transaction). */
-  readonly #perQuery: Lease<Database.Database> = {
+  readonly #perQuery: Lease<SqliteConnection> = {
     reuses: false,
-    acquire: async () => this.take(),
-    release: async (db) => this.#giveBack(db),
+    acquire: () => this.take(),
+    release: (connection) => this.#giveBack(connection),
   };
-  #idle: Database.Database | undefined;
+  #idle: SqliteConnection | undefined;
 
   private constructor(path: string) {
     this.#path = path;
   }
 
   /** Opens the file read-only; SHEETPIPE_ERR_SOURCE_NOT_FOUND when it does not exist. */
-  static open(path: string): SqliteSource {
+  static async open(path: string): Promise<SqliteSource> {
     const source = new SqliteSource(path);
-    source.#idle = source.#connect();
+    source.#idle = await source.#connect();
     return source;
   }
 
-  #connect(): Database.Database {
+  async #connect(): Promise<SqliteConnection> {
     if (this.#path === '' || !existsSync(this.#path)) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_NOT_FOUND', [JSON.stringify(this.#path)]);
     try {
-      const db = new Database(this.#path, { readonly: true, fileMustExist: true });
-      try {
-        db.pragma('schema_version'); // reads the header: a file that is no database fails here, not mid-export
-      } catch (error) {
-        db.close();
-        throw error;
-      }
-      return db;
+      return await SqliteConnection.open(this.#path);
     } catch (error) {
       throw connectError(`sqlite:${this.#path}`, error);
     }
   }
 
   /** @internal */
-  take(): Database.Database {
+  async take(): Promise<SqliteConnection> {
     if (this.#open.closed) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_CONNECT', [`sqlite:${this.#path}`, 'the source is closed']);
     const idle = this.#idle;
     this.#idle = undefined;
     return idle ?? this.#connect();
   }
 
-  #giveBack(db: Database.Database): void {
-    if (!this.#open.closed && this.#idle === undefined) this.#idle = db;
-    else db.close();
+  async #giveBack(connection: SqliteConnection): Promise<void> {
+    if (!this.#open.closed && this.#idle === undefined && connection.alive) this.#idle = connection;
+    else await connection.close();
   }
 
   /** @internal */
@@ -86,38 +81,39 @@ export class SqliteSource implements Source {
     return this.#query(request, this.#perQuery);
   }
 
-  /** Prepares the statement on a handle (see Source.describe); its columns are the cursor's, see sqliteColumns. */
+  /** Prepares the statement in a connection's thread (see Source.describe); its columns are the cursor's. */
   describe(request: QueryRequest): Promise<readonly SourceColumn[]> {
     return this.#describe(request, this.#perQuery);
   }
 
-  async #describe(request: QueryRequest, lease: Lease<Database.Database>): Promise<readonly SourceColumn[]> {
+  async #describe(request: QueryRequest, lease: Lease<SqliteConnection>): Promise<readonly SourceColumn[]> {
     const { sql } = requestStatement(request, 'sqlite');
-    const mapInstant = instantMapper(request.timeZone);
-    return withConnection(lease, async (db) => sqliteColumns(readerStatement(db, sql), mapInstant).map((m) => m.column));
+    instantMapper(request.timeZone); // an unknown zone fails before the statement is prepared
+    return withConnection(lease, async (connection) => sqliteColumns(await readerStatement(connection.request({ type: 'describe', sql })), request.timeZone));
   }
 
-  async #query(request: QueryRequest, lease: Lease<Database.Database>): Promise<QueryCursor> {
+  async #query(request: QueryRequest, lease: Lease<SqliteConnection>): Promise<QueryCursor> {
     const { sql, values } = requestStatement(request, 'sqlite');
-    return this.#open.start(new SqliteCursor(this, lease, sql, values, instantMapper(request.timeZone), request.signal));
+    instantMapper(request.timeZone); // an unknown zone fails here, before any connection is taken
+    return this.#open.start(new SqliteCursor(this, lease, sql, values, request.timeZone, request.signal));
   }
 
   /**
-   * One handle in one read transaction for several statements (see Source.snapshot). The transaction is deferred:
+   * One connection in one read transaction for several statements (see Source.snapshot). The transaction is deferred:
    * its snapshot is the database as of the first statement. In rollback-journal mode writers wait until it ends;
    * in WAL mode they go on, unseen by it.
    */
   async snapshot(): Promise<Source> {
-    const db = this.take();
+    const connection = await this.take();
     try {
-      db.exec('BEGIN');
+      await connection.request({ type: 'begin' });
     } catch (error) {
-      this.#giveBack(db);
+      await this.#giveBack(connection);
       throw queryError(error);
     }
-    const lease = new SnapshotLease(`sqlite:${this.#path}`, db, async (handle: Database.Database) => {
-      if (handle.inTransaction) handle.exec('COMMIT');
-      this.#giveBack(handle);
+    const lease = new SnapshotLease(`sqlite:${this.#path}`, connection, async (held: SqliteConnection) => {
+      await held.request({ type: 'commit' });
+      await this.#giveBack(held);
     });
     const statements = { query: (request: QueryRequest) => this.#query(request, lease), describe: (request: QueryRequest) => this.#describe(request, lease) };
     return new SnapshotSource(this.kind, statements, () => lease.end());
@@ -125,24 +121,26 @@ export class SqliteSource implements Source {
 
   async close(): Promise<void> {
     await this.#open.closeAll();
-    this.#idle?.close();
+    const idle = this.#idle;
     this.#idle = undefined;
+    await idle?.close();
   }
 }
 
 /**
- * Prepares `sql` and checks it reads: it returns rows (reader) and changes neither the file nor the connection
- * (readonly: ATTACH, PRAGMA x = y).
+ * What the thread said of the prepared statement, once it is known to read: it returns rows (reader) and changes
+ * neither the file nor the connection (readonly: ATTACH, PRAGMA x = y).
  * @throws SHEETPIPE_ERR_SOURCE_NOT_READ_ONLY, or SQLite's error mapped by queryError (syntax, a missing table).
  */
-function readerStatement(db: Database.Database, sql: string): Database.Statement {
+async function readerStatement(prepared: Promise<unknown>): Promise<SqliteStatementInfo> {
+  let info: SqliteStatementInfo;
   try {
-    const statement = db.prepare(sql);
-    if (!statement.reader || !statement.readonly) throw notReadOnly('SQLite describes the statement as returning no rows or as not read-only');
-    return statement;
+    info = (await prepared) as SqliteStatementInfo;
   } catch (error) {
-    throw error instanceof SheetpipeError ? error : queryError(error);
+    throw queryError(error);
   }
+  if (!info.readsOnly) throw notReadOnly('SQLite describes the statement as returning no rows or as not read-only');
+  return info;
 }
 
 /**
@@ -150,68 +148,86 @@ function readerStatement(db: Database.Database, sql: string): Database.Statement
  * type is `unknown`, on the cursor as in describe, so the two always agree and a report's column checks (which let
  * `unknown` pass) are complete when they run on the describe.
  */
-function sqliteColumns(statement: Database.Statement, mapInstant: InstantMapper): ReturnType<typeof sqliteColumn>[] {
-  return statement.columns().map((column) => sqliteColumn(column.name, column.type, mapInstant));
+function sqliteColumns(info: SqliteStatementInfo, timeZone: string | undefined): SourceColumn[] {
+  const mapInstant = instantMapper(timeZone);
+  return info.columns.map((column) => sqliteColumn(column.name, column.type, mapInstant).column);
 }
 
 class SqliteCursor extends BatchCursor {
   readonly #source: SqliteSource;
-  readonly #lease: Lease<Database.Database>;
+  readonly #lease: Lease<SqliteConnection>;
   readonly #sql: string;
   readonly #values: unknown[];
-  readonly #mapInstant: InstantMapper;
-  #db: Database.Database | undefined;
-  #rows: IterableIterator<unknown[]> | undefined;
+  readonly #timeZone: string | undefined;
+  #connection: SqliteConnection | undefined;
+  #spec: SqliteValuesSpec | undefined;
+  /** The statement runs in the thread until its last batch arrived or it was stopped. */
+  #running = false;
+  #nextRow = 1;
 
-  constructor(source: SqliteSource, lease: Lease<Database.Database>, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+  constructor(source: SqliteSource, lease: Lease<SqliteConnection>, sql: string, values: unknown[], timeZone: string | undefined, signal: AbortSignal | undefined) {
     super(signal);
     this.#source = source;
     this.#lease = lease;
     this.#sql = sql;
     this.#values = values;
-    this.#mapInstant = mapInstant;
+    this.#timeZone = timeZone;
   }
 
   protected async open(): Promise<void> {
-    const db = await this.#lease.acquire();
-    this.#db = db;
-    const statement = readerStatement(db, this.#sql);
+    const connection = await this.#lease.acquire();
+    this.#connection = connection;
+    const table = tableOfQuery(this.#sql);
+    const info = await readerStatement(connection.query(this.#sql, this.#values, table, this.#timeZone));
+    this.#running = true;
+    const spec: SqliteValuesSpec = { names: info.columns.map((c) => c.name), types: info.columns.map((c) => c.type), timeZone: this.#timeZone };
+    this.#spec = spec;
+    this.columns = sqliteColumns(info, this.#timeZone);
+    this.converters = sqliteConverters(spec);
+    if (info.estimatedRows !== undefined) this.estimatedRows = info.estimatedRows;
+  }
+
+  async #next(): Promise<SqliteBatch | undefined> {
+    if (!this.#running) return undefined;
+    let batch: SqliteBatch | undefined;
     try {
-      statement.raw(true).safeIntegers(true);
-      const mapped = sqliteColumns(statement, this.#mapInstant);
-      this.columns = mapped.map((m) => m.column);
-      this.converters = mapped.map((m) => m.converter);
-      const table = tableOfQuery(this.#sql);
-      if (table !== undefined) this.estimatedRows = Number(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
-      this.#rows = statement.iterate(...this.#values) as IterableIterator<unknown[]>;
+      batch = await (this.#connection as SqliteConnection).next();
     } catch (error) {
-      throw error instanceof SheetpipeError ? error : queryError(error);
+      this.#running = false;
+      throw queryError(error);
     }
+    if (batch === undefined) this.#running = false;
+    return batch;
   }
 
   protected async read(): Promise<unknown[][] | undefined> {
-    const rows = this.#rows;
-    if (rows === undefined) return undefined;
-    const batch: unknown[][] = [];
-    try {
-      for (let next = rows.next(); !next.done; next = rows.next()) {
-        if (batch.push(next.value) === BATCH_ROWS) break;
-      }
-    } catch (error) {
-      throw queryError(error);
-    }
-    if (batch.length < BATCH_ROWS) this.#rows = undefined;
-    return batch.length === 0 ? undefined : batch;
+    const batch = await this.#next();
+    if (batch === undefined) return undefined;
+    const rows: unknown[][] = new Array(batch.rows);
+    for (let r = 0; r < batch.rows; r++) rows[r] = sqliteRowValues(batch.bytes, batch.offsets[r] as number, batch.offsets[r + 1] as number);
+    return rows;
   }
 
-  /** Nothing runs between batches: the signal is checked before each one. */
+  async *encodedBatches(): AsyncGenerator<EncodedRows> {
+    for await (const batch of this.reads(() => this.#next())) {
+      const firstRow = this.#nextRow;
+      this.#nextRow += batch.rows;
+      yield { encoding: SQLITE_VALUES_ENCODING, spec: this.#spec, ...batch, firstRow };
+    }
+  }
+
+  /** The thread stops between batches: release resets the statement. */
   protected async cancelOnServer(): Promise<void> {}
 
   protected async release(): Promise<void> {
-    this.#rows?.return?.(); // resets the statement, ending its read transaction (outside a snapshot)
-    this.#rows = undefined;
     this.#source.forget(this);
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    let clean = true;
+    // Resets the statement, ending its read transaction (outside a snapshot); a thread that failed is not reused.
+    if (this.#running) clean = await connection.stop().then(() => true, () => false);
+    this.#running = false;
     // A statement that failed to prepare leaves the snapshot's transaction intact: SQLite has no aborted state.
-    if (this.#db !== undefined) await this.#lease.release(this.#db, true);
+    await this.#lease.release(connection, clean);
   }
 }
