@@ -4,6 +4,7 @@
  * idempotent close. A driver subclass only opens, reads raw batches, cancels and releases.
  */
 import { SheetpipeError } from '../errors.js';
+import type { EncodedRows } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
 import { mapBatch, type Converter } from './convert.js';
 import type { QueryCursor, SourceColumn } from './types.js';
@@ -134,4 +135,40 @@ export abstract class BatchCursor implements QueryCursor {
   protected abstract cancelOnServer(): Promise<void>;
   /** Closes the connection (which ends the read-only transaction); called once, by `close`. */
   protected abstract release(): Promise<void>;
+}
+
+/** Rows in a source's own encoding as read, not yet numbered: row i is `bytes[offsets[i], offsets[i + 1])`. */
+export type RawBatch = Pick<EncodedRows, 'bytes' | 'offsets' | 'rows'>;
+
+/**
+ * A cursor whose driver delivers rows in the source's own encoding: `encodedBatches` forwards them for the render
+ * workers to decode, `batches` decodes them on this thread into the converters' raw values.
+ */
+export abstract class EncodedCursor extends BatchCursor {
+  /** The row encoding's id (a key of xlsx/row-encodings.ts). */
+  protected abstract readonly encoding: string;
+  /** The decoder's per-column choices, set in `open`. */
+  protected spec: unknown;
+  #nextEncodedRow = 1;
+
+  async *encodedBatches(): AsyncGenerator<EncodedRows> {
+    for await (const batch of this.reads(() => this.nextRaw())) {
+      const firstRow = this.#nextEncodedRow;
+      this.#nextEncodedRow += batch.rows;
+      yield { encoding: this.encoding, spec: this.spec, bytes: batch.bytes, offsets: batch.offsets, rows: batch.rows, firstRow };
+    }
+  }
+
+  protected async read(): Promise<unknown[][] | undefined> {
+    const batch = await this.nextRaw();
+    if (batch === undefined) return undefined;
+    const rows: unknown[][] = new Array(batch.rows);
+    for (let r = 0; r < batch.rows; r++) rows[r] = this.rawValues(batch.bytes, batch.offsets[r] as number, batch.offsets[r + 1] as number);
+    return rows;
+  }
+
+  /** The next batch as the driver read it, or undefined after the last. */
+  protected abstract nextRaw(): Promise<RawBatch | undefined>;
+  /** One row's values as the converters take them. */
+  protected abstract rawValues(bytes: Uint8Array, start: number, end: number): unknown[];
 }

@@ -10,8 +10,7 @@
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { SheetpipeError } from '../errors.js';
-import type { EncodedRows } from '../xlsx/encoded-rows.js';
-import { BatchCursor } from './cursor.js';
+import { EncodedCursor } from './cursor.js';
 import { instantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
@@ -193,7 +192,8 @@ export class PostgresSource implements Source {
   }
 }
 
-class PostgresCursor extends BatchCursor {
+class PostgresCursor extends EncodedCursor {
+  protected readonly encoding = PG_TEXT_ENCODING;
   readonly #source: PostgresSource;
   readonly #lease: Lease<pg.Client>;
   readonly #text: string;
@@ -202,13 +202,11 @@ class PostgresCursor extends BatchCursor {
   #client: pg.Client | undefined;
   #pid: number | undefined;
   #statement: WireStatement | undefined;
-  #spec: PgTextSpec | undefined;
   /** The statement runs on the server until its ReadyForQuery. */
   #inflight: Promise<unknown> | undefined;
   #canceled = false;
   /** The statement started and described its rows without error. */
   #opened = false;
-  #nextRow = 1;
 
   constructor(source: PostgresSource, lease: Lease<pg.Client>, text: string, values: unknown[], timeZone: string | undefined, signal: AbortSignal | undefined) {
     super(signal);
@@ -248,11 +246,11 @@ class PostgresCursor extends BatchCursor {
     const spec: PgTextSpec = { decoders: mapped.map((m) => m.decoder), names: fields.map((field) => field.name), timeZone: this.#timeZone };
     this.converters = spec.decoders.map((decoder) => pgConverter(decoder, spec.timeZone));
     this.columns = mapped.map((m) => m.column);
-    this.#spec = spec;
+    this.spec = spec;
     this.#opened = true;
   }
 
-  async #next(): Promise<WireBatch | undefined> {
+  protected async nextRaw(): Promise<WireBatch | undefined> {
     try {
       return await (this.#statement as WireStatement).next();
     } catch (error) {
@@ -260,20 +258,8 @@ class PostgresCursor extends BatchCursor {
     }
   }
 
-  protected async read(): Promise<unknown[][] | undefined> {
-    const batch = await this.#next();
-    if (batch === undefined) return undefined;
-    const rows: unknown[][] = new Array(batch.rows);
-    for (let r = 0; r < batch.rows; r++) rows[r] = pgTextFields(batch.bytes, batch.offsets[r] as number);
-    return rows;
-  }
-
-  async *encodedBatches(): AsyncGenerator<EncodedRows> {
-    for await (const batch of this.reads(() => this.#next())) {
-      const firstRow = this.#nextRow;
-      this.#nextRow += batch.rows;
-      yield { encoding: PG_TEXT_ENCODING, spec: this.#spec, ...batch, firstRow };
-    }
+  protected rawValues(bytes: Uint8Array, start: number): unknown[] {
+    return pgTextFields(bytes, start);
   }
 
   /**

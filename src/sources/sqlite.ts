@@ -8,8 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { SheetpipeError } from '../errors.js';
-import type { EncodedRows } from '../xlsx/encoded-rows.js';
-import { BatchCursor } from './cursor.js';
+import { EncodedCursor } from './cursor.js';
 import { connectError, queryError } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
 import { notReadOnly } from './read-only-sql.js';
@@ -153,17 +152,16 @@ function sqliteColumns(info: SqliteStatementInfo, timeZone: string | undefined):
   return info.columns.map((column) => sqliteColumn(column.name, column.type, mapInstant).column);
 }
 
-class SqliteCursor extends BatchCursor {
+class SqliteCursor extends EncodedCursor {
+  protected readonly encoding = SQLITE_VALUES_ENCODING;
   readonly #source: SqliteSource;
   readonly #lease: Lease<SqliteConnection>;
   readonly #sql: string;
   readonly #values: unknown[];
   readonly #timeZone: string | undefined;
   #connection: SqliteConnection | undefined;
-  #spec: SqliteValuesSpec | undefined;
   /** The statement runs in the thread until its last batch arrived or it was stopped. */
   #running = false;
-  #nextRow = 1;
 
   constructor(source: SqliteSource, lease: Lease<SqliteConnection>, sql: string, values: unknown[], timeZone: string | undefined, signal: AbortSignal | undefined) {
     super(signal);
@@ -181,13 +179,13 @@ class SqliteCursor extends BatchCursor {
     const info = await readerStatement(connection.query(this.#sql, this.#values, table, this.#timeZone));
     this.#running = true;
     const spec: SqliteValuesSpec = { names: info.columns.map((c) => c.name), types: info.columns.map((c) => c.type), timeZone: this.#timeZone };
-    this.#spec = spec;
+    this.spec = spec;
     this.columns = sqliteColumns(info, this.#timeZone);
     this.converters = sqliteConverters(spec);
     if (info.estimatedRows !== undefined) this.estimatedRows = info.estimatedRows;
   }
 
-  async #next(): Promise<SqliteBatch | undefined> {
+  protected async nextRaw(): Promise<SqliteBatch | undefined> {
     if (!this.#running) return undefined;
     let batch: SqliteBatch | undefined;
     try {
@@ -200,20 +198,8 @@ class SqliteCursor extends BatchCursor {
     return batch;
   }
 
-  protected async read(): Promise<unknown[][] | undefined> {
-    const batch = await this.#next();
-    if (batch === undefined) return undefined;
-    const rows: unknown[][] = new Array(batch.rows);
-    for (let r = 0; r < batch.rows; r++) rows[r] = sqliteRowValues(batch.bytes, batch.offsets[r] as number, batch.offsets[r + 1] as number);
-    return rows;
-  }
-
-  async *encodedBatches(): AsyncGenerator<EncodedRows> {
-    for await (const batch of this.reads(() => this.#next())) {
-      const firstRow = this.#nextRow;
-      this.#nextRow += batch.rows;
-      yield { encoding: SQLITE_VALUES_ENCODING, spec: this.#spec, ...batch, firstRow };
-    }
+  protected rawValues(bytes: Uint8Array, start: number, end: number): unknown[] {
+    return sqliteRowValues(bytes, start, end);
   }
 
   /** The thread stops between batches: release resets the statement. */
