@@ -17,6 +17,21 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
 fi
 wait_for PostgreSQL "pg_isready -q -h 127.0.0.1 -p 5432"
 
+# TLS for test/sources/postgres-tls.test.ts: a self-signed certificate for localhost and 127.0.0.1, which the test
+# trusts as its root (sslmode=verify-full). Plain connections keep working; ssl is reloadable, no restart.
+PG_TLS_DIR=/var/lib/postgresql/sheetpipe-tls
+if [ "$(psql -h 127.0.0.1 -U postgres -d postgres -Atc 'show ssl')" != on ] || [ ! -r "$PG_TLS_DIR/server.crt" ]; then
+  mkdir -p "$PG_TLS_DIR"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+    -keyout "$PG_TLS_DIR/server.key" -out "$PG_TLS_DIR/server.crt" 2>/dev/null
+  chown -R postgres:postgres "$PG_TLS_DIR"
+  chmod 600 "$PG_TLS_DIR/server.key"
+  psql -q -h 127.0.0.1 -U postgres -d postgres \
+    -c "ALTER SYSTEM SET ssl_cert_file = '$PG_TLS_DIR/server.crt'" -c "ALTER SYSTEM SET ssl_key_file = '$PG_TLS_DIR/server.key'" \
+    -c 'ALTER SYSTEM SET ssl = on' -c 'SELECT pg_reload_conf()' >/dev/null
+  wait_for "PostgreSQL TLS" "[ \"\$(psql -h 127.0.0.1 -U postgres -d postgres -Atc 'show ssl')\" = on ]"
+fi
+
 if ! mariadb-admin -uroot ping >/dev/null 2>&1; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
 fi
