@@ -187,10 +187,9 @@ test('backpressure: a large result read slowly is not buffered client-side', asy
   let batches = 0;
   for await (const batch of cursor.encodedBatches()) {
     rows += batch.rows;
-    if (batches++ % 10 === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 20)); // a slow writer: the server could send ~150 MB meanwhile
-      peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
-    }
+    batches++;
+    await new Promise((resolve) => setTimeout(resolve, 15)); // a slow writer: the server could send all ~150 MB meanwhile
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
   }
   assert.equal(rows, 150_000);
   // At most QUEUE_BATCHES batches of ~1 MiB wait, plus socket buffers; unbounded buffering would hold ~150 MB.
