@@ -14,8 +14,8 @@ import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packe
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
 import { namedFailure, type Converter } from './convert.js';
-import { instantMapper } from './datetime.js';
-import { decodeString, Packet } from './mysql2-internals.js';
+import { instantMapper, wallMs, type InstantMapper, type WallTimeConverter } from './datetime.js';
+import { decodeString, mysql2Packet } from './mysql2-internals.js';
 import { BINARY_CHARSET, mysqlColumn, T, UNSIGNED_FLAG } from './mysql-types.js';
 
 export const MYSQL_BINARY_ENCODING = 'mysql-binary';
@@ -174,6 +174,33 @@ function dateTimeText(buffer: FastBuffer, pos: number, def: MysqlColumnDef): str
   return text;
 }
 
+/**
+ * DATE/DATETIME/TIMESTAMP straight to the wall-clock ms that parsing dateTimeText's text gives (datetime.ts), or NaN
+ * where that text would not parse as a date (zero dates and parts) or mysql2 prints the fraction oddly: the text
+ * path then decides. Sets `valueEnd`.
+ */
+function binaryWallMs(buffer: FastBuffer, pos: number, decimals: number): number {
+  const length = buffer[pos] as number;
+  valueEnd = pos + 1 + length;
+  if (length < 4) return NaN;
+  let msOfDay = 0;
+  if (length > 6) {
+    const h = buffer[pos + 5] as number;
+    const m = buffer[pos + 6] as number;
+    const s = buffer[pos + 7] as number;
+    if (h > 23 || m > 59 || s > 59) return NaN;
+    msOfDay = ((h * 60 + m) * 60 + s) * 1000;
+  }
+  if (length > 10) {
+    const micros = buffer.readUInt32LE(pos + 8);
+    if (decimals === 0 || micros > 999_999) return NaN; // mysql2 prints such a fraction unpadded
+    // The text keeps `decimals` digits of the fraction; parsing truncates it to milliseconds.
+    const kept = decimals >= 6 ? micros : micros - (micros % 10 ** (6 - decimals));
+    msOfDay += Math.floor(kept / 1000);
+  }
+  return wallMs(buffer.readUInt16LE(pos + 1), buffer[pos + 3] as number, buffer[pos + 4] as number, msOfDay);
+}
+
 /** TIME (length 0, 8 or 12: sign, days, h, m, s, µs) as the text mysql2's readTimeString makes of it. */
 function timeText(buffer: FastBuffer, pos: number): string {
   const length = buffer[pos] as number;
@@ -198,7 +225,7 @@ function timeText(buffer: FastBuffer, pos: number): string {
 
 /** A value mysql2 reads with one of its packet methods (GEOMETRY, VECTOR): run that method on the value's bytes. */
 function packetValue(buffer: FastBuffer, pos: number, read: 'parseGeometryValue' | 'parseVector'): unknown {
-  const packet = new Packet(0, buffer, pos - 4, buffer.length);
+  const packet = mysql2Packet(buffer, pos - 4, buffer.length);
   const value = packet[read]();
   valueEnd = packet.offset;
   return value;
@@ -251,7 +278,9 @@ function readValue(buffer: FastBuffer, pos: number, read: Read, def: MysqlColumn
       const start = valueEnd;
       valueEnd = start + length;
       if (read === Read.Bytes) return buffer.subarray(start, valueEnd);
-      return decodeString(buffer, read === Read.Ascii ? 'ascii' : read === Read.Utf8 ? 'utf8' : def.encoding, start, valueEnd);
+      if (read === Read.Ascii) return buffer.latin1Slice(start, valueEnd); // DECIMAL digits: ASCII whichever way
+      if (read === Read.Utf8 || def.encoding === 'utf8') return buffer.utf8Slice(start, valueEnd);
+      return decodeString(buffer, def.encoding, start, valueEnd);
     }
   }
 }
@@ -292,7 +321,8 @@ export class MysqlRowReader {
 
   /**
    * `pack` for a decoder: plain ASCII text is copied as bytes (the Text read of a UTF-8 column only: mysql2 would
-   * make the same string of them), everything else is read and converted.
+   * make the same string of them), a date-time that parses goes straight to its date cell (the converter's `ofWall`),
+   * everything else is read and converted.
    */
   pack(bytes: Uint8Array, start: number, converters: readonly Converter[], packer: RowPacker, rowNumber: number): void {
     const buffer = bufferOf(bytes);
@@ -314,6 +344,15 @@ export class MysqlRowReader {
           if (isPlainBytes(buffer, from, pos)) packer.addPlainBytes(buffer, from, pos);
           else packer.addCell((converters[c] as Converter)(buffer.utf8Slice(from, pos)));
           continue;
+        }
+        if (read === Read.DateTime) {
+          const ofWall = (converters[c] as Partial<WallTimeConverter>).ofWall;
+          const ms = ofWall === undefined ? NaN : binaryWallMs(buffer, pos, def.decimals);
+          if (!Number.isNaN(ms)) {
+            packer.addDate((ofWall as InstantMapper)(ms));
+            pos = valueEnd;
+            continue;
+          }
         }
         const value = readValue(buffer, pos, read, def);
         pos = valueEnd;

@@ -21,7 +21,7 @@
  */
 import type { Connection, FieldPacket } from 'mysql2';
 import type { Socket } from 'node:net';
-import { ColumnDefinition, ExecutePacket, Packet, type Mysql2ConnectionState } from './mysql2-internals.js';
+import { mysql2Packet, mysql2Packets, type Mysql2ConnectionState } from './mysql2-internals.js';
 import { BatchBuilder, type WireBatch } from './wire-batch.js';
 
 export type { WireBatch };
@@ -53,7 +53,7 @@ type DataListener = (chunk: Buffer) => void;
 export function executePackets(connection: Connection, statement: PreparedStatement, values: readonly unknown[]): Buffer {
   const state = connection as unknown as Mysql2ConnectionState;
   const clientFlags = state.config.clientFlags & (state.serverCapabilityFlags ?? 0);
-  const packet = new ExecutePacket(statement.id, values, state.config.charsetNumber, state.config.timezone, undefined, clientFlags, state._isMariaDB, statement.parameters).toPacket();
+  const packet = new (mysql2Packets().Execute)(statement.id, values, state.config.charsetNumber, state.config.timezone, undefined, clientFlags, state._isMariaDB, statement.parameters).toPacket();
   const payload = packet.buffer.subarray(4);
   // A payload of 16 MiB or more goes in pieces of MAX_PAYLOAD (then one shorter, maybe empty), sequence ids 0, 1, …
   const parts: Buffer[] = [];
@@ -218,7 +218,7 @@ export class MysqlWireStatement {
       }
     }
     if (first === 0xff) {
-      this.#error ??= new Packet(0, data, start - 4, end).asError(this.#connection.clientEncoding);
+      this.#error ??= mysql2Packet(data, start - 4, end).asError(this.#connection.clientEncoding);
       this.#failFields(this.#error);
       return this.#finish(rest);
     }
@@ -240,7 +240,7 @@ export class MysqlWireStatement {
       }
       case State.Columns: {
         const state = this.#connection;
-        this.#columns.push(new ColumnDefinition(new Packet(0, data, start - 4, end), state.clientEncoding, state._mariadbExtendedMetadata === true));
+        this.#columns.push(new (mysql2Packets().ColumnDefinition)(mysql2Packet(data, start - 4, end), state.clientEncoding, state._mariadbExtendedMetadata === true));
         if (this.#columns.length < this.#columnCount) return false;
         if (!this.#later) this.#setFields(this.#columns);
         this.#state = this.#deprecateEof ? State.Rows : State.ColumnsEof;

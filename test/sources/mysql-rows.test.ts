@@ -129,7 +129,7 @@ test('the binary values equal the server\'s own text for them (CAST AS CHAR), wh
 
 test('expressions: NULL type, computed decimals, dates and times, JSON functions, a bare parameter', async () => {
   await assertSameAsMysql2(
-    `SELECT NULL AS n, 1 + 1 AS two, 10 / 4 AS q, CAST('2024-01-02' AS DATE) AS d, TIMESTAMP('2024-01-02 03:04:05.678') AS ts, SEC_TO_TIME(-3661.25) AS tm,
+    `SELECT NULL AS n, 1 + 1 AS two, 10 / 4 AS q, CAST('2024-01-02' AS DATE) AS d, TIMESTAMP('2024-01-02 03:04:05.678') AS ts, CAST('2024-01-02 03:04:05.678' AS DATETIME(2)) AS d2, CAST('1999-12-31 23:59:59.96' AS DATETIME(1)) AS d1, SEC_TO_TIME(-3661.25) AS tm,
       JSON_OBJECT('k', 1) AS jo, CONCAT('a', :p) AS s, :p AS bare, REPEAT('é', 300) AS wide, seq FROM seq_1_to_3`,
     { p: 'x' },
   );
