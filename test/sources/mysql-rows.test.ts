@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import mysql2 from 'mysql2';
 import type { FieldPacket } from 'mysql2';
 import type mysql from 'mysql2/promise';
+import { isSheetpipeError } from '../../src/errors.js';
 import { mapBatch } from '../../src/sources/convert.js';
 import { instantMapper } from '../../src/sources/datetime.js';
 import { openSource } from '../../src/sources/index.js';
@@ -14,7 +15,7 @@ import type { EncodedRows } from '../../src/xlsx/encoded-rows.js';
 import { packEncoded, rowDecoder } from '../../src/xlsx/row-encodings.js';
 import { packRows, RowPacker } from '../../src/xlsx/row-packer.js';
 import type { CellValue } from '../../src/xlsx/types.js';
-import { collect, mysqlAdmin, MYSQL_URL, plain, uniqueName } from './helpers.js';
+import { collect, eventually, mysqlAdmin, MYSQL_URL, plain, uniqueName } from './helpers.js';
 
 let admin: mysql.Connection;
 let source: Source;
@@ -194,4 +195,26 @@ test('backpressure: a large result read slowly is not buffered client-side', asy
   assert.equal(rows, 150_000);
   // At most QUEUE_BATCHES batches of ~1 MiB wait, plus socket buffers; unbounded buffering would hold ~150 MB.
   assert.ok(peak < 40 * 1024 * 1024, `peak ${(peak / 1048576).toFixed(1)} MiB of buffers`);
+});
+
+test('abort mid-stream of encoded batches kills the statement on the server; the source keeps working', async () => {
+  const marker = uniqueName('mysqlraw_abort');
+  const controller = new AbortController();
+  const cursor = (await source.query({ sql: 'select seq, if(seq = 30000, sleep(30), 0) as s from seq_1_to_100000', signal: controller.signal, comment: `color='${marker}'` })) as QueryCursor & {
+    encodedBatches(): AsyncIterable<EncodedRows>;
+  };
+  const iterator = cursor.encodedBatches()[Symbol.asyncIterator]();
+  assert.ok(((await iterator.next()).value as EncodedRows).rows > 0);
+  const running = async (): Promise<number> => {
+    const [rows] = await admin.query('select count(*) as n from information_schema.processlist where INFO like ? and ID <> connection_id()', [`%${marker}%`]);
+    return Number((rows as { n: number }[])[0]?.n);
+  };
+  assert.ok(await eventually(async () => (await running()) === 1), 'the statement never showed in the processlist');
+  const started = Date.now();
+  controller.abort('deadline');
+  await assert.rejects(iterator.next(), (error: unknown) => isSheetpipeError(error, 'SHEETPIPE_ERR_PIPELINE_CANCELED'));
+  await cursor.close();
+  assert.ok(Date.now() - started < 5000);
+  assert.ok(await eventually(async () => (await running()) === 0, 3000), 'the statement still runs on the server');
+  assert.deepEqual((await collect(source, { sql: 'select 1 as one' })).rows, [[1]]);
 });
