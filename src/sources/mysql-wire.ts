@@ -17,12 +17,11 @@
  * mysql2 is idle while the statement runs (no command of its own queued), and it starts each command at sequence
  * id 0 itself, so the socket goes back to it at a packet boundary with nothing to repair.
  *
- * Backpressure: the socket is paused while QUEUE_BATCHES batches wait, so TCP flow control stops the server.
+ * Backpressure, batching and handing the socket back: wire-statement.ts.
  */
 import type { Connection, FieldPacket } from 'mysql2';
-import type { Socket } from 'node:net';
 import { mysql2Packet, mysql2Packets, type Mysql2ConnectionState } from './mysql2-internals.js';
-import { BatchBuilder, type WireBatch } from './wire-batch.js';
+import { SocketStatement, type WireBatch } from './wire-statement.js';
 
 export type { WireBatch };
 
@@ -33,7 +32,6 @@ export interface PreparedStatement {
   readonly columns: readonly FieldPacket[];
 }
 
-const QUEUE_BATCHES = 4;
 /** A payload of this length continues in the next packet. */
 const MAX_PAYLOAD = 0xffffff;
 const CLIENT_DEPRECATE_EOF = 1 << 24;
@@ -46,8 +44,6 @@ const enum State {
   ColumnsEof,
   Rows,
 }
-
-type DataListener = (chunk: Buffer) => void;
 
 /** The COM_STMT_EXECUTE packet(s) for `values`, as mysql2's execute() would write them. */
 export function executePackets(connection: Connection, statement: PreparedStatement, values: readonly unknown[]): Buffer {
@@ -68,110 +64,38 @@ export function executePackets(connection: Connection, statement: PreparedStatem
 }
 
 /**
- * Runs one prepared statement on a mysql2 connection (idle inside its transaction) and frames the answer.
- * `fields` resolves with the column definitions; `next()` gives the batches in order, then undefined; `done` settles
- * after the final EOF/OK, when the socket is mysql2's again (rejecting with the server's error, if any).
+ * Runs one prepared statement on a mysql2 connection (idle inside its transaction) and frames the answer (see
+ * SocketStatement): `fields` resolves with the column definitions, `done` settles after the final EOF/OK, when the
+ * socket is mysql2's again.
  */
-export class MysqlWireStatement {
-  readonly fields: Promise<FieldPacket[]>;
-  readonly done: Promise<void>;
+export class MysqlWireStatement extends SocketStatement<FieldPacket> {
   readonly #connection: Mysql2ConnectionState;
-  readonly #socket: Socket;
-  readonly #saved: DataListener[];
   readonly #deprecateEof: boolean;
-  readonly #queue: WireBatch[] = [];
-  readonly #builder = new BatchBuilder();
   #state = State.Header;
   #columnCount = 0;
   #columns: FieldPacket[] = [];
   /** A later result set (a procedure's status): read past, not kept. */
   #later = false;
-  #parts: Buffer[] = [];
-  #partsLength = 0;
-  /** Bytes the first held-back packet needs before it can be framed. */
-  #needed = 0;
   /** The pieces of a payload longer than MAX_PAYLOAD, so far. */
   #long: Buffer[] = [];
-  #error: unknown;
-  #finished = false;
-  #discard = false;
-  #wake: (() => void) | undefined;
-  #setFields!: (fields: FieldPacket[]) => void;
-  #failFields!: (error: unknown) => void;
-  #settle!: () => void;
-  #fail!: (error: unknown) => void;
-  readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
-  readonly #onClose = (): void => this.#end(new Error('the connection was closed'));
 
   constructor(connection: Connection, statement: PreparedStatement, values: readonly unknown[]) {
     const state = connection as unknown as Mysql2ConnectionState;
-    this.#connection = state;
-    this.#socket = state.stream;
-    this.#deprecateEof = (state.config.clientFlags & (state.serverCapabilityFlags ?? 0) & CLIENT_DEPRECATE_EOF) !== 0;
-    this.fields = new Promise((resolve, reject) => {
-      this.#setFields = resolve;
-      this.#failFields = reject;
-    });
-    this.done = new Promise((resolve, reject) => {
-      this.#settle = resolve;
-      this.#fail = reject;
-    });
-    this.fields.catch(() => {});
-    this.done.catch(() => {});
     if (state._command) throw new Error('mysql2 is running a command on this connection');
-    const request = executePackets(connection, statement, values);
-    this.#saved = this.#socket.listeners('data') as DataListener[];
-    this.#socket.removeAllListeners('data');
-    this.#socket.on('data', this.#onData);
-    this.#socket.once('close', this.#onClose);
-    this.#socket.write(request);
+    super(state.stream);
+    this.#connection = state;
+    this.#deprecateEof = (state.config.clientFlags & (state.serverCapabilityFlags ?? 0) & CLIENT_DEPRECATE_EOF) !== 0;
+    this.send(executePackets(connection, statement, values));
   }
 
-  get finished(): boolean {
-    return this.#finished;
+  protected packetSize(data: Buffer, pos: number): number {
+    return data.length - pos >= 3 ? 4 + payloadLength(data, pos) : 4;
   }
 
-  get failed(): boolean {
-    return this.#error !== undefined;
-  }
-
-  /** The next batch, or undefined after the last; rejects with the server's error. */
-  async next(): Promise<WireBatch | undefined> {
-    for (;;) {
-      const batch = this.#queue.shift();
-      if (batch !== undefined) {
-        if (this.#socket.isPaused() && !this.#finished) this.#socket.resume();
-        return batch;
-      }
-      if (this.#finished) {
-        if (this.#error !== undefined) throw this.#error;
-        return undefined;
-      }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-  }
-
-  /** Drops the batches not read yet and the rest of the answer (after a cancel). */
-  discard(): void {
-    this.#discard = true;
-    this.#queue.length = 0;
-    if (!this.#finished) this.#socket.resume();
-  }
-
-  #receive(chunk: Buffer): void {
-    let data = chunk;
-    if (this.#partsLength > 0) {
-      this.#parts.push(chunk);
-      this.#partsLength += chunk.length;
-      // Wait for the whole packet before joining the pieces: one copy, however many chunks it spans.
-      if (this.#partsLength < this.#needed) return;
-      data = Buffer.concat(this.#parts, this.#partsLength);
-      this.#parts = [];
-      this.#partsLength = 0;
-    }
+  protected frame(data: Buffer): number {
     let pos = 0;
     while (pos + 4 <= data.length) {
-      const length = (data[pos] as number) | ((data[pos + 1] as number) << 8) | ((data[pos + 2] as number) << 16);
+      const length = payloadLength(data, pos);
       const end = pos + 4 + length;
       if (end > data.length) break;
       if (length === MAX_PAYLOAD || this.#long.length > 0) {
@@ -181,17 +105,13 @@ export class MysqlWireStatement {
         // One payload from the pieces, with room for a header in front (the mysql2 packet readers expect one).
         const whole = Buffer.concat([Buffer.alloc(4), ...this.#long]);
         this.#long = [];
-        if (this.#packet(whole, 4, whole.length, data.subarray(end))) return;
+        if (this.#packet(whole, 4, whole.length, data.subarray(end))) return -1;
         continue;
       }
-      if (this.#packet(data, pos + 4, end, data.subarray(end))) return;
+      if (this.#packet(data, pos + 4, end, data.subarray(end))) return -1;
       pos = end;
     }
-    if (pos < data.length) {
-      this.#parts.push(data.subarray(pos));
-      this.#partsLength = data.length - pos;
-      this.#needed = this.#partsLength >= 3 ? 4 + ((data[pos] as number) | ((data[pos + 1] as number) << 8) | ((data[pos + 2] as number) << 16)) : 4;
-    }
+    return pos;
   }
 
   /** Handles one packet's payload `data[start, end)` (4 header bytes before it); true at the end, when `rest` went back to mysql2. */
@@ -199,50 +119,51 @@ export class MysqlWireStatement {
     const first = data[start] as number;
     if (this.#state === State.Rows) {
       if (first === 0x00) {
-        if (!this.#discard && !this.#later) {
-          this.#builder.add(data, start, end);
-          if (this.#builder.full) this.#push();
+        if (!this.discarding && !this.#later) {
+          this.builder.add(data, start, end);
+          if (this.builder.full) this.push();
         }
         return false;
       }
       // EOF (< 9 bytes), or with CLIENT_DEPRECATE_EOF an OK packet with the EOF header.
       if (first === 0xfe && end - start < MAX_PAYLOAD) {
-        if (this.#builder.rows > 0) this.#push();
+        if (this.builder.rows > 0) this.push();
         const status = data.readUInt16LE(start + (this.#deprecateEof ? statusOffset(data, start) : 3));
         if ((status & SERVER_MORE_RESULTS_EXISTS) !== 0) {
           this.#later = true;
           this.#state = State.Header;
           return false;
         }
-        return this.#finish(rest);
+        this.finish(rest);
+        return true;
       }
     }
     if (first === 0xff) {
-      this.#error ??= mysql2Packet(data, start - 4, end).asError(this.#connection.clientEncoding);
-      this.#failFields(this.#error);
-      return this.#finish(rest);
+      this.serverError(mysql2Packet(data, start - 4, end).asError(this.#connection.clientEncoding));
+      this.finish(rest); // an ERR ends the command
+      return true;
     }
     switch (this.#state) {
-      case State.Header: {
+      case State.Header:
         if (first === 0x00) {
           // An OK: no result set (the describe check let through a statement that returns none).
-          if (!this.#later) this.#setFields([]);
+          if (!this.#later) this.setFields([]);
           if ((data.readUInt16LE(start + statusOffset(data, start)) & SERVER_MORE_RESULTS_EXISTS) !== 0) {
             this.#later = true;
             return false;
           }
-          return this.#finish(rest);
+          this.finish(rest);
+          return true;
         }
         this.#columnCount = lengthCoded(data, start);
         this.#columns = [];
         this.#state = this.#columnCount === 0 ? State.Rows : State.Columns;
         return false;
-      }
       case State.Columns: {
         const state = this.#connection;
         this.#columns.push(new (mysql2Packets().ColumnDefinition)(mysql2Packet(data, start - 4, end), state.clientEncoding, state._mariadbExtendedMetadata === true));
         if (this.#columns.length < this.#columnCount) return false;
-        if (!this.#later) this.#setFields(this.#columns);
+        if (!this.#later) this.setFields(this.#columns);
         this.#state = this.#deprecateEof ? State.Rows : State.ColumnsEof;
         return false;
       }
@@ -250,45 +171,15 @@ export class MysqlWireStatement {
         this.#state = State.Rows; // the EOF after the column definitions
         return false;
       default:
-        this.#end(new Error(`unexpected MySQL packet 0x${first.toString(16)} in a result set`));
+        this.end(new Error(`unexpected MySQL packet 0x${first.toString(16)} in a result set`));
         return true;
     }
   }
+}
 
-  #push(): void {
-    if (this.#discard) return;
-    this.#queue.push(this.#builder.take());
-    if (this.#queue.length >= QUEUE_BATCHES) this.#socket.pause();
-    this.#wakeReader();
-  }
-
-  #wakeReader(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  /** Gives the socket back to mysql2, with any bytes that came after the result, and ends the statement. */
-  #finish(rest: Buffer): true {
-    const socket = this.#socket;
-    socket.removeListener('data', this.#onData);
-    socket.removeListener('close', this.#onClose);
-    for (const listener of this.#saved) socket.on('data', listener);
-    if (socket.isPaused()) socket.resume();
-    if (rest.length > 0) for (const listener of this.#saved) listener(rest);
-    this.#end(undefined);
-    return true;
-  }
-
-  #end(connectionError: Error | undefined): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    if (connectionError !== undefined) this.#error ??= connectionError;
-    this.#failFields(this.#error ?? new Error('the statement returned no column definitions'));
-    if (this.#error === undefined) this.#settle();
-    else this.#fail(this.#error);
-    this.#wakeReader();
-  }
+/** The 3-byte little-endian payload length in the packet header at `pos`. */
+function payloadLength(data: Buffer, pos: number): number {
+  return (data[pos] as number) | ((data[pos + 1] as number) << 8) | ((data[pos + 2] as number) << 16);
 }
 
 /** A length-coded integer at `pos` (column counts are small; wider forms read as such). */
