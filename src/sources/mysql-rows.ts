@@ -13,7 +13,7 @@ import type { FieldPacket } from 'mysql2';
 import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
-import { namedFailure, type Converter } from './convert.js';
+import { namedFailure, textCell, type Converter } from './convert.js';
 import { instantMapper, wallMs, type InstantMapper, type WallTimeConverter } from './datetime.js';
 import { decodeString, mysql2Packet } from './mysql2-internals.js';
 import { BINARY_CHARSET, mysqlColumn, T, UNSIGNED_FLAG } from './mysql-types.js';
@@ -320,8 +320,8 @@ export class MysqlRowReader {
   }
 
   /**
-   * `pack` for a decoder: plain ASCII text is copied as bytes (the Text read of a UTF-8 column only: mysql2 would
-   * make the same string of them), a date-time that parses goes straight to its date cell (the converter's `ofWall`),
+   * `pack` for a decoder: plain ASCII text of a textCell column is copied as bytes (UTF-8 columns only: mysql2 would
+   * make the same string of them, and textCell keeps it), a date-time that parses goes straight to its date cell (the converter's `ofWall`),
    * everything else is read and converted.
    */
   pack(bytes: Uint8Array, start: number, converters: readonly Converter[], packer: RowPacker, rowNumber: number): void {
@@ -337,7 +337,7 @@ export class MysqlRowReader {
         }
         const read = this.#reads[c] as Read;
         const def = this.#defs[c] as MysqlColumnDef;
-        if (read === Read.Text && def.encoding === 'utf8') {
+        if (read === Read.Text && def.encoding === 'utf8' && converters[c] === textCell) {
           const length = lengthAt(buffer, pos);
           const from = valueEnd;
           pos = from + length;
