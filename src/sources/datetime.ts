@@ -6,6 +6,7 @@
  */
 import { SheetpipeError } from '../errors.js';
 import { wallClockMapper } from '../xlsx/timezone.js';
+import type { CellValue } from '../xlsx/types.js';
 import { NotFiniteValue, type Converter } from './convert.js';
 
 /** A time-only value is a Date on 1899-12-31 UTC (the engine's rule for time cells). */
@@ -43,7 +44,8 @@ let parsedEnd = 0;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function wallMs(year: number, month: number, day: number, msOfDay: number): number {
+/** UTC ms of a wall-clock date and time of day; NaN for a date that does not exist (month 0, 2023-02-30, …). */
+export function wallMs(year: number, month: number, day: number, msOfDay: number): number {
   if (month < 1 || month > 12 || day < 1) return NaN;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (MONTH_DAYS[month - 1] as number) + (leap ? 1 : 0)) return NaN; // 2023-02-30 and the like
@@ -141,20 +143,28 @@ function notParsed(text: string): string | null {
   return text === '' ? null : text;
 }
 
+/**
+ * A converter of offset-less date-time text that also says what it makes of the text's fields, so a binary protocol
+ * (mysql-rows.ts) can skip the text: the cell is a Date at `ofWall(wallMs(fields))` whenever the text parses.
+ */
+export type WallTimeConverter = Converter & { readonly ofWall: InstantMapper };
+
 /** Date/timestamp text -> Date; text that is no such date stays exact text. */
-export function dateTimeCell(mapInstant: InstantMapper = asStored): Converter {
-  return (text: string) => {
+export function dateTimeCell(mapInstant: InstantMapper = asStored): WallTimeConverter {
+  const convert = (text: string): CellValue => {
     const ms = parseDateTime(text, mapInstant);
     return Number.isNaN(ms) ? notParsed(text) : new Date(ms);
   };
+  return Object.assign(convert, { ofWall: asStored }); // without an offset, the wall time as stored
 }
 
 /** Offset-less timestamp text printed in UTC (MySQL TIMESTAMP under time_zone '+00:00') -> display-zone wall time. */
-export function utcInstantCell(mapInstant: InstantMapper): Converter {
-  return (text: string) => {
+export function utcInstantCell(mapInstant: InstantMapper): WallTimeConverter {
+  const convert = (text: string): CellValue => {
     const ms = parseDateTime(text);
     return Number.isNaN(ms) ? notParsed(text) : new Date(mapInstant(ms));
   };
+  return Object.assign(convert, { ofWall: mapInstant });
 }
 
 /** Time text -> Date on 1899-12-31; times outside a day (MySQL `-12:30:00`, `24:00:00`) stay text. */

@@ -10,12 +10,12 @@ import { dateTimeCell, timeCell, utcInstantCell, type InstantMapper } from './da
 import type { ColumnKind, SourceColumn } from './types.js';
 
 /** Protocol column types (mysql2/lib/constants/types.js). */
-const T = {
+export const T = {
   DECIMAL: 0, TINY: 1, SHORT: 2, LONG: 3, FLOAT: 4, DOUBLE: 5, NULL: 6, TIMESTAMP: 7, LONGLONG: 8, INT24: 9,
   DATE: 10, TIME: 11, DATETIME: 12, YEAR: 13, NEWDATE: 14, BIT: 16, VECTOR: 242, JSON: 245, NEWDECIMAL: 246, GEOMETRY: 255,
 } as const;
-const BINARY_CHARSET = 63;
-const UNSIGNED_FLAG = 32;
+export const BINARY_CHARSET = 63;
+export const UNSIGNED_FLAG = 32;
 
 const booleanCell: Converter = (value: number) => value !== 0;
 const bitBooleanCell: Converter = (value: Buffer) => value[value.length - 1] === 1;

@@ -1,8 +1,9 @@
 /**
  * `mysql://` / `mariadb://` source. Each query runs on its own connection in a
  * `START TRANSACTION READ ONLY` at REPEATABLE READ, as a server-side prepared statement (values
- * bound by the server, one statement only) whose rows stream through a RowChannel: the socket
- * is paused while the cursor is behind, so rows are never buffered client-side. The session
+ * bound by the server, one statement only) whose rows are framed as the server sent them (mysql-wire.ts) and decoded
+ * by whichever thread writes them (mysql-rows.ts): the socket is paused while the cursor is behind, so rows are never
+ * buffered client-side. The session
  * time zone is UTC, so nothing depends on the process's zone. Cancellation runs
  * `KILL QUERY <thread id>` from a second connection. A query's connection is closed when it ends.
  * A snapshot (snapshot.ts) runs several queries in one `WITH CONSISTENT SNAPSHOT, READ ONLY`
@@ -11,11 +12,12 @@
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions, FieldPacket } from 'mysql2';
 import { SheetpipeError } from '../errors.js';
-import { RowChannel } from './channel.js';
-import { BATCH_ROWS, BatchCursor } from './cursor.js';
-import { instantMapper, type InstantMapper } from './datetime.js';
+import { EncodedCursor } from './cursor.js';
+import { instantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
+import { columnDef, MYSQL_BINARY_ENCODING, mysqlConverters, MysqlRowReader, type MysqlBinarySpec } from './mysql-rows.js';
 import { mysqlColumn } from './mysql-types.js';
+import { MysqlWireStatement, type PreparedStatement, type WireBatch } from './mysql-wire.js';
 import { OpenCursors } from './open-cursors.js';
 import { describeMysql, requireResultColumns } from './mysql-describe.js';
 import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
@@ -169,7 +171,8 @@ export class MysqlSource implements Source {
   async #query(request: QueryRequest, lease: Lease<Connection>): Promise<QueryCursor> {
     // The read-only check refuses statements that commit implicitly, which would end the read-only transaction.
     const { sql, values } = requestStatement(request, 'mysql');
-    return this.#open.start(new MysqlCursor(this, lease, sql, values, instantMapper(request.timeZone), request.signal));
+    instantMapper(request.timeZone); // SHEETPIPE_ERR_SOURCE_TIME_ZONE before any connection is used
+    return this.#open.start(new MysqlCursor(this, lease, sql, values, request.timeZone, request.signal));
   }
 
   /** A connection in a REPEATABLE READ transaction started with `start`. */
@@ -203,76 +206,77 @@ export class MysqlSource implements Source {
   }
 }
 
-class MysqlCursor extends BatchCursor {
+class MysqlCursor extends EncodedCursor {
+  protected readonly encoding = MYSQL_BINARY_ENCODING;
   readonly #source: MysqlSource;
   readonly #lease: Lease<Connection>;
   readonly #sql: string;
   readonly #values: unknown[];
-  readonly #mapInstant: InstantMapper;
+  readonly #timeZone: string | undefined;
   #connection: Connection | undefined;
-  #channel: RowChannel | undefined;
-  /** Rejects the wait for the column definitions (a destroyed connection sends none). */
-  #stopOpening: ((error: unknown) => void) | undefined;
+  #statement: MysqlWireStatement | undefined;
+  #reader: MysqlRowReader | undefined;
   #canceled = false;
 
-  constructor(source: MysqlSource, lease: Lease<Connection>, sql: string, values: unknown[], mapInstant: InstantMapper, signal: AbortSignal | undefined) {
+  constructor(source: MysqlSource, lease: Lease<Connection>, sql: string, values: unknown[], timeZone: string | undefined, signal: AbortSignal | undefined) {
     super(signal);
     this.#source = source;
     this.#lease = lease;
     this.#sql = sql;
     this.#values = values;
-    this.#mapInstant = mapInstant;
+    this.#timeZone = timeZone;
   }
 
   protected async open(): Promise<void> {
     const connection = await this.#lease.acquire();
     this.#connection = connection;
     this.throwIfAborted();
+    let prepared: PreparedStatement;
     try {
-      await requireResultColumns(connection, this.#sql); // prepared only: nothing runs unless it returns columns
+      prepared = await requireResultColumns(connection, this.#sql); // prepared only: nothing runs unless it returns columns
     } catch (error) {
       throw this.#source.failure(error);
     }
     this.throwIfAborted(); // from here on an abort reaches the statement through KILL QUERY
-    // Two batches may wait unread before the socket is paused.
-    const channel = new RowChannel(BATCH_ROWS, 2, () => connection.pause(), () => connection.resume());
-    this.#channel = channel;
-    const command = connection.execute({ sql: this.#sql, values: this.#values as never, rowsAsArray: true });
-    const fields = await new Promise<FieldPacket[]>((resolve, reject) => {
-      this.#stopOpening = reject;
-      command.on('fields', (received: FieldPacket[]) => resolve(received));
-      command.on('result', (row: unknown) => channel.push(row as unknown[]));
-      command.on('error', (error: unknown) => {
-        channel.fail(this.#source.failure(error));
-        reject(this.#source.failure(error));
-      });
-      command.on('end', () => {
-        channel.end();
-        resolve([]);
-      });
-    });
-    const mapped = fields.map((field) => mysqlColumn(field, this.#mapInstant));
-    this.columns = mapped.map((m) => m.column);
-    this.converters = mapped.map((m) => m.converter);
+    const statement = new MysqlWireStatement(connection, prepared, this.#values);
+    this.#statement = statement;
+    let fields: FieldPacket[];
+    try {
+      fields = await statement.fields;
+    } catch (error) {
+      throw this.#source.failure(error);
+    }
+    const spec: MysqlBinarySpec = { columns: fields.map(columnDef), timeZone: this.#timeZone };
+    const mapInstant = instantMapper(this.#timeZone);
+    this.columns = spec.columns.map((def) => mysqlColumn(def as unknown as FieldPacket, mapInstant).column);
+    this.converters = mysqlConverters(spec);
+    this.#reader = new MysqlRowReader(spec.columns);
+    this.spec = spec;
   }
 
-  protected read(): Promise<unknown[][] | undefined> {
-    return (this.#channel as RowChannel).take();
+  protected async nextRaw(): Promise<WireBatch | undefined> {
+    try {
+      return await (this.#statement as MysqlWireStatement).next();
+    } catch (error) {
+      throw this.#source.failure(error);
+    }
+  }
+
+  protected rawValues(bytes: Uint8Array, start: number): unknown[] {
+    return (this.#reader as MysqlRowReader).values(bytes, start);
   }
 
   /** KILL QUERY stops the statement even mid-computation; destroying the socket unblocks a server paused on a full send buffer. */
   protected async cancelOnServer(): Promise<void> {
     this.#canceled = true;
     const connection = this.#connection;
-    const channel = this.#channel;
-    if (connection === undefined || channel === undefined || channel.ended) return;
+    const statement = this.#statement;
+    if (connection === undefined || statement === undefined || statement.finished) return;
+    statement.discard();
     try {
       await this.#source.killQuery(connection.threadId);
     } finally {
       destroy(connection);
-      const stopped = new Error('the query was stopped');
-      channel.fail(stopped);
-      this.#stopOpening?.(stopped);
     }
   }
 
@@ -280,10 +284,11 @@ class MysqlCursor extends BatchCursor {
     this.#source.forget(this);
     const connection = this.#connection;
     if (connection === undefined) return;
+    const statement = this.#statement;
     // Closed before the last row: stop the statement rather than drain the rest.
-    if (!this.#canceled && this.#channel !== undefined && !this.#channel.ended) await this.cancelOnServer().catch(ignore);
+    if (!this.#canceled && statement !== undefined && !statement.finished) await this.cancelOnServer().catch(ignore);
     // Clean: every row arrived, so the connection can serve a snapshot's next query.
-    const clean = !this.#canceled && this.#channel?.ended === true && !this.#channel.failed && !broken.has(connection);
+    const clean = !this.#canceled && statement?.finished === true && !statement.failed && !broken.has(connection);
     if (this.#canceled) destroy(connection);
     await this.#lease.release(connection, clean);
   }

@@ -10,12 +10,14 @@
  * goes") — and no maintained Node PostgreSQL driver hands out undecoded rows (postgres.js and pg-native decode as
  * well). Framing alone is a length read and a memcpy per row.
  *
- * Backpressure: the socket is paused while QUEUE_BATCHES batches wait, so TCP flow control stops the server.
+ * Backpressure, batching and handing the socket back: wire-statement.ts.
  */
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { prepareValue } from 'pg/lib/utils.js';
-import { BATCH_ROWS } from './cursor.js';
+import { SocketStatement, type WireBatch } from './wire-statement.js';
+
+export type { WireBatch };
 
 /** One column of the RowDescription. */
 export interface WireField {
@@ -24,19 +26,7 @@ export interface WireField {
   readonly typmod: number;
 }
 
-/** Undecoded DataRow bodies: row i is `bytes[offsets[i], offsets[i + 1])`. */
-export interface WireBatch {
-  readonly bytes: Uint8Array;
-  readonly offsets: Uint32Array;
-  readonly rows: number;
-}
-
-const QUEUE_BATCHES = 4;
-/** A batch is also cut at this size, so wide rows do not make huge batches. */
-const BATCH_BYTES = 1024 * 1024;
 const TEXT = 0;
-
-type DataListener = (chunk: Buffer) => void;
 
 function message(type: string, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + body.length);
@@ -119,195 +109,60 @@ function rowDescription(body: Buffer): WireField[] {
   return fields;
 }
 
-class BatchBuilder {
-  bytes = Buffer.allocUnsafe(64 * 1024);
-  offsets = new Uint32Array(BATCH_ROWS + 1);
-  rows = 0;
-  length = 0;
-
-  add(chunk: Buffer, start: number, end: number): void {
-    const size = end - start;
-    if (this.length + size > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.length + size, this.bytes.length * 2));
-      this.bytes.copy(grown, 0, 0, this.length);
-      this.bytes = grown;
-    }
-    chunk.copy(this.bytes, this.length, start, end);
-    this.length += size;
-    this.offsets[++this.rows] = this.length;
-  }
-
-  get full(): boolean {
-    return this.rows === BATCH_ROWS || this.length >= BATCH_BYTES;
-  }
-
-  take(): WireBatch {
-    const batch = { bytes: this.bytes.subarray(0, this.length), offsets: this.offsets.subarray(0, this.rows + 1), rows: this.rows };
-    this.bytes = Buffer.allocUnsafe(Math.min(Math.max(64 * 1024, this.length), 2 * BATCH_BYTES));
-    this.offsets = new Uint32Array(BATCH_ROWS + 1);
-    this.rows = 0;
-    this.length = 0;
-    return batch;
-  }
-}
-
 /**
- * Runs one statement on `socket` (a connection idle inside its transaction) and frames the answer.
- * `fields` resolves at RowDescription; `next()` gives the batches in order, then undefined; `done` settles at
- * ReadyForQuery, when the socket is `pg`'s again (rejecting with the server's error, if any).
+ * Runs one statement on `socket` (a connection idle inside its transaction) and frames the answer (see
+ * SocketStatement): `fields` resolves at RowDescription, `done` settles at ReadyForQuery, when the socket is `pg`'s
+ * again.
  */
-export class WireStatement {
-  readonly fields: Promise<WireField[]>;
-  readonly done: Promise<void>;
-  readonly #socket: Socket;
-  readonly #saved: DataListener[];
-  readonly #queue: WireBatch[] = [];
-  readonly #builder = new BatchBuilder();
-  #parts: Buffer[] = [];
-  #partsLength = 0;
-  /** Bytes the first held-back message needs before it can be framed. */
-  #needed = 0;
-  #error: unknown;
-  #finished = false;
-  #discard = false;
-  #wake: (() => void) | undefined;
-  #setFields!: (fields: WireField[]) => void;
-  #failFields!: (error: unknown) => void;
-  #settle!: () => void;
-  #fail!: (error: unknown) => void;
-  readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
-  readonly #onClose = (): void => this.#end(new Error('the connection was closed'));
-
+export class WireStatement extends SocketStatement<WireField> {
   constructor(socket: Socket, text: string, values: readonly unknown[]) {
-    this.#socket = socket;
-    this.fields = new Promise((resolve, reject) => {
-      this.#setFields = resolve;
-      this.#failFields = reject;
-    });
-    this.done = new Promise((resolve, reject) => {
-      this.#settle = resolve;
-      this.#fail = reject;
-    });
-    this.fields.catch(() => {});
-    this.done.catch(() => {});
-    this.#saved = socket.listeners('data') as DataListener[];
-    socket.removeAllListeners('data');
-    socket.on('data', this.#onData);
-    socket.once('close', this.#onClose);
-    socket.write(statementMessages(text, values));
+    super(socket);
+    this.send(statementMessages(text, values));
   }
 
-  /** The next batch, or undefined after the last; rejects with the server's error. */
-  async next(): Promise<WireBatch | undefined> {
-    for (;;) {
-      const batch = this.#queue.shift();
-      if (batch !== undefined) {
-        if (this.#socket.isPaused() && !this.#finished) this.#socket.resume();
-        return batch;
-      }
-      if (this.#finished) {
-        if (this.#error !== undefined) throw this.#error;
-        return undefined;
-      }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
+  protected packetSize(data: Buffer, pos: number): number {
+    return data.length - pos >= 5 ? 1 + data.readInt32BE(pos + 1) : 5;
   }
 
-  /** Drops the batches not read yet and the rest of the answer, so the statement can end (after a cancel). */
-  discard(): void {
-    this.#discard = true;
-    this.#queue.length = 0;
-    if (!this.#finished) this.#socket.resume();
-  }
-
-  #receive(chunk: Buffer): void {
-    let data = chunk;
-    if (this.#partsLength > 0) {
-      this.#parts.push(chunk);
-      this.#partsLength += chunk.length;
-      // Wait for the whole message before joining the pieces: one copy, however many chunks it spans.
-      if (this.#partsLength < this.#needed) return;
-      data = Buffer.concat(this.#parts, this.#partsLength);
-      this.#parts = [];
-      this.#partsLength = 0;
-    }
+  protected frame(data: Buffer): number {
     let pos = 0;
     while (pos + 5 <= data.length) {
       const end = pos + 1 + data.readInt32BE(pos + 1);
       if (end > data.length) break;
       const type = data[pos] as number;
       if (type === 0x44 /* D */) {
-        if (!this.#discard) {
-          this.#builder.add(data, pos + 5, end);
-          if (this.#builder.full) this.#push();
+        if (!this.discarding) {
+          this.builder.add(data, pos + 5, end);
+          if (this.builder.full) this.push();
         }
       } else if (this.#message(type, data.subarray(pos + 5, end), data.subarray(end))) {
-        return;
+        return -1;
       }
       pos = end;
     }
-    if (pos < data.length) {
-      this.#parts.push(data.subarray(pos));
-      this.#partsLength = data.length - pos;
-      this.#needed = this.#partsLength >= 5 ? 1 + data.readInt32BE(pos + 1) : 5;
-    }
+    return pos;
   }
 
   /** Handles a message other than DataRow; true at ReadyForQuery, when `rest` went back to `pg`. */
   #message(type: number, body: Buffer, rest: Buffer): boolean {
     switch (type) {
       case 0x54: // T: RowDescription
-        this.#setFields(rowDescription(body));
+        this.setFields(rowDescription(body));
         return false;
       case 0x6e: // n: NoData (a statement the describe check let through that returns nothing)
-        this.#setFields([]);
+        this.setFields([]);
         return false;
       case 0x43: // C: CommandComplete
-        if (this.#builder.rows > 0) this.#push();
+        if (this.builder.rows > 0) this.push();
         return false;
       case 0x45: // E: ErrorResponse (ReadyForQuery follows)
-        this.#error ??= databaseError(body);
-        this.#failFields(this.#error);
+        this.serverError(databaseError(body));
         return false;
       case 0x5a: // Z: ReadyForQuery
-        this.#restore(rest);
-        this.#end(undefined);
+        this.finish(rest);
         return true;
       default: // ParseComplete, BindComplete, notices, parameter status
         return false;
     }
-  }
-
-  #push(): void {
-    if (this.#discard) return;
-    this.#queue.push(this.#builder.take());
-    if (this.#queue.length >= QUEUE_BATCHES) this.#socket.pause();
-    this.#wakeReader();
-  }
-
-  #wakeReader(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  /** Gives the socket back to `pg`, with any bytes that came after ReadyForQuery. */
-  #restore(rest: Buffer): void {
-    const socket = this.#socket;
-    socket.removeListener('data', this.#onData);
-    socket.removeListener('close', this.#onClose);
-    for (const listener of this.#saved) socket.on('data', listener);
-    if (socket.isPaused()) socket.resume();
-    if (rest.length > 0) for (const listener of this.#saved) listener(rest);
-  }
-
-  #end(connectionError: Error | undefined): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    if (connectionError !== undefined) this.#error ??= connectionError;
-    this.#failFields(this.#error ?? new Error('the statement returned no row description'));
-    if (this.#error === undefined) this.#settle();
-    else this.#fail(this.#error);
-    this.#wakeReader();
   }
 }

@@ -2,6 +2,7 @@
  * The encodings `SheetWriter.addEncoded` accepts, by id: each builds a row decoder from its serialisable spec,
  * in whichever thread decodes (the main thread for the sampled rows, a render worker for the rest).
  */
+import { MYSQL_BINARY_ENCODING, mysqlBinaryDecoder, type MysqlBinarySpec } from '../sources/mysql-rows.js';
 import { PG_TEXT_ENCODING, pgTextDecoder, type PgTextSpec } from '../sources/pg-rows.js';
 import { SQLITE_VALUES_ENCODING, sqliteValuesDecoder, type SqliteValuesSpec } from '../sources/sqlite-rows.js';
 import type { EncodedRows, RowDecoder } from './encoded-rows.js';
@@ -11,6 +12,7 @@ import type { Row } from './types.js';
 const ENCODINGS: ReadonlyMap<string, (spec: unknown) => RowDecoder> = new Map([
   [PG_TEXT_ENCODING, (spec: unknown) => pgTextDecoder(spec as PgTextSpec)],
   [SQLITE_VALUES_ENCODING, (spec: unknown) => sqliteValuesDecoder(spec as SqliteValuesSpec)],
+  [MYSQL_BINARY_ENCODING, (spec: unknown) => mysqlBinaryDecoder(spec as MysqlBinarySpec)],
 ]);
 
 /** Decoders already built in this thread, by encoding and spec (a chunk's spec is a fresh copy each time). */

@@ -167,7 +167,12 @@ export class RowPacker {
     this.#length += length;
   }
 
-  /** Ends the row of the cells added with addCell, addPlainBytes and addDigits. */
+  /** Appends a date cell at `ms` (epoch milliseconds): addCell(new Date(ms)) without the Date. */
+  addDate(ms: number): void {
+    this.#float(CellTag.Date, ms);
+  }
+
+  /** Ends the row of the cells added with addCell, addPlainBytes, addDigits and addDate. */
   endRow(): void {
     this.#reserve(1);
     this.#tagged(CellTag.End);
