@@ -3,10 +3,11 @@
  * value's bytes), decoded with one converter per column (pg-decoders.ts). Runs in the render workers for exports
  * (encoding `pg-text`, see xlsx/row-encodings.ts) and on the main thread for everything else that reads rows.
  */
-import { isPlainBytes, type FastBuffer } from '../xlsx/row-packer.js';
+import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
 import { namedFailure, type Converter } from './convert.js';
+import { instantMapper, parseDateTime, type InstantMapper } from './datetime.js';
 import { pgConverter, type PgDecoder } from './pg-decoders.js';
 
 export const PG_TEXT_ENCODING = 'pg-text';
@@ -48,25 +49,130 @@ export function pgTextFields(bytes: Uint8Array, start: number): (string | null)[
  * anything else goes through the converter. Measured on 100,000 rows shaped like the bench table, in one thread on
  * the shared (busy) 2-core machine: 2.7–3.3 µs a row packed this way against 5.3–9.2 µs decoding to values and packing
  * those, with byte-identical XML; the 1M-row table's exported file is byte-identical too.
+ *
+ * Numeric, boolean, float and date/time text skip the converter's string and value too (issue 18: with the main
+ * thread no longer the limit, these converters were ~0.3 s of each render worker's CPU per 1M bench rows): a
+ * decimal JavaScript would print exactly as the server did, minus trailing fraction zeros, is copied as digits;
+ * 't'/'f' are the boolean tags; float text is parsed straight to a number and date/time text to a DATE tag.
+ * Every value these paths do not take (NaN, infinity, BC dates, …) still goes through the converter.
  */
 const enum Packing {
   Digits,
   Text,
+  Decimal,
+  Boolean,
+  Float,
+  DateTime,
   Convert,
 }
 
 function packingOf(decoder: PgDecoder): Packing {
-  if (decoder === 'int' || decoder === 'int8') return Packing.Digits;
-  return decoder === 'text' ? Packing.Text : Packing.Convert;
+  switch (decoder) {
+    case 'int':
+    case 'int8':
+      return Packing.Digits;
+    case 'text':
+      return Packing.Text;
+    case 'numeric':
+      return Packing.Decimal;
+    case 'boolean':
+      return Packing.Boolean;
+    case 'float':
+      return Packing.Float;
+    case 'date':
+    case 'timestamp':
+    case 'timestamptz':
+      return Packing.DateTime;
+    default:
+      return Packing.Convert;
+  }
 }
 
 /** Longest integer text that is always a safe integer: 15 characters (`-99999999999999`, `999999999999999`). */
 const SAFE_DIGITS = 15;
 
+/** The largest magnitude a Date holds (ECMAScript TimeClip). */
+const MAX_DATE_MS = 8.64e15;
+const MINUS = 0x2d;
+const POINT = 0x2e;
+const ZERO = 0x30;
+const isDigit = (b: number): boolean => b >= ZERO && b <= ZERO + 9;
+
+/**
+ * Where the numeric text `bytes[start, end)` ends once trailing fraction zeros (and a bare point) are cut, when what
+ * is left is exactly what JavaScript prints for `Number(text)`; -1 otherwise (the converter decides). That holds for
+ * a non-zero decimal of at most 15 significant digits (DBL_DIG: it survives decimal → double → decimal, so it is the
+ * shortest round-trip text) at least 1e-6 and below 1e21 in magnitude (the range JavaScript prints without an
+ * exponent); numeric text never has leading zeros or an exponent.
+ */
+function decimalEnd(bytes: Uint8Array, start: number, end: number): number {
+  let i = bytes[start] === MINUS ? start + 1 : start;
+  const integerStart = i;
+  while (i < end && isDigit(bytes[i] as number)) i++;
+  const integerDigits = i - integerStart;
+  if (integerDigits === 0 || integerDigits > SAFE_DIGITS) return -1;
+  let cut = i;
+  if (i < end) {
+    if (bytes[i] !== POINT) return -1;
+    for (i++; i < end; i++) {
+      const b = bytes[i] as number;
+      if (!isDigit(b)) return -1;
+      if (b !== ZERO) cut = i + 1;
+    }
+  }
+  if (bytes[integerStart] !== ZERO) return cut - integerStart - (cut > integerStart + integerDigits ? 1 : 0) <= SAFE_DIGITS ? cut : -1;
+  // `0.…`: zero (which may print as -0) is left to the converter; so is anything below 1e-6 (printed `1e-7`).
+  if (integerDigits !== 1 || cut === integerStart + 1) return -1;
+  let first = integerStart + 2;
+  while (bytes[first] === ZERO) first++;
+  return first - (integerStart + 2) <= 5 && cut - first <= SAFE_DIGITS ? cut : -1;
+}
+
+/** Packs the value `buffer[start, end)` without its converter when `packing` allows; false when it must convert. */
+function packFast(packing: Packing, buffer: FastBuffer, start: number, end: number, mapper: InstantMapper | undefined, packer: RowPacker): boolean {
+  switch (packing) {
+    case Packing.Digits:
+      if (end - start > SAFE_DIGITS) return false;
+      packer.addDigits(buffer, start, end);
+      return true;
+    case Packing.Text:
+      if (!isPlainBytes(buffer, start, end)) return false;
+      packer.addPlainBytes(buffer, start, end);
+      return true;
+    case Packing.Decimal: {
+      const cut = decimalEnd(buffer, start, end);
+      if (cut < 0) return false;
+      packer.addDigits(buffer, start, cut);
+      return true;
+    }
+    case Packing.Boolean:
+      // boolout prints `t` or `f`.
+      packer.addCell(buffer[start] === 0x74);
+      return true;
+    case Packing.Float: {
+      const n = Number(buffer.latin1Slice(start, end));
+      if (n - n !== 0) return false; // NaN, ±Infinity: the converter's error
+      packer.addCell(n);
+      return true;
+    }
+    case Packing.DateTime: {
+      const ms = parseDateTime(buffer.latin1Slice(start, end), mapper);
+      // NaN: BC, infinity and the like; past Date's range `new Date(ms)` would be an Invalid Date.
+      if (!(ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS)) return false;
+      packer.addDate(ms);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** @throws SHEETPIPE_ERR_SOURCE_TIME_ZONE for an unknown zone in the spec. */
 export function pgTextDecoder(spec: PgTextSpec): RowDecoder {
   const converters: readonly Converter[] = spec.decoders.map((decoder) => pgConverter(decoder, spec.timeZone));
   const packings: readonly Packing[] = spec.decoders.map(packingOf);
+  // Date and timestamp text is a wall time as stored; timestamptz's instant is mapped to the display zone.
+  const mappers = spec.decoders.map((decoder) => (decoder === 'timestamptz' ? instantMapper(spec.timeZone) : undefined));
   return {
     pack(bytes, start, _end, rowNumber, packer) {
       const buffer = bufferOf(bytes);
@@ -82,10 +188,9 @@ export function pgTextDecoder(spec: PgTextSpec): RowDecoder {
             continue;
           }
           const end = pos + length;
-          const packing = packings[c];
-          if (packing === Packing.Digits && length <= SAFE_DIGITS) packer.addDigits(buffer, pos, end);
-          else if (packing === Packing.Text && isPlainBytes(buffer, pos, end)) packer.addPlainBytes(buffer, pos, end);
-          else packer.addCell((converters[c] as Converter)(buffer.utf8Slice(pos, end)));
+          if (!packFast(packings[c] as Packing, buffer, pos, end, mappers[c], packer)) {
+            packer.addCell((converters[c] as Converter)(buffer.utf8Slice(pos, end)));
+          }
           pos = end;
         }
       } catch (error) {

@@ -163,10 +163,13 @@ export class WireStatement {
   readonly #saved: DataListener[];
   readonly #queue: WireBatch[] = [];
   readonly #builder = new BatchBuilder();
-  #parts: Buffer[] = [];
-  #partsLength = 0;
-  /** Bytes the first held-back message needs before it can be framed. */
-  #needed = 0;
+  /**
+   * The message that spans socket reads: a 5-byte buffer until its header is in, then one of the message's full
+   * length, filled as reads arrive. Copying only this message (not joining whole reads, as before) took ~0.16 s of
+   * main-thread `Buffer.concat` per 1M bench rows out of the profile.
+   */
+  #held: Buffer | undefined;
+  #heldLength = 0;
   #error: unknown;
   #finished = false;
   #discard = false;
@@ -221,40 +224,65 @@ export class WireStatement {
   }
 
   #receive(chunk: Buffer): void {
-    let data = chunk;
-    if (this.#partsLength > 0) {
-      this.#parts.push(chunk);
-      this.#partsLength += chunk.length;
-      // Wait for the whole message before joining the pieces: one copy, however many chunks it spans.
-      if (this.#partsLength < this.#needed) return;
-      data = Buffer.concat(this.#parts, this.#partsLength);
-      this.#parts = [];
-      this.#partsLength = 0;
-    }
     let pos = 0;
-    while (pos + 5 <= data.length) {
-      const end = pos + 1 + data.readInt32BE(pos + 1);
-      if (end > data.length) break;
-      const type = data[pos] as number;
-      if (type === 0x44 /* D */) {
-        if (!this.#discard) {
-          this.#builder.add(data, pos + 5, end);
-          if (this.#builder.full) this.#push();
-        }
-      } else if (this.#message(type, data.subarray(pos + 5, end), data.subarray(end))) {
-        return;
-      }
+    if (this.#held !== undefined) {
+      pos = this.#fillHeld(chunk);
+      if (pos < 0) return;
+      const message = this.#held;
+      this.#held = undefined;
+      if (this.#frame(message, 0)) return this.#finish(chunk.subarray(pos));
+    }
+    while (pos + 5 <= chunk.length) {
+      const end = pos + 1 + chunk.readInt32BE(pos + 1);
+      if (end > chunk.length) break;
+      if (this.#frame(chunk, pos)) return this.#finish(chunk.subarray(end));
       pos = end;
     }
-    if (pos < data.length) {
-      this.#parts.push(data.subarray(pos));
-      this.#partsLength = data.length - pos;
-      this.#needed = this.#partsLength >= 5 ? 1 + data.readInt32BE(pos + 1) : 5;
+    if (pos < chunk.length) {
+      const length = chunk.length - pos;
+      this.#held = Buffer.allocUnsafe(length >= 5 ? 1 + chunk.readInt32BE(pos + 1) : 5);
+      chunk.copy(this.#held, 0, pos);
+      this.#heldLength = length;
     }
   }
 
-  /** Handles a message other than DataRow; true at ReadyForQuery, when `rest` went back to `pg`. */
-  #message(type: number, body: Buffer, rest: Buffer): boolean {
+  /** Copies the start of `chunk` into the held message; how much of `chunk` it took, or -1 while still incomplete. */
+  #fillHeld(chunk: Buffer): number {
+    let held = this.#held as Buffer;
+    let pos = 0;
+    if (this.#heldLength < 5) {
+      pos = chunk.copy(held, this.#heldLength, 0, 5 - this.#heldLength);
+      this.#heldLength += pos;
+      if (this.#heldLength < 5) return -1;
+      const whole = Buffer.allocUnsafe(1 + held.readInt32BE(1));
+      held.copy(whole, 0, 0, 5);
+      this.#held = held = whole;
+    }
+    const taken = chunk.copy(held, this.#heldLength, pos, pos + held.length - this.#heldLength);
+    this.#heldLength += taken;
+    return this.#heldLength === held.length ? pos + taken : -1;
+  }
+
+  /** Frames the message at `pos` of `data` (whole); true at ReadyForQuery. */
+  #frame(data: Buffer, pos: number): boolean {
+    const end = pos + 1 + data.readInt32BE(pos + 1);
+    const type = data[pos] as number;
+    if (type !== 0x44 /* D */) return this.#message(type, data.subarray(pos + 5, end));
+    if (!this.#discard) {
+      this.#builder.add(data, pos + 5, end);
+      if (this.#builder.full) this.#push();
+    }
+    return false;
+  }
+
+  /** ReadyForQuery: the statement is over and the socket goes back to `pg` with the bytes after it. */
+  #finish(rest: Buffer): void {
+    this.#restore(rest);
+    this.#end(undefined);
+  }
+
+  /** Handles a message other than DataRow; true at ReadyForQuery. */
+  #message(type: number, body: Buffer): boolean {
     switch (type) {
       case 0x54: // T: RowDescription
         this.#setFields(rowDescription(body));
@@ -270,8 +298,6 @@ export class WireStatement {
         this.#failFields(this.#error);
         return false;
       case 0x5a: // Z: ReadyForQuery
-        this.#restore(rest);
-        this.#end(undefined);
         return true;
       default: // ParseComplete, BindComplete, notices, parameter status
         return false;

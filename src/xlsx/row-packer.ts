@@ -18,8 +18,9 @@
  *   SHARED  u32             index into the workbook's shared-string table
  *   OTHER   u32             index into the chunk's `others` array (minus `othersBase` in a tail copy): bigints,
  *                           formulas, anything unusual
- *   DIGITS  u32 len, bytes  an integer's canonical ASCII digits (at most 15, so a safe integer), copied from a
- *                           source's text encoding and written into `<v>` as they are (addDigits)
+ *   DIGITS  u32 len, bytes  a number's ASCII text exactly as JavaScript prints its double (an integer of at most
+ *                           15 digits, or a decimal of at most 15 significant digits in plain notation), copied
+ *                           from a source's text encoding and written into `<v>` as it is (addDigits)
  */
 import { MAX_CELL_TEXT } from './cell-ref.js';
 import type { CellValue, Row } from './types.js';
@@ -148,7 +149,7 @@ export class RowPacker {
     this.#addBytes(CellTag.Plain, bytes, start, end);
   }
 
-  /** Appends an integer's canonical ASCII digits (at most 15, optional `-`) as a number cell. */
+  /** Appends a number cell as the text JavaScript prints for its double (see DIGITS above): the caller checked it. */
   addDigits(bytes: Uint8Array, start: number, end: number): void {
     this.#addBytes(CellTag.Digits, bytes, start, end);
   }
@@ -167,7 +168,12 @@ export class RowPacker {
     this.#length += length;
   }
 
-  /** Ends the row of the cells added with addCell, addPlainBytes and addDigits. */
+  /** Appends a date cell of epoch milliseconds, as `addCell(new Date(ms))` would, without the Date. */
+  addDate(ms: number): void {
+    this.#float(CellTag.Date, ms);
+  }
+
+  /** Ends the row of the cells added with addCell, addPlainBytes, addDigits and addDate. */
   endRow(): void {
     this.#reserve(1);
     this.#tagged(CellTag.End);
