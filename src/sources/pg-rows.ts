@@ -1,6 +1,7 @@
 /**
- * PostgreSQL DataRow bodies in text format (`int16 count`, then per column `int32 length` — -1 for NULL — and the
- * value's bytes), decoded with one converter per column (pg-decoders.ts). Runs in the render workers for exports
+ * PostgreSQL DataRow bodies (`int16 count`, then per column `int32 length` — -1 for NULL — and the value's bytes),
+ * text format except the columns pg-decoders.ts `binaryDecoder` has sent in binary, decoded with one converter per
+ * column (pg-decoders.ts). Runs in the render workers for exports
  * (encoding `pg-text`, see xlsx/row-encodings.ts) and on the main thread for everything else that reads rows.
  */
 import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
@@ -24,11 +25,19 @@ function bufferOf(bytes: Uint8Array): FastBuffer {
   return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
 }
 
-/** The row's values as the server's text (null for NULL), as a driver in text mode returns them. */
-export function pgTextFields(bytes: Uint8Array, start: number): (string | null)[] {
+/**
+ * One field's value as a driver returns it: the server's text, or for a column sent in binary (pg-decoders.ts
+ * `binaryDecoder`) the value it encodes — float8's 8 big-endian bytes are the double.
+ */
+function fieldValue(decoder: PgDecoder | undefined, buffer: FastBuffer, start: number, end: number): string | number {
+  return decoder === 'float8-binary' ? buffer.readDoubleBE(start) : buffer.utf8Slice(start, end);
+}
+
+/** The row's values as the converters of `decoders` take them (null for NULL). */
+export function pgFields(bytes: Uint8Array, start: number, decoders: readonly PgDecoder[]): (string | number | null)[] {
   const buffer = bufferOf(bytes);
   const count = buffer.readInt16BE(start);
-  const fields = new Array<string | null>(count);
+  const fields = new Array<string | number | null>(count);
   let pos = start + 2;
   for (let c = 0; c < count; c++) {
     const length = buffer.readInt32BE(pos);
@@ -36,7 +45,7 @@ export function pgTextFields(bytes: Uint8Array, start: number): (string | null)[
     if (length < 0) {
       fields[c] = null;
     } else {
-      fields[c] = buffer.utf8Slice(pos, pos + length);
+      fields[c] = fieldValue(decoders[c], buffer, pos, pos + length);
       pos += length;
     }
   }
@@ -53,7 +62,8 @@ export function pgTextFields(bytes: Uint8Array, start: number): (string | null)[
  * Numeric, boolean, float and date/time text skip the converter's string and value too (issue 18: with the main
  * thread no longer the limit, these converters were ~0.3 s of each render worker's CPU per 1M bench rows): a
  * decimal JavaScript would print exactly as the server did, minus trailing fraction zeros, is copied as digits;
- * 't'/'f' are the boolean tags; float text is parsed straight to a number and date/time text to a DATE tag.
+ * 't'/'f' are the boolean tags; float text is parsed straight to a number (float8 comes in binary: read as the
+ * double) and date/time text to a DATE tag.
  * Every value these paths do not take (NaN, infinity, BC dates, …) still goes through the converter.
  */
 const enum Packing {
@@ -62,6 +72,7 @@ const enum Packing {
   Decimal,
   Boolean,
   Float,
+  Float8Binary,
   DateTime,
   Convert,
 }
@@ -79,6 +90,8 @@ function packingOf(decoder: PgDecoder): Packing {
       return Packing.Boolean;
     case 'float':
       return Packing.Float;
+    case 'float8-binary':
+      return Packing.Float8Binary;
     case 'date':
     case 'timestamp':
     case 'timestamptz':
@@ -155,6 +168,12 @@ function packFast(packing: Packing, buffer: FastBuffer, start: number, end: numb
       packer.addCell(n);
       return true;
     }
+    case Packing.Float8Binary: {
+      const n = buffer.readDoubleBE(start);
+      if (n - n !== 0) return false;
+      packer.addCell(n);
+      return true;
+    }
     case Packing.DateTime: {
       const ms = parseDateTime(buffer.latin1Slice(start, end), mapper);
       // NaN: BC, infinity and the like; past Date's range `new Date(ms)` would be an Invalid Date.
@@ -171,11 +190,22 @@ function packFast(packing: Packing, buffer: FastBuffer, start: number, end: numb
 export function pgTextDecoder(spec: PgTextSpec): RowDecoder {
   const converters: readonly Converter[] = spec.decoders.map((decoder) => pgConverter(decoder, spec.timeZone));
   const packings: readonly Packing[] = spec.decoders.map(packingOf);
+  // A render worker gets each chunk's bytes as a plain Uint8Array: wrapped once per chunk, not once per row (the
+  // per-row Buffer was ~0.08 s of a worker's profile per 1M bench rows, and garbage).
+  let wrappedBytes: Uint8Array | undefined;
+  let wrapped: FastBuffer | undefined;
+  const chunkBuffer = (bytes: Uint8Array): FastBuffer => {
+    if (bytes !== wrappedBytes) {
+      wrappedBytes = bytes;
+      wrapped = bufferOf(bytes);
+    }
+    return wrapped as FastBuffer;
+  };
   // Date and timestamp text is a wall time as stored; timestamptz's instant is mapped to the display zone.
   const mappers = spec.decoders.map((decoder) => (decoder === 'timestamptz' ? instantMapper(spec.timeZone) : undefined));
   return {
     pack(bytes, start, _end, rowNumber, packer) {
-      const buffer = bufferOf(bytes);
+      const buffer = chunkBuffer(bytes);
       const count = buffer.readInt16BE(start);
       let pos = start + 2;
       let c = 0;
@@ -189,7 +219,7 @@ export function pgTextDecoder(spec: PgTextSpec): RowDecoder {
           }
           const end = pos + length;
           if (!packFast(packings[c] as Packing, buffer, pos, end, mappers[c], packer)) {
-            packer.addCell((converters[c] as Converter)(buffer.utf8Slice(pos, end)));
+            packer.addCell((converters[c] as Converter)(fieldValue(spec.decoders[c], buffer, pos, end)));
           }
           pos = end;
         }
@@ -199,8 +229,8 @@ export function pgTextDecoder(spec: PgTextSpec): RowDecoder {
       packer.endRow();
     },
     decode(bytes, start, _end, rowNumber) {
-      // The sampled rows (and a totals sheet's) only: the strings pgTextFields makes do not matter here.
-      const row: CellValue[] = pgTextFields(bytes, start);
+      // The sampled rows (and a totals sheet's) only: the strings pgFields makes do not matter here.
+      const row: CellValue[] = pgFields(bytes, start, spec.decoders);
       let c = 0;
       try {
         for (; c < row.length; c++) {
