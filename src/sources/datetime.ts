@@ -43,7 +43,8 @@ let parsedEnd = 0;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function wallMs(year: number, month: number, day: number, msOfDay: number): number {
+/** UTC ms of a wall time's fields; NaN for a month or day that does not exist. */
+export function wallMs(year: number, month: number, day: number, msOfDay: number): number {
   if (month < 1 || month > 12 || day < 1) return NaN;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (MONTH_DAYS[month - 1] as number) + (leap ? 1 : 0)) return NaN; // 2023-02-30 and the like

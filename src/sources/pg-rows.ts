@@ -8,7 +8,7 @@ import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packe
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
 import { namedFailure, type Converter } from './convert.js';
-import { instantMapper, parseDateTime, type InstantMapper } from './datetime.js';
+import { instantMapper, parseDateTime, wallMs, type InstantMapper } from './datetime.js';
 import { pgConverter, type PgDecoder } from './pg-decoders.js';
 
 export const PG_TEXT_ENCODING = 'pg-text';
@@ -141,6 +141,55 @@ function decimalEnd(bytes: Uint8Array, start: number, end: number): number {
   return first - (integerStart + 2) <= 5 && cut - first <= SAFE_DIGITS ? cut : -1;
 }
 
+/** The number of the `count` ASCII digits at `start`, or -1 when one is not a digit. */
+function digitsAt(bytes: Uint8Array, start: number, count: number): number {
+  let n = 0;
+  for (let i = start; i < start + count; i++) {
+    const d = (bytes[i] as number) - ZERO;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const SPACE = 0x20;
+const COLON = 0x3a;
+const PLUS = 0x2b;
+
+/**
+ * Epoch ms of the text PostgreSQL prints for nearly every date and timestamp under the session's ISO DateStyle and
+ * UTC zone — `YYYY-MM-DD[ HH:MM:SS[.ffffff]][+00]` — read from the bytes: the value datetime.ts parseDateTime gives
+ * for the same text (fraction truncated to ms, `+00` through `mapper`), without making the string. NaN for any
+ * other shape (years past 9999, BC, infinity), which parseDateTime then reads. Measured in the 1M-row export's
+ * worker profile: parseDateTime and the latin1Slice before it were ~0.15 s a worker.
+ */
+function isoDateTimeMs(bytes: Uint8Array, start: number, end: number, mapper: InstantMapper | undefined): number {
+  const length = end - start;
+  if (length < 10 || bytes[start + 4] !== MINUS || bytes[start + 7] !== MINUS) return NaN;
+  const year = digitsAt(bytes, start, 4);
+  const month = digitsAt(bytes, start + 5, 2);
+  const day = digitsAt(bytes, start + 8, 2);
+  if (year < 0 || month < 0 || day < 0) return NaN;
+  if (length === 10) return wallMs(year, month, day, 0);
+  const t = start + 10;
+  if (length < 19 || bytes[t] !== SPACE || bytes[t + 3] !== COLON || bytes[t + 6] !== COLON) return NaN;
+  const hour = digitsAt(bytes, t + 1, 2);
+  const minute = digitsAt(bytes, t + 4, 2);
+  const second = digitsAt(bytes, t + 7, 2);
+  if (hour < 0 || minute < 0 || second < 0 || hour > 23 || minute > 59 || second > 59) return NaN;
+  let ms = 0;
+  let i = t + 9;
+  if (i < end && bytes[i] === POINT) {
+    const first = ++i;
+    for (let scale = 100; i < end && isDigit(bytes[i] as number); i++, scale /= 10) if (scale >= 1) ms += ((bytes[i] as number) - ZERO) * scale;
+    if (i === first) return NaN;
+  }
+  const wall = wallMs(year, month, day, ((hour * 60 + minute) * 60 + second) * 1000 + ms);
+  if (i === end) return wall;
+  if (end - i !== 3 || bytes[i] !== PLUS || bytes[i + 1] !== ZERO || bytes[i + 2] !== ZERO) return NaN;
+  return mapper === undefined ? wall : mapper(wall);
+}
+
 /** Packs the value `buffer[start, end)` without its converter when `packing` allows; false when it must convert. */
 function packFast(packing: Packing, buffer: FastBuffer, start: number, end: number, mapper: InstantMapper | undefined, packer: RowPacker): boolean {
   switch (packing) {
@@ -175,7 +224,8 @@ function packFast(packing: Packing, buffer: FastBuffer, start: number, end: numb
       return true;
     }
     case Packing.DateTime: {
-      const ms = parseDateTime(buffer.latin1Slice(start, end), mapper);
+      let ms = isoDateTimeMs(buffer, start, end, mapper);
+      if (ms !== ms) ms = parseDateTime(buffer.latin1Slice(start, end), mapper);
       // NaN: BC, infinity and the like; past Date's range `new Date(ms)` would be an Invalid Date.
       if (!(ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS)) return false;
       packer.addDate(ms);
