@@ -4,7 +4,7 @@
  * column (pg-decoders.ts). Runs in the render workers for exports
  * (encoding `pg-text`, see xlsx/row-encodings.ts) and on the main thread for everything else that reads rows.
  */
-import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
+import type { FastBuffer, RowPacker } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
 import { namedFailure, type Converter } from './convert.js';
@@ -198,9 +198,7 @@ function packFast(packing: Packing, buffer: FastBuffer, start: number, end: numb
       packer.addDigits(buffer, start, end);
       return true;
     case Packing.Text:
-      if (!isPlainBytes(buffer, start, end)) return false;
-      packer.addPlainBytes(buffer, start, end);
-      return true;
+      return packer.addIfPlainBytes(buffer, start, end);
     case Packing.Decimal: {
       const cut = decimalEnd(buffer, start, end);
       if (cut < 0) return false;

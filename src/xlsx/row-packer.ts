@@ -62,12 +62,19 @@ const SPACE = 0x20;
  * Checking bytes and copying them beats decoding to a string and writing it back (measured in pg-rows.ts).
  */
 export function isPlainBytes(bytes: Uint8Array, start: number, end: number): boolean {
-  if (end <= start || end - start > MAX_CELL_TEXT || (bytes[start] as number) <= SPACE || (bytes[end - 1] as number) <= SPACE) return false;
-  for (let i = start; i < end; i++) {
-    const b = bytes[i] as number;
-    if (b >= SPACE ? b > 0x7e || b === 0x26 || b === 0x3c || b === 0x3e || b === 0x5f : b !== 0x09 && b !== 0x0a) return false;
-  }
+  if (!plainEnds(bytes, start, end)) return false;
+  for (let i = start; i < end; i++) if (!isPlainByte(bytes[i] as number)) return false;
   return true;
+}
+
+/** isPlainBytes' test of the length and the first and last bytes. */
+function plainEnds(bytes: Uint8Array, start: number, end: number): boolean {
+  return end > start && end - start <= MAX_CELL_TEXT && (bytes[start] as number) > SPACE && (bytes[end - 1] as number) > SPACE;
+}
+
+/** isPlainBytes' test of one byte. */
+function isPlainByte(b: number): boolean {
+  return b >= SPACE ? b <= 0x7e && b !== 0x26 && b !== 0x3c && b !== 0x3e && b !== 0x5f : b === 0x09 || b === 0x0a;
 }
 
 /** Buffer's encoders and decoders that @types/node does not declare (no argument juggling: see ByteBuffer). */
@@ -147,6 +154,27 @@ export class RowPacker {
   /** Appends bytes as a PLAIN text cell: the caller checked them with `isPlainBytes`. */
   addPlainBytes(bytes: Uint8Array, start: number, end: number): void {
     this.#addBytes(CellTag.Plain, bytes, start, end);
+  }
+
+  /**
+   * Appends bytes as a PLAIN text cell when `isPlainBytes` would accept them, checking each byte as it is copied (one
+   * pass, not two); false, with nothing appended, when they are not plain.
+   */
+  addIfPlainBytes(bytes: Uint8Array, start: number, end: number): boolean {
+    if (!plainEnds(bytes, start, end)) return false;
+    const length = end - start;
+    this.#reserve(5 + length);
+    const buffer = this.#buffer;
+    let at = this.#length + 5;
+    for (let i = start; i < end; i++) {
+      const b = bytes[i] as number;
+      if (!isPlainByte(b)) return false;
+      buffer[at++] = b;
+    }
+    this.#tagged(CellTag.Plain);
+    this.#view.setUint32(this.#length, length, true);
+    this.#length += 4 + length;
+    return true;
   }
 
   /** Appends a number cell as the text JavaScript prints for its double (see DIGITS above): the caller checked it. */
