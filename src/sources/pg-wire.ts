@@ -24,9 +24,12 @@ export interface WireField {
   readonly name: string;
   readonly oid: number;
   readonly typmod: number;
+  /** The format the values come in: 0 text, 1 binary (as Bind asked). */
+  readonly format: number;
 }
 
-const TEXT = 0;
+export const TEXT = 0;
+export const BINARY = 1;
 
 function message(type: string, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + body.length);
@@ -46,10 +49,10 @@ function int32(n: number): Buffer {
 
 /**
  * Parse (unnamed statement) + Bind (unnamed portal; values as `pg` prepares them, Buffers binary) + Describe portal +
- * Execute (all rows) + Sync. Every result column is requested in text format: the decoders are the text converters
- * the type mapping is defined by, and text integers are what the renderer writes anyway.
+ * Execute (all rows) + Sync. `formats` are the result columns' formats (TEXT, or BINARY where pg-decoders.ts
+ * `binaryDecoder` says so); an empty list asks for text throughout.
  */
-export function statementMessages(text: string, values: readonly unknown[]): Buffer {
+export function statementMessages(text: string, values: readonly unknown[], formats: readonly number[] = []): Buffer {
   const prepared = values.map((value) => prepareValue(value));
   const params: Buffer[] = [int16(prepared.length), ...prepared.map((value) => int16(Buffer.isBuffer(value) ? 1 : TEXT)), int16(prepared.length)];
   for (const value of prepared) {
@@ -62,7 +65,7 @@ export function statementMessages(text: string, values: readonly unknown[]): Buf
   }
   return Buffer.concat([
     message('P', Buffer.concat([cstring(''), cstring(text), int16(0)])),
-    message('B', Buffer.concat([cstring(''), cstring(''), ...params, int16(1), int16(TEXT)])),
+    message('B', Buffer.concat([cstring(''), cstring(''), ...params, int16(formats.length), ...formats.map(int16)])),
     message('D', Buffer.concat([Buffer.from('P', 'latin1'), cstring('')])),
     message('E', Buffer.concat([cstring(''), int32(0)])),
     message('S', Buffer.alloc(0)),
@@ -103,7 +106,7 @@ function rowDescription(body: Buffer): WireField[] {
     const end = body.indexOf(0, pos);
     const name = body.toString('utf8', pos, end);
     pos = end + 1;
-    fields.push({ name, oid: body.readUInt32BE(pos + 6), typmod: body.readInt32BE(pos + 12) });
+    fields.push({ name, oid: body.readUInt32BE(pos + 6), typmod: body.readInt32BE(pos + 12), format: body.readInt16BE(pos + 16) });
     pos += 18;
   }
   return fields;
@@ -115,9 +118,9 @@ function rowDescription(body: Buffer): WireField[] {
  * again.
  */
 export class WireStatement extends SocketStatement<WireField> {
-  constructor(socket: Socket, text: string, values: readonly unknown[]) {
+  constructor(socket: Socket, text: string, values: readonly unknown[], formats: readonly number[]) {
     super(socket);
-    this.send(statementMessages(text, values));
+    this.send(statementMessages(text, values, formats));
   }
 
   protected packetSize(data: Buffer, pos: number): number {

@@ -15,9 +15,9 @@ import { instantMapper } from './datetime.js';
 import { authError, connectError, messageOf, queryError, redactUrl } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
 import { isKnownType, pgColumn, TYPE_LOOKUP_SQL, typeInfoOfRow, type PgTypeInfo } from './postgres-types.js';
-import { pgConverter } from './pg-decoders.js';
-import { PG_TEXT_ENCODING, pgTextFields, type PgTextSpec } from './pg-rows.js';
-import { WireStatement, type WireBatch, type WireField } from './pg-wire.js';
+import { binaryDecoder, pgConverter, type PgDecoder } from './pg-decoders.js';
+import { PG_TEXT_ENCODING, pgFields, type PgTextSpec } from './pg-rows.js';
+import { BINARY, TEXT, WireStatement, type WireBatch, type WireField } from './pg-wire.js';
 import { requestStatement } from './statement.js';
 import { describePostgres, requireRowDescription } from './pg-describe.js';
 import { SnapshotLease, SnapshotSource, type Lease } from './snapshot.js';
@@ -202,6 +202,7 @@ class PostgresCursor extends EncodedCursor {
   #client: pg.Client | undefined;
   #pid: number | undefined;
   #statement: WireStatement | undefined;
+  #decoders: readonly PgDecoder[] = [];
   /** The statement runs on the server until its ReadyForQuery. */
   #inflight: Promise<unknown> | undefined;
   #canceled = false;
@@ -222,13 +223,16 @@ class PostgresCursor extends EncodedCursor {
     this.#client = client;
     this.#pid = (client as unknown as { processID: number | null }).processID ?? undefined;
     this.throwIfAborted();
+    let formats: number[];
     try {
-      await requireRowDescription(client, this.#text); // Parse + Describe only: nothing runs unless it returns rows
+      // Parse + Describe only: nothing runs unless it returns rows. The types pick each column's result format.
+      const described = await requireRowDescription(client, this.#text);
+      formats = described.map((field) => (binaryDecoder(field.dataTypeID) === undefined ? TEXT : BINARY));
     } catch (error) {
       throw this.#source.failure(error);
     }
     this.throwIfAborted(); // from here on an abort reaches the statement through the pid
-    const statement = new WireStatement(client.connection.stream as Socket, this.#text, this.#values);
+    const statement = new WireStatement(client.connection.stream as Socket, this.#text, this.#values, formats);
     this.#statement = statement;
     const running = statement.done.catch(ignore);
     this.#inflight = running;
@@ -243,7 +247,8 @@ class PostgresCursor extends EncodedCursor {
     }
     const types = await this.#source.describeTypes(fields.map((field) => field.oid));
     const mapped = fields.map((field) => pgColumn(field.name, field.oid, field.typmod, types.get(field.oid)));
-    const spec: PgTextSpec = { decoders: mapped.map((m) => m.decoder), names: fields.map((field) => field.name), timeZone: this.#timeZone };
+    const spec: PgTextSpec = { decoders: mapped.map((m, i) => decoderFor(fields[i] as WireField, m.decoder)), names: fields.map((field) => field.name), timeZone: this.#timeZone };
+    this.#decoders = spec.decoders;
     this.converters = spec.decoders.map((decoder) => pgConverter(decoder, spec.timeZone));
     this.columns = mapped.map((m) => m.column);
     this.spec = spec;
@@ -259,7 +264,7 @@ class PostgresCursor extends EncodedCursor {
   }
 
   protected rawValues(bytes: Uint8Array, start: number): unknown[] {
-    return pgTextFields(bytes, start);
+    return pgFields(bytes, start, this.#decoders);
   }
 
   /**
@@ -290,6 +295,17 @@ class PostgresCursor extends EncodedCursor {
     const clean = this.#lease.reuses && this.#opened && !this.#canceled && failed === false && !broken.has(client);
     await this.#lease.release(client, clean);
   }
+}
+
+/**
+ * The decoder of a result column: the type mapping's (text) one, or the binary one when the server sends the column
+ * in binary. A type that changed between Describe and Execute (DDL in between) is caught here, not misread.
+ */
+function decoderFor(field: WireField, textDecoder: PgDecoder): PgDecoder {
+  if (field.format === TEXT) return textDecoder;
+  const decoder = binaryDecoder(field.oid);
+  if (decoder === undefined) throw new SheetpipeError('SHEETPIPE_ERR_SOURCE_QUERY', [`column "${field.name}" changed type while the statement started; run the export again`]);
+  return decoder;
 }
 
 /** false when `done` resolves within `ms`, true when it rejects, undefined when it has not settled by then. */

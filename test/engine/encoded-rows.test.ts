@@ -18,7 +18,7 @@ const SPEC: PgTextSpec = {
 };
 /** With a table, a totals row: the render workers aggregate the encoded rows' values chunk by chunk. */
 const TOTALS: Readonly<Record<number, TotalsFunction>> = { 0: 'min', 1: 'average', 2: 'count', 3: 'max', 4: 'sum' };
-const columns = (table: boolean): ColumnOptions[] => SPEC.names.map((header, i) => ({ header, ...(table && TOTALS[i] !== undefined ? { totals: TOTALS[i] } : {}) }));
+const columns = (spec: PgTextSpec, table: boolean): ColumnOptions[] => spec.names.map((header, i) => ({ header, ...(table && TOTALS[i] !== undefined ? { totals: TOTALS[i] } : {}) }));
 
 function textRow(i: number): (string | null)[] {
   return [
@@ -32,15 +32,15 @@ function textRow(i: number): (string | null)[] {
   ];
 }
 
-async function workbook(rows: number, feed: 'values' | 'encoded', threads: number, table: boolean): Promise<Buffer> {
+async function workbook(rows: number, feed: 'values' | 'encoded', threads: number, table: boolean, spec = SPEC, row = textRow): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'sheetpipe-encoded-'));
   const path = join(dir, `${feed}.xlsx`);
   const book = new XlsxWriter(path, { threads, deterministic: true, chunkRows: 700 });
-  const sheet = book.addSheet('Data', { columns: columns(table), ...(table ? { table: {} } : {}) });
-  const decoder = pgTextDecoder(SPEC);
+  const sheet = book.addSheet('Data', { columns: columns(spec, table), ...(table ? { table: {} } : {}) });
+  const decoder = pgTextDecoder(spec);
   for (let first = 1; first <= rows; first += 1000) {
-    const text = Array.from({ length: Math.min(1000, rows - first + 1) }, (_, k) => textRow(first + k));
-    const batch = encode(text, SPEC, first);
+    const text = Array.from({ length: Math.min(1000, rows - first + 1) }, (_, k) => row(first + k));
+    const batch = encode(text, spec, first);
     if (feed === 'encoded') {
       await sheet.addEncoded(batch);
     } else {
@@ -62,6 +62,36 @@ test('encoded rows make the same workbook as their decoded values, chunked the s
       for (const [name, xml] of expected) assert.equal(actual.get(name), xml, `${name}, table ${table}, ${threads} thread(s)`);
     }
   }
+});
+
+/**
+ * Text as PostgreSQL 15 prints it (extra_float_digits 3, ISO dates) at the edges of pack's converter-free paths:
+ * decimals JavaScript prints with an exponent or as -0, more than 15 significant digits, timestamps past Date's
+ * range or BC. Whatever path a value takes, the worksheet must be the one its decoded value makes.
+ */
+const EDGES: PgTextSpec = {
+  decoders: ['numeric', 'float', 'timestamp', 'date', 'timestamptz', 'boolean'],
+  names: ['amount', 'ratio', 'at', 'day', 'instant', 'ok'],
+  timeZone: 'America/New_York',
+};
+const EDGE_TEXT: readonly (readonly string[])[] = [
+  ['0.000001', '0.0000001', '-0.00', '0.00', '123.400', '-123.450', '0.0000100', '100000000000000', '999999999999999', '9999999999999999',
+    '0.123456789012345', '0.1234567890123456', '12345678901234.5', '1234567890123456.5', '-0.000010', '-0.0000001', '1.10', '10.000'],
+  ['1e-05', '1.5e+300', '-0', '0', '1e+15', '1.2345678901234568e+20', '0.1', '-123.456', '5e-324', '0.30000000000000004'],
+  ['294276-12-31 23:59:59.999999', '0044-03-15 00:00:00 BC', '1969-12-31 23:59:59.9999', '2024-02-29 12:34:56.789', '10000-01-01 00:00:00',
+    '2024-02-30 10:00:00', '1999-12-31 23:59:59.1239', '0001-01-01 00:00:00'],
+  ['275760-09-13', '275760-09-14', '0044-03-15 BC', '2024-02-29', '1899-12-31', '2023-02-29'],
+  ['1900-01-01 00:00:00.0005+00', '2024-07-01 12:00:00+00', '2024-03-10 07:30:00+00', '2024-07-01 12:00:00.5+00', '2024-07-01 12:00:00+05:30', '2024-11-03 06:30:00.000001+00'],
+  ['t', 'f'],
+];
+const edgeRow = (i: number): (string | null)[] => EDGE_TEXT.map((texts) => (i % 7 === 6 ? null : (texts[i % texts.length] as string)));
+
+test('pack\'s converter-free paths (numeric digits, floats, dates, booleans) make the sheet the decoded values make, edge values included', async () => {
+  const expected = readAllEntries(await workbook(3_000, 'values', 2, false, EDGES, edgeRow));
+  const actual = readAllEntries(await workbook(3_000, 'encoded', 2, false, EDGES, edgeRow));
+  const sheet = expected.get('xl/worksheets/sheet1.xml') ?? '';
+  assert.match(sheet, /<v>0\.000001<\/v>/);
+  for (const [name, xml] of expected) assert.equal(actual.get(name), xml, name);
 });
 
 test('a totals row over encoded rows: cached values from the workers\' chunk aggregates, merged in chunk order', async () => {
