@@ -4,6 +4,7 @@
  * unref'd while nothing waits on it, so it never keeps the process alive, and terminated on close or when it fails.
  */
 import { Worker } from 'node:worker_threads';
+import type { SqliteValueFailure } from './sqlite-rows.js';
 
 /** Batches the thread may send before the reader took one: enough to overlap reading and rendering. */
 const IN_FLIGHT = 4;
@@ -36,6 +37,8 @@ export type ToSqliteThread = (Request & { readonly id: number }) | { readonly ty
 export interface WireError {
   readonly message: string;
   readonly code?: string;
+  /** A value no cell can hold, where the reader thread met it. */
+  readonly value?: SqliteValueFailure;
 }
 
 export type FromSqliteThread =
@@ -50,14 +53,16 @@ export interface SqliteBatch {
   readonly rows: number;
 }
 
-/** SQLite's error as the thread reported it: its message and code (`SQLITE_ERROR`, …). */
+/** SQLite's error as the thread reported it: its message and code (`SQLITE_ERROR`, …), or the value it could not convert. */
 export class SqliteThreadError extends Error {
   readonly code: string | undefined;
+  readonly value: SqliteValueFailure | undefined;
 
   constructor(wire: WireError) {
     super(wire.message);
     this.name = 'SqliteError';
     this.code = wire.code;
+    this.value = wire.value;
   }
 }
 

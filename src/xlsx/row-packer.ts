@@ -118,6 +118,11 @@ export class RowPacker {
     return this.#rows;
   }
 
+  /** Bytes packed so far: after `endRow`, where the next row starts (a source packing rows records its offsets). */
+  get byteLength(): number {
+    return this.#length;
+  }
+
   /** Appends one row. Each cell needs at most 5 + 3 × its UTF-16 length bytes; room is made before each write. */
   add(row: Row): void {
     const lookup = this.#lookup;
@@ -165,6 +170,18 @@ export class RowPacker {
     if (length > 64) buffer.set(bytes.subarray(start, end), at);
     else for (let i = start; i < end; i++) buffer[at++] = bytes[i] as number;
     this.#length += length;
+  }
+
+  /**
+   * Appends one row another packer wrote, `bytes[start, end)` with its END tag last (rows a source packed in its own
+   * thread, encoding `packed`): copied as it is, so it must hold no SHARED or OTHER cell.
+   */
+  addPackedRow(bytes: Uint8Array, start: number, end: number): void {
+    const length = end - 1 - start;
+    this.#reserve(length);
+    this.#buffer.set(bytes.subarray(start, end - 1), this.#length);
+    this.#length += length;
+    this.endRow();
   }
 
   /** Ends the row of the cells added with addCell, addPlainBytes and addDigits. */
