@@ -6,8 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { BATCH_ROWS } from './cursor.js';
-import { SqliteRowPacker, SqliteValueError } from './sqlite-rows.js';
+import { MESSAGE_ROWS, SqliteRowPacker, SqliteValueError } from './sqlite-rows.js';
 import type { FromSqliteThread, SqliteColumnInfo, SqliteStatementInfo, ToSqliteThread, WireError } from './sqlite-connection.js';
 
 const port = parentPort;
@@ -66,7 +65,7 @@ function produce(): void {
     try {
       for (let next = rows.next(); !next.done; next = rows.next()) {
         out.add(next.value);
-        if (out.rows === BATCH_ROWS) break;
+        if (out.rows === MESSAGE_ROWS) break;
       }
     } catch (error) {
       stop();
@@ -79,7 +78,7 @@ function produce(): void {
       credit--;
       post({ type: 'rows', bytes, offsets, rows: count }, [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]);
     }
-    if (count < BATCH_ROWS) {
+    if (count < MESSAGE_ROWS) {
       rows = undefined;
       post({ type: 'end' });
     }
