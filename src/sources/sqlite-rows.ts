@@ -3,9 +3,10 @@
  * (sqlite-types.ts; the same a main-thread read applied) and packed in the render workers' own format (encoding
  * `packed`, xlsx/packed-encoding.ts), so the workers only copy the rows into their packer and render them.
  *
- * Measured (bench `db-sqlite` against `demo-t2`, bench/RESULTS.md): packing the raw values here and converting them in
- * the render workers (the former encoding `sqlite-values`) cost ~XXX s more CPU for the 1M-row demo table, as every
- * value was written, read back and written again; on 2 cores the total CPU decides.
+ * Measured on the 1M-row demo table (bench `db-sqlite`, 3 alternating runs; bench/RESULTS.md): packing the raw values
+ * here and converting them in the render workers (the former encoding `sqlite-values`) took ~1.2 s more CPU (user +
+ * sys 12.0–13.9 s against 11.2–12.5 s), as every value was written, read back and written again; on 2 cores the
+ * total CPU decides.
  */
 import { RowPacker } from '../xlsx/row-packer.js';
 import { NotFiniteValue, namedFailure, type Converter } from './convert.js';
@@ -80,7 +81,9 @@ export class SqliteRowPacker {
     try {
       for (; c < row.length; c++) {
         const value = row[c];
-        packer.addCell(value === null ? null : (converters[c] as Converter)(value));
+        const cell = value === null ? null : (converters[c] as Converter)(value);
+        if (typeof cell === 'string') packer.addText(cell);
+        else packer.addCell(cell);
       }
     } catch (error) {
       if (error instanceof NotFiniteValue) throw new SqliteValueError({ row: this.#row, column: this.#names[c], text: error.text });

@@ -148,6 +148,31 @@ export class RowPacker {
     this.#addValue(value);
   }
 
+  /**
+   * Appends a text cell: the same bytes as `addCell(text)`, but a short text is checked and copied in one pass. Measured
+   * in the SQLite reader thread (1M demo rows, 8 text columns): the PLAIN_ASCII test plus a latin1Write call per value
+   * took ~0.5 s of its CPU profile. Longer or unusual text goes the way addCell takes it.
+   */
+  addText(text: string): void {
+    const length = text.length;
+    if (length === 0 || length > 64) return this.#addValue(text);
+    this.#reserve(5 + length);
+    const buffer = this.#buffer;
+    const start = this.#length + 5;
+    let underscore = false;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      // PLAIN_ASCII, byte by byte.
+      if (code >= 0x20 ? code > 0x7e || code === 0x26 || code === 0x3c || code === 0x3e : code !== 0x09 && code !== 0x0a) return this.#addValue(text);
+      if (code === 0x5f) underscore = true;
+      buffer[start + i] = code;
+    }
+    if (needsPreserve(text) || (underscore && LITERAL_ESCAPE.test(text))) return this.#addValue(text);
+    this.#tagged(CellTag.Plain);
+    this.#view.setUint32(this.#length, length, true);
+    this.#length = start + length;
+  }
+
   /** Appends bytes as a PLAIN text cell: the caller checked them with `isPlainBytes`. */
   addPlainBytes(bytes: Uint8Array, start: number, end: number): void {
     this.#addBytes(CellTag.Plain, bytes, start, end);
