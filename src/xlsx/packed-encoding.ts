@@ -4,7 +4,8 @@
  * copies them into its packer; the main thread reads back the few rows the sheet writer samples.
  *
  * Why: on 2 cores the total CPU decides. Packing values in the reader thread and decoding them again in the workers
- * (encoding `sqlite-values`) did the conversion work twice over; see bench/RESULTS.md, "SQLite read in a reader thread".
+ * (encoding `sqlite-values`) wrote and read every value twice: ~1.2 s more CPU for the 1M-row demo table (bench/RESULTS.md,
+ * "SQLite rows packed in the reader thread").
  * The cells are limited to what a copy can carry: no SHARED (the workbook's table is the main thread's) and no OTHER.
  */
 import type { RowDecoder } from './encoded-rows.js';
