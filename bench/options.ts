@@ -7,6 +7,8 @@ import { DEFAULT_SOURCE } from './db/table.js';
 
 export const ENGINE_CASES = ['sheetpipe-t1', 'sheetpipe-t2', 'report-t2', 'exceljs', 'csv', 'generate'] as const;
 export const DB_CASES = ['db-sheetpipe', 'db-psql', 'db-exceljs'] as const;
+/** The demo's SQLite table exported by runExport, and the engine writing the same rows generated in-process (issue 18). */
+export const SQLITE_CASES = ['db-sqlite', 'demo-t2'] as const;
 /** The same table and export from MariaDB (issue 18's question: does a raw-bytes path pay there?); not in the default set. */
 export const MARIADB_CASE = 'db-mariadb';
 /** Each runs at --scale-rows and at --rows: the peak-RSS flatness from 1M to 10M rows (issue 18). */
@@ -16,14 +18,14 @@ export const ARTICLE_CASE = 'article';
 /** `sheetpipe-t<N>` runs the engine with N threads; t1 and t2 are the defaults, others are for bigger machines. */
 export type SheetpipeCase = `sheetpipe-t${number}`;
 export type CaseId =
-  | (typeof ENGINE_CASES)[number] | (typeof DB_CASES)[number] | typeof MARIADB_CASE | (typeof SCALE_CASES)[number] | typeof ARTICLE_CASE
+  | (typeof ENGINE_CASES)[number] | (typeof DB_CASES)[number] | (typeof SQLITE_CASES)[number] | typeof MARIADB_CASE | (typeof SCALE_CASES)[number] | typeof ARTICLE_CASE
   | SheetpipeCase;
-const ALL_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES, MARIADB_CASE, ...SCALE_CASES, ARTICLE_CASE];
+const ALL_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES, ...SQLITE_CASES, MARIADB_CASE, ...SCALE_CASES, ARTICLE_CASE];
 /**
  * What runs without --cases: everything but db-mariadb, the in-process 10M run (~40 s a round on 2 cores, and the engine's
  * flatness is already measured 100k → 1M) and the article case (half an hour and 12 GB of disk).
  */
-const DEFAULT_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES, 'scale-db'];
+const DEFAULT_CASES: readonly CaseId[] = [...ENGINE_CASES, ...DB_CASES, ...SQLITE_CASES, 'scale-db'];
 const SHEETPIPE_CASE = /^sheetpipe-t([1-9]\d{0,2})$/;
 
 /** Threads of a `sheetpipe-t<N>` case, undefined for the other cases. */
@@ -65,6 +67,7 @@ export const USAGE = `npm run bench -- [options]      (or: node dist/bench/run.j
   --cases LIST      comma-separated case ids or groups (default: all but db-mariadb, scale-t2 and article; 'all' = every case; env BENCH_CASES)
                     engine = ${ENGINE_CASES.join(',')}
                     db     = ${DB_CASES.join(',')}
+                    sqlite = ${SQLITE_CASES.join(',')} (the demo's SQLite table vs the engine on the same rows)
                     db-mariadb = the database case from MariaDB (not in the default set)
                     scale  = ${SCALE_CASES.join(',')} (scale-db is in the default set)
                     sheetpipe-t<N> = the engine with N threads (e.g. sheetpipe-t8 on 8 cores)
@@ -83,7 +86,7 @@ export const USAGE = `npm run bench -- [options]      (or: node dist/bench/run.j
   --timeout S       kill a run after S seconds (default 900)
   --profile DIR     write a V8 CPU profile of every Node child (and its workers) to DIR;
                     profiling slows the runs, so do not read the timings of such a run
-  --drop-db         drop the bench schema (the cached database tables) and exit
+  --drop-db         drop the bench schema (the cached database tables) and the cached SQLite files, and exit
   --help`;
 
 function integerOption(name: string, text: string | undefined, fallback: number, min: number): number {
@@ -100,9 +103,10 @@ function parseCases(text: string | undefined): readonly CaseId[] {
   for (const item of text.split(',').map((part) => part.trim())) {
     if (item === 'engine') ENGINE_CASES.forEach((id) => chosen.add(id));
     else if (item === 'db') DB_CASES.forEach((id) => chosen.add(id));
+    else if (item === 'sqlite') SQLITE_CASES.forEach((id) => chosen.add(id));
     else if (item === 'scale') SCALE_CASES.forEach((id) => chosen.add(id));
     else if ((ALL_CASES as readonly string[]).includes(item) || SHEETPIPE_CASE.test(item)) chosen.add(item as CaseId);
-    else throw new Error(`unknown case '${item}'; known: engine, db, scale, ${ALL_CASES.join(', ')}, sheetpipe-t<N>`);
+    else throw new Error(`unknown case '${item}'; known: engine, db, sqlite, scale, ${ALL_CASES.join(', ')}, sheetpipe-t<N>`);
   }
   // Keep the canonical order so rounds always alternate the same way.
   return [...chosen].sort((a, b) => caseOrder(a) - caseOrder(b));

@@ -1,16 +1,17 @@
 /**
  * What a benchmark run is: one case at one row count, as a process to start. Rounds alternate
- * the cases (t1, t2, exceljs, csv, generate, then the small sheetpipe runs; then the database cases; then the
- * scale cases at --scale-rows and at --rows) so a noisy neighbour on the shared machine spreads over all of them
+ * the cases (t1, t2, exceljs, csv, generate, then the small sheetpipe runs; then the database cases; then the SQLite
+ * case and its engine reference; then the scale cases at --scale-rows and at --rows) so a noisy neighbour on the shared machine spreads over all of them
  * instead of hitting one. The article case runs once, last.
  */
 import { join } from 'node:path';
 import { seriesQuery } from './db/series.js';
 import { mysqlTableName } from './db/mysql-table.js';
+import { DEMO_QUERY, demoDatabasePath } from './db/sqlite-demo.js';
 import { exportQuery, tableName } from './db/table.js';
 import type { ProcessSpec } from './measure.js';
 import { COMPILED_CASES_DIR } from './snapshot.js';
-import { ARTICLE_CASE, DB_CASES, MARIADB_CASE, SCALE_CASES, sheetpipeThreads, type BenchOptions, type CaseId, type SheetpipeCase } from './options.js';
+import { ARTICLE_CASE, DB_CASES, MARIADB_CASE, SCALE_CASES, SQLITE_CASES, sheetpipeThreads, type BenchOptions, type CaseId, type SheetpipeCase } from './options.js';
 
 export interface Run {
   readonly caseId: CaseId;
@@ -18,7 +19,7 @@ export interface Run {
   readonly suite: Suite;
 }
 
-export type Suite = 'engine' | 'db' | 'scale' | 'article';
+export type Suite = 'engine' | 'db' | 'sqlite' | 'scale' | 'article';
 
 export const runKey = (caseId: CaseId, rows: number): string => `${caseId}@${rows}`;
 
@@ -31,6 +32,8 @@ const LABELS: Readonly<Record<Exclude<CaseId, SheetpipeCase>, string>> = {
   'db-psql': '`psql \\copy (…) to … csv` (CSV floor)',
   'db-exceljs': '`pg-query-stream` → ExcelJS stream writer',
   'db-mariadb': 'sheetpipe `runExport` (MariaDB → .xlsx, prepared statement, binary protocol)',
+  'db-sqlite': 'sheetpipe `runExport`, 2 threads (SQLite demo table → .xlsx)',
+  'demo-t2': 'sheetpipe `XlsxWriter`, 2 threads, the demo rows generated in-process',
   'scale-db': 'sheetpipe `runExport` of a streamed `generate_series` (PostgreSQL → .xlsx)',
   'scale-t2': 'sheetpipe `XlsxWriter`, 2 threads, in-process dataset',
   article: 'sheetpipe `runExport` of a streamed `generate_series` (PostgreSQL → .xlsx), then `unzip -t` and openpyxl',
@@ -48,14 +51,20 @@ export function caseLabel(id: CaseId): string {
 /** The compiled child script of a case (db-psql is psql itself). */
 function scriptOf(id: CaseId): string {
   if (sheetpipeThreads(id) !== undefined || id === 'scale-t2') return 'sheetpipe.js';
-  return SERIES_CASES.includes(id) || id === MARIADB_CASE ? 'db-sheetpipe.js' : `${id}.js`;
+  if (id === 'demo-t2') return 'demo.js';
+  return SERIES_CASES.includes(id) || id === MARIADB_CASE || id === 'db-sqlite' ? 'db-sheetpipe.js' : `${id}.js`;
 }
 
-/** Threads the child gets: N for sheetpipe-t<N>, 2 for scale-t2, --db-threads for the database cases. */
-const threadsOf = (id: CaseId, options: BenchOptions): number => sheetpipeThreads(id) ?? (id === 'scale-t2' ? 2 : options.dbThreads);
+/**
+ * Threads the child gets: N for sheetpipe-t<N>, 2 for scale-t2 and the SQLite pair (issue 18's target is for 2 threads),
+ * --db-threads for the database cases.
+ */
+const threadsOf = (id: CaseId, options: BenchOptions): number =>
+  sheetpipeThreads(id) ?? (id === 'scale-t2' || (SQLITE_CASES as readonly CaseId[]).includes(id) ? 2 : options.dbThreads);
 
 const suiteOf = (id: CaseId): Suite => {
   if ((DB_CASES as readonly CaseId[]).includes(id) || id === MARIADB_CASE) return 'db';
+  if ((SQLITE_CASES as readonly CaseId[]).includes(id)) return 'sqlite';
   if ((SCALE_CASES as readonly CaseId[]).includes(id)) return 'scale';
   return id === ARTICLE_CASE ? 'article' : 'engine';
 };
@@ -63,6 +72,7 @@ const suiteOf = (id: CaseId): Suite => {
 export function buildRounds(options: BenchOptions): Run[][] {
   const engine = options.cases.filter((id) => suiteOf(id) === 'engine');
   const db = options.cases.filter((id) => suiteOf(id) === 'db');
+  const sqlite = options.cases.filter((id) => suiteOf(id) === 'sqlite');
   const scale = options.cases.filter((id) => suiteOf(id) === 'scale');
   const engineRound: Run[] = engine.map((caseId) => ({ caseId, rows: options.rows, suite: 'engine' }));
   if (options.smallRows < options.rows) {
@@ -74,6 +84,8 @@ export function buildRounds(options: BenchOptions): Run[][] {
   const rounds: Run[][] = [];
   for (let i = 0; i < options.rounds && engineRound.length > 0; i++) rounds.push(engineRound);
   for (let i = 0; i < options.rounds && dbRound.length > 0; i++) rounds.push(dbRound);
+  const sqliteRound: Run[] = sqlite.map((caseId) => ({ caseId, rows: options.rows, suite: 'sqlite' }));
+  for (let i = 0; i < options.rounds && sqliteRound.length > 0; i++) rounds.push(sqliteRound);
   const scaleRound: Run[] = [options.scaleRows, options.rows].flatMap((rows) => scale.map((caseId) => ({ caseId, rows, suite: 'scale' as const })));
   for (let i = 0; i < options.rounds && scaleRound.length > 0; i++) rounds.push(scaleRound);
   // Once, whatever --rounds says: at 120,000,000 rows it takes half an hour and 12 GB of disk.
@@ -91,6 +103,8 @@ export interface SpecPlace {
   readonly casesDir?: string;
   /** Database table to export (default bench.orders_<rows>). */
   readonly table?: string;
+  /** The db-sqlite case's file (default: the cached demo database of bench/db/sqlite-demo.ts). */
+  readonly sqliteFile?: string;
 }
 
 export function processSpec(run: Run, out: string, options: BenchOptions, place: SpecPlace = {}): ProcessSpec {
@@ -111,6 +125,7 @@ export function processSpec(run: Run, out: string, options: BenchOptions, place:
   // Node names each profile by time, pid and thread id, so rounds and workers never overwrite each other.
   const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, runKey(run.caseId, run.rows))}`];
   const args = [...profile, script, '--rows', String(run.rows), '--out', out, '--threads', String(threads)];
-  if (run.suite === 'db' || SERIES_CASES.includes(run.caseId)) args.push('--source', mariadb ? options.mysqlSource : options.source, '--query', query);
+  if (run.caseId === 'db-sqlite') args.push('--source', `sqlite:${place.sqliteFile ?? demoDatabasePath(run.rows)}`, '--query', DEMO_QUERY);
+  else if (run.suite === 'db' || SERIES_CASES.includes(run.caseId)) args.push('--source', mariadb ? options.mysqlSource : options.source, '--query', query);
   return { command: process.execPath, args, report: 'json', timeoutMs: options.timeoutMs };
 }

@@ -49,7 +49,7 @@ function formatTarget(verdict: Verdict): string {
 }
 
 export interface SectionInput {
-  readonly marker: 'engine' | 'db' | 'scale' | 'article';
+  readonly marker: 'engine' | 'db' | 'sqlite' | 'scale' | 'article';
   readonly title: string;
   readonly intro: string;
   readonly machine: Machine;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkArticle, renderArticleCheck, type ArticleCheck } from './article.js';
 import { dropMysqlBench, ensureMysqlTable } from './db/mysql-table.js';
+import { dropDemoFiles, ensureDemoFile } from './db/sqlite-demo.js';
 import { dropBenchSchema, ensureTable, tableName } from './db/table.js';
 import { measureProcess, ProcessFailure } from './measure.js';
 import { ARTICLE_CASE, MARIADB_CASE, parseBenchOptions, sheetpipeThreads, USAGE, type BenchOptions } from './options.js';
@@ -15,7 +16,7 @@ import { buildRounds, caseLabel, outputPath, processSpec, runKey, type Run, type
 import { describeMachine, renderSection, writeSections } from './report.js';
 import { snapshotBuild } from './snapshot.js';
 import { summarise, type CaseSummary, type Sample } from './stats.js';
-import { dbVerdicts, engineVerdicts, lookupIn, scaleVerdicts } from './targets.js';
+import { dbVerdicts, engineVerdicts, lookupIn, scaleVerdicts, sqliteVerdicts } from './targets.js';
 
 const DEFAULT_RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
 
@@ -160,6 +161,20 @@ function renderSections(options: BenchOptions, suites: Record<Suite, SuiteResult
       verdicts: dbVerdicts(get, options.rows),
     }));
   }
+  if (suites.sqlite.rounds > 0) {
+    const { get, ...rest } = common(suites.sqlite);
+    sections.set('sqlite', renderSection({
+      marker: 'sqlite',
+      title: 'SQLite: the demo table to file (issue 18)',
+      intro: `db-sqlite: the ${rows}-row \`orders\` table of \`sheetpipe demo\` (src/cli/demo-data.ts; 13 columns: integers, ` +
+        'text, `numeric(12, 2)`, `datetime`, `date`, `boolean`, nullable notes), a SQLite file built once and cached by ' +
+        'bench/db/sqlite-demo.ts, exported with `SELECT * FROM "orders"` by `runExport` with 2 threads. demo-t2: the same ' +
+        "rows from the demo's generator, written in-process by `XlsxWriter` with 2 threads and the columns the export " +
+        'gives them (the same cells): the engine reference.',
+      ...rest,
+      verdicts: sqliteVerdicts(get, options.rows),
+    }));
+  }
   const seriesIntro = (rows: string): string =>
     `${rows} rows with the bench table's columns, computed by PostgreSQL from a streamed \`generate_series\` while the ` +
     `export reads them (bench/db/series.ts; no table on disk), exported from ${options.source} with ${options.dbThreads} thread(s) ` +
@@ -196,6 +211,8 @@ async function main(): Promise<void> {
   if (options.dropDb) {
     await dropBenchSchema(options.source);
     log('dropped schema bench');
+    dropDemoFiles();
+    log('removed the cached SQLite demo files');
     if (options.cases.includes(MARIADB_CASE)) {
       await dropMysqlBench(options.mysqlSource);
       log('dropped MariaDB database bench');
@@ -203,7 +220,16 @@ async function main(): Promise<void> {
     return;
   }
   const rounds = buildRounds(options);
-  const suites: Record<Suite, SuiteResults> = { engine: emptySuite(), db: emptySuite(), scale: emptySuite(), article: emptySuite() };
+  const suites: Record<Suite, SuiteResults> = { engine: emptySuite(), db: emptySuite(), sqlite: emptySuite(), scale: emptySuite(), article: emptySuite() };
+  if (options.cases.includes('db-sqlite')) {
+    log('sqlite: making sure the demo database exists…');
+    try {
+      const status = await ensureDemoFile(options.rows);
+      log(status.builtMs > 0 ? `built ${status.path} in ${(status.builtMs / 1000).toFixed(1)} s` : `reusing ${status.path}`);
+    } catch (error) {
+      suites.sqlite.failures.set(caseLabel('db-sqlite'), (error as Error).message);
+    }
+  }
   if (options.cases.includes(MARIADB_CASE)) {
     try {
       const status = await ensureMysqlTable(options.rows, options.mysqlSource);

@@ -68,3 +68,10 @@ export function scaleVerdicts(get: Lookup, scaleRows: number, rows: number): Ver
     verdict('memory flatness in-process, 2 threads (issue 18)', `scale-t2 ${how}`, ratio(get('scale-t2', scaleRows), get('scale-t2', rows), 'peakRssKiB'), '×', { op: '<=', limit: 1.1 }),
   ];
 }
+
+/** Issue 18: reading the demo's SQLite table may cost at most 10 % over the engine writing the same rows in-process. */
+export function sqliteVerdicts(get: Lookup, rows: number): Verdict[] {
+  return [
+    verdict('SQLite → .xlsx vs in-process engine (issue 18)', 'db-sqlite wall ÷ demo-t2 wall', ratio(get('db-sqlite', rows), get('demo-t2', rows), 'wallMs'), '×', { op: '<=', limit: 1.1 }),
+  ];
+}

@@ -13,7 +13,7 @@ import { createDateFormatter } from '../pipeline/date-text.js';
 import { mulberry32 } from '../util/mulberry32.js';
 
 /** Bump when the generated data changes, so old cached databases are rebuilt. */
-const DATA_VERSION = '3';
+export const DEMO_DATA_VERSION = '3';
 /** Rows inserted between event-loop turns, so Ctrl-C can stop a long build. */
 const ROWS_PER_TURN = 20_000;
 const CUSTOMERS = 25_000;
@@ -40,21 +40,14 @@ const NOTES = [
 
 export const DEMO_COLUMNS = ['id', 'order_number', 'customer_id', 'customer_name', 'customer_email', 'country', 'amount', 'currency', 'status', 'ordered_at', 'shipped_on', 'is_gift', 'notes'] as const;
 
+/** The declared type of each column, in DEMO_COLUMNS order: what the export maps the values by. */
+export const DEMO_TYPES = ['integer', 'text', 'integer', 'text', 'text', 'text', 'numeric(12, 2)', 'text', 'text', 'datetime', 'date', 'boolean', 'text'] as const;
+/** Columns that may hold NULL. */
+const NULLABLE = new Set<string>(['shipped_on', 'notes']);
+
 const SCHEMA = `
   create table orders (
-    id integer primary key,
-    order_number text not null,
-    customer_id integer not null,
-    customer_name text not null,
-    customer_email text not null,
-    country text not null,
-    amount numeric(12, 2) not null,
-    currency text not null,
-    status text not null,
-    ordered_at datetime not null,
-    shipped_on date,
-    is_gift boolean not null,
-    notes text
+    ${DEMO_COLUMNS.map((name, c) => `${name} ${DEMO_TYPES[c]}${c === 0 ? ' primary key' : NULLABLE.has(name) ? '' : ' not null'}`).join(',\n    ')}
   );
   create table demo_meta (key text primary key, value text not null);
 `;
@@ -95,12 +88,40 @@ function isCurrent(path: string, rows: number): boolean {
         const { key, value } = row as { key: string; value: string };
         return [key, value];
       }));
-      return meta.get('rows') === String(rows) && meta.get('version') === DATA_VERSION;
+      return meta.get('rows') === String(rows) && meta.get('version') === DEMO_DATA_VERSION;
     } finally {
       db.close();
     }
   } catch {
     return false;
+  }
+}
+
+/**
+ * One demo order as stored, in DEMO_COLUMNS order, with its times as epoch milliseconds (UTC wall clock; shipped_on
+ * is a whole day) and is_gift as 0/1. The benchmark's in-process reference (bench/cases/demo.ts) writes the same rows.
+ */
+export type DemoOrder = [
+  id: number, orderNumber: string, customerId: number, customerName: string, customerEmail: string, country: string,
+  amount: number, currency: string, status: string, orderedMs: number, shippedDayMs: number | null, isGift: 0 | 1, notes: string | null,
+];
+
+/** The demo's `rows` orders, the same on every machine (DEMO_DATA_VERSION names this sequence). */
+export function* demoOrders(rows: number): Generator<DemoOrder> {
+  const people = customers();
+  const next = random(0x5eed);
+  for (let id = 1; id <= rows; id++) {
+    const customerId = 1 + Math.floor(next() * CUSTOMERS);
+    const customer = people[customerId - 1] as Customer;
+    const status = STATUSES[Math.floor(next() * STATUSES.length)] as string;
+    const orderedMs = FIRST_ORDER_MS + Math.floor(((id - 1) / rows) * (SPAN_MS / 1000)) * 1000 + Math.floor(next() * 3600) * 1000;
+    const shippedMs = status === 'delivered' || status === 'shipped' ? orderedMs + (1 + Math.floor(next() * 6)) * DAY_MS : undefined;
+    const cents = Math.round((4.99 + next() ** 3 * 2500) * 100);
+    const amount = customer.currency === 'JPY' ? cents : cents / 100;
+    const note = next() < 0.25 ? (NOTES[Math.floor(next() * NOTES.length)] as string) : null;
+    const gift = next() < 0.08 ? 1 : 0;
+    const shippedDay = shippedMs === undefined ? null : Math.floor(shippedMs / DAY_MS) * DAY_MS;
+    yield [id, `SO-${String(id).padStart(7, '0')}`, customerId, customer.name, customer.email, customer.country, amount, customer.currency, status, orderedMs, shippedDay, gift, note];
   }
 }
 
@@ -113,29 +134,19 @@ async function build(path: string, rows: number, signal: AbortSignal): Promise<v
     db.exec(SCHEMA);
     // One row per call: 100-row multi-value inserts measured no faster in CPU time (SQLite's own work dominates).
     const insert = db.prepare('insert into orders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const people = customers();
-    const next = random(0x5eed);
     // SQLite's text forms `YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DD` (whole seconds, so no fraction).
     const orderedText = createDateFormatter('datetime');
     const shippedText = createDateFormatter('date');
     db.exec('begin');
-    for (let id = 1; id <= rows; id++) {
-      const customerId = 1 + Math.floor(next() * CUSTOMERS);
-      const customer = people[customerId - 1] as Customer;
-      const status = STATUSES[Math.floor(next() * STATUSES.length)] as string;
-      const orderedMs = FIRST_ORDER_MS + Math.floor(((id - 1) / rows) * (SPAN_MS / 1000)) * 1000 + Math.floor(next() * 3600) * 1000;
-      const shipped = status === 'delivered' || status === 'shipped' ? shippedText(orderedMs + (1 + Math.floor(next() * 6)) * DAY_MS) : null;
-      const cents = Math.round((4.99 + next() ** 3 * 2500) * 100);
-      const amount = customer.currency === 'JPY' ? cents : cents / 100;
-      const note = next() < 0.25 ? (NOTES[Math.floor(next() * NOTES.length)] as string) : null;
-      const gift = next() < 0.08 ? 1 : 0;
-      insert.run(id, `SO-${String(id).padStart(7, '0')}`, customerId, customer.name, customer.email, customer.country, amount, customer.currency, status, orderedText(orderedMs), shipped, gift, note);
+    for (const order of demoOrders(rows)) {
+      const id = order[0];
+      insert.run(...order.slice(0, 9), orderedText(order[9]), order[10] === null ? null : shippedText(order[10]), order[11], order[12]);
       if (id % ROWS_PER_TURN === 0) {
         await nextMacrotask();
         if (signal.aborted) throw new SheetpipeError('SHEETPIPE_ERR_PIPELINE_CANCELED', [String(signal.reason)]);
       }
     }
-    db.prepare('insert into demo_meta values (?, ?), (?, ?)').run('rows', String(rows), 'version', DATA_VERSION);
+    db.prepare('insert into demo_meta values (?, ?), (?, ?)').run('rows', String(rows), 'version', DEMO_DATA_VERSION);
     db.exec('commit');
   } finally {
     db.close();

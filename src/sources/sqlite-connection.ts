@@ -4,8 +4,10 @@
  * unref'd while nothing waits on it, so it never keeps the process alive, and terminated on close or when it fails.
  */
 import { Worker } from 'node:worker_threads';
+import { BATCH_ROWS } from './cursor.js';
+import type { SqliteValueFailure } from './sqlite-rows.js';
 
-/** Batches the thread may send before the reader took one: enough to overlap reading and rendering. */
+/** Messages (of MESSAGE_ROWS rows) the thread may send before the reader took one: enough to overlap reading and rendering. */
 const IN_FLIGHT = 4;
 
 const ENTRY = new URL('./sqlite-thread.js', import.meta.url);
@@ -36,6 +38,8 @@ export type ToSqliteThread = (Request & { readonly id: number }) | { readonly ty
 export interface WireError {
   readonly message: string;
   readonly code?: string;
+  /** A value no cell can hold, where the reader thread met it. */
+  readonly value?: SqliteValueFailure;
 }
 
 export type FromSqliteThread =
@@ -50,14 +54,16 @@ export interface SqliteBatch {
   readonly rows: number;
 }
 
-/** SQLite's error as the thread reported it: its message and code (`SQLITE_ERROR`, …). */
+/** SQLite's error as the thread reported it: its message and code (`SQLITE_ERROR`, …), or the value it could not convert. */
 export class SqliteThreadError extends Error {
   readonly code: string | undefined;
+  readonly value: SqliteValueFailure | undefined;
 
   constructor(wire: WireError) {
     super(wire.message);
     this.name = 'SqliteError';
     this.code = wire.code;
+    this.value = wire.value;
   }
 }
 
@@ -76,6 +82,8 @@ export class SqliteConnection {
   readonly #replies = new Map<number, Waiter>();
   /** Batches (or the end, or a failure) of the running query not yet taken. */
   #arrived: Arrival[] = [];
+  /** The message being handed on in batches, and its next row. */
+  #message: { batch: SqliteBatch; from: number } | undefined;
   #reader: Waiter | undefined;
   #dead: Error | undefined;
 
@@ -116,13 +124,19 @@ export class SqliteConnection {
   /** Starts `sql`; its rows then come from `next`. */
   async query(sql: string, values: unknown[], countTable: string | undefined, timeZone: string | undefined): Promise<SqliteStatementInfo> {
     this.#arrived = [];
+    this.#message = undefined;
     const info = (await this.request({ type: 'query', sql, values, countTable, timeZone })) as SqliteStatementInfo;
     if (info.readsOnly) this.#thread.postMessage({ type: 'more', batches: IN_FLIGHT } satisfies ToSqliteThread);
     return info;
   }
 
-  /** The running query's next batch, or undefined after the last. @throws SqliteThreadError */
+  /**
+   * The running query's next batch of at most BATCH_ROWS rows (a view into the message the thread sent), or undefined
+   * after the last. @throws SqliteThreadError
+   */
   next(): Promise<SqliteBatch | undefined> {
+    const held = this.#message;
+    if (held !== undefined) return Promise.resolve(this.#cut(held));
     const arrived = this.#arrived.shift();
     if (arrived !== undefined) return this.#taken(arrived);
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
@@ -132,18 +146,30 @@ export class SqliteConnection {
     }).then((item) => this.#taken(item));
   }
 
-  /** A batch taken frees a place for one more. */
   #taken(item: Arrival): Promise<SqliteBatch | undefined> {
     if (item === END) return Promise.resolve(undefined);
     if (item instanceof Error) return Promise.reject(item);
-    if (this.#dead === undefined) this.#thread.postMessage({ type: 'more', batches: 1 } satisfies ToSqliteThread);
-    return Promise.resolve(item);
+    this.#message = { batch: item, from: 0 };
+    return Promise.resolve(this.#cut(this.#message));
+  }
+
+  /** The message's next BATCH_ROWS rows; its last cut frees a place for one more message. */
+  #cut(held: { batch: SqliteBatch; from: number }): SqliteBatch {
+    const { batch, from } = held;
+    const to = Math.min(from + BATCH_ROWS, batch.rows);
+    held.from = to;
+    if (to === batch.rows) {
+      this.#message = undefined;
+      if (this.#dead === undefined) this.#thread.postMessage({ type: 'more', batches: 1 } satisfies ToSqliteThread);
+    }
+    return { bytes: batch.bytes, offsets: batch.offsets.subarray(from, to + 1), rows: to - from };
   }
 
   /** Ends the running query: the thread resets the statement, and whatever it sent before is dropped. */
   async stop(): Promise<void> {
     await this.request({ type: 'stop' });
     this.#arrived = [];
+    this.#message = undefined;
     const reader = this.#reader;
     this.#reader = undefined;
     reader?.resolve(END);

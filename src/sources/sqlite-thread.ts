@@ -1,14 +1,13 @@
 /**
- * The reader thread of one SQLite connection (sqlite-connection.ts): opens the file read-only, prepares, iterates
- * and packs the rows (sqlite-rows.ts), so better-sqlite3's synchronous steps never run on the main thread. A result
+ * The reader thread of one SQLite connection (sqlite-connection.ts): opens the file read-only, prepares, iterates,
+ * converts and packs the rows (sqlite-rows.ts), so better-sqlite3's synchronous steps never run on the main thread. A result
  * goes out as transferred buffers, one batch per credit the main thread granted: with no credit left the thread
  * waits, so at most a few batches are ever in flight.
  */
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { BATCH_ROWS } from './cursor.js';
-import { SqliteRowWriter } from './sqlite-rows.js';
-import type { FromSqliteThread, SqliteColumnInfo, SqliteStatementInfo, ToSqliteThread } from './sqlite-connection.js';
+import { MESSAGE_ROWS, SqliteRowPacker, SqliteValueError } from './sqlite-rows.js';
+import type { FromSqliteThread, SqliteColumnInfo, SqliteStatementInfo, ToSqliteThread, WireError } from './sqlite-connection.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-thread.ts runs as a worker thread');
@@ -16,15 +15,16 @@ if (port === null) throw new Error('sqlite-thread.ts runs as a worker thread');
 let db: Database.Database | undefined;
 let rows: IterableIterator<unknown[]> | undefined;
 let credit = 0;
-let writer: SqliteRowWriter | undefined;
+let packer: SqliteRowPacker | undefined;
 
 function post(message: FromSqliteThread, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
 }
 
-function wireError(error: unknown): { message: string; code?: string } {
+function wireError(error: unknown): WireError {
   const code = (error as { code?: unknown } | null)?.code;
-  return { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
+  const failure = error instanceof SqliteValueError ? { value: error.failure } : {};
+  return { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}), ...failure };
 }
 
 function open(path: string): void {
@@ -48,7 +48,7 @@ function prepared(sql: string): { statement: Database.Statement; info: SqliteSta
 function query(sql: string, values: unknown[], countTable: string | undefined, timeZone: string | undefined): SqliteStatementInfo {
   const { statement, info } = prepared(sql);
   if (!info.readsOnly) return info;
-  writer = new SqliteRowWriter({ names: info.columns.map((c) => c.name), types: info.columns.map((c) => c.type), timeZone });
+  packer = new SqliteRowPacker({ names: info.columns.map((c) => c.name), types: info.columns.map((c) => c.type), timeZone });
   statement.raw(true).safeIntegers(true);
   const estimatedRows = countTable === undefined ? undefined : Number((db as Database.Database).prepare(`SELECT count(*) FROM ${countTable}`).pluck().get());
   // Buffers arrive as plain Uint8Arrays; better-sqlite3 binds only Buffers as blobs.
@@ -60,28 +60,25 @@ function query(sql: string, values: unknown[], countTable: string | undefined, t
 
 /** Sends batches while there is credit; the last one is followed by `end`. */
 function produce(): void {
-  const out = writer as SqliteRowWriter;
+  const out = packer as SqliteRowPacker;
   while (credit > 0 && rows !== undefined) {
-    const offsets: number[] = [0];
     try {
       for (let next = rows.next(); !next.done; next = rows.next()) {
         out.add(next.value);
-        if (offsets.push(out.length) > BATCH_ROWS) break;
+        if (out.rows === MESSAGE_ROWS) break;
       }
     } catch (error) {
       stop();
-      out.take();
+      out.clear();
       post({ type: 'failed', error: wireError(error) });
       return;
     }
-    const count = offsets.length - 1;
-    const bytes = out.take();
+    const { bytes, offsets, rows: count } = out.take();
     if (count > 0) {
       credit--;
-      const table = Uint32Array.from(offsets);
-      post({ type: 'rows', bytes, offsets: table, rows: count }, [bytes.buffer as ArrayBuffer, table.buffer]);
+      post({ type: 'rows', bytes, offsets, rows: count }, [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]);
     }
-    if (count < BATCH_ROWS) {
+    if (count < MESSAGE_ROWS) {
       rows = undefined;
       post({ type: 'end' });
     }

@@ -1,20 +1,22 @@
 /**
  * `sqlite:<path>` source (better-sqlite3), read in a thread of its own per connection (sqlite-connection.ts): the
- * thread steps the statement and packs the values (sqlite-rows.ts), the main thread forwards the bytes to the render
- * workers (encoding `sqlite-values`), which convert them. The file is opened `readonly` with `fileMustExist`, so a
+ * thread steps the statement, converts the values and packs them in the render workers' own format (sqlite-rows.ts);
+ * the main thread forwards the bytes to the render workers (encoding `packed`), which copy them and render. The file is opened `readonly` with `fileMustExist`, so a
  * missing file is an error and is never created, and no statement can write. A single statement reads one
  * consistent snapshot. One connection per running query; one idle connection is kept. A snapshot (snapshot.ts) runs
  * several statements in one read transaction on one connection, so in one thread.
  */
 import { existsSync } from 'node:fs';
 import { SheetpipeError } from '../errors.js';
+import { PACKED_ENCODING, packedCells } from '../xlsx/packed-encoding.js';
+import { sameCell } from './convert.js';
 import { EncodedCursor } from './cursor.js';
 import { connectError, queryError } from './driver-errors.js';
 import { OpenCursors } from './open-cursors.js';
 import { notReadOnly } from './read-only-sql.js';
 import { SnapshotLease, SnapshotSource, withConnection, type Lease } from './snapshot.js';
-import { SqliteConnection, type SqliteBatch, type SqliteStatementInfo } from './sqlite-connection.js';
-import { SQLITE_VALUES_ENCODING, sqliteConverters, sqliteRowValues, type SqliteValuesSpec } from './sqlite-rows.js';
+import { SqliteConnection, SqliteThreadError, type SqliteBatch, type SqliteStatementInfo } from './sqlite-connection.js';
+import { valueFailureError } from './sqlite-rows.js';
 import { sqliteColumn } from './sqlite-types.js';
 import { instantMapper } from './datetime.js';
 import { requestStatement, tableOfQuery } from './statement.js';
@@ -153,7 +155,7 @@ function sqliteColumns(info: SqliteStatementInfo, timeZone: string | undefined):
 }
 
 class SqliteCursor extends EncodedCursor {
-  protected readonly encoding = SQLITE_VALUES_ENCODING;
+  protected readonly encoding = PACKED_ENCODING;
   readonly #source: SqliteSource;
   readonly #lease: Lease<SqliteConnection>;
   readonly #sql: string;
@@ -178,10 +180,9 @@ class SqliteCursor extends EncodedCursor {
     const table = tableOfQuery(this.#sql);
     const info = await readerStatement(connection.query(this.#sql, this.#values, table, this.#timeZone));
     this.#running = true;
-    const spec: SqliteValuesSpec = { names: info.columns.map((c) => c.name), types: info.columns.map((c) => c.type), timeZone: this.#timeZone };
-    this.spec = spec;
     this.columns = sqliteColumns(info, this.#timeZone);
-    this.converters = sqliteConverters(spec);
+    // The reader thread converted the values already.
+    this.converters = this.columns.map(() => sameCell);
     if (info.estimatedRows !== undefined) this.estimatedRows = info.estimatedRows;
   }
 
@@ -192,14 +193,14 @@ class SqliteCursor extends EncodedCursor {
       batch = await (this.#connection as SqliteConnection).next();
     } catch (error) {
       this.#running = false;
-      throw queryError(error);
+      throw error instanceof SqliteThreadError && error.value !== undefined ? valueFailureError(error.value) : queryError(error);
     }
     if (batch === undefined) this.#running = false;
     return batch;
   }
 
   protected rawValues(bytes: Uint8Array, start: number, end: number): unknown[] {
-    return sqliteRowValues(bytes, start, end);
+    return packedCells(bytes, start, end);
   }
 
   /** The thread stops between batches: release resets the statement. */

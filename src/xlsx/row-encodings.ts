@@ -4,15 +4,15 @@
  */
 import { MYSQL_BINARY_ENCODING, mysqlBinaryDecoder, type MysqlBinarySpec } from '../sources/mysql-rows.js';
 import { PG_TEXT_ENCODING, pgTextDecoder, type PgTextSpec } from '../sources/pg-rows.js';
-import { SQLITE_VALUES_ENCODING, sqliteValuesDecoder, type SqliteValuesSpec } from '../sources/sqlite-rows.js';
 import type { EncodedRows, RowDecoder } from './encoded-rows.js';
+import { PACKED_ENCODING, packedDecoder } from './packed-encoding.js';
 import type { PackedRows, RowPacker } from './row-packer.js';
 import type { Row } from './types.js';
 
 const ENCODINGS: ReadonlyMap<string, (spec: unknown) => RowDecoder> = new Map([
   [PG_TEXT_ENCODING, (spec: unknown) => pgTextDecoder(spec as PgTextSpec)],
-  [SQLITE_VALUES_ENCODING, (spec: unknown) => sqliteValuesDecoder(spec as SqliteValuesSpec)],
   [MYSQL_BINARY_ENCODING, (spec: unknown) => mysqlBinaryDecoder(spec as MysqlBinarySpec)],
+  [PACKED_ENCODING, () => packedDecoder],
 ]);
 
 /** Decoders already built in this thread, by encoding and spec (a chunk's spec is a fresh copy each time). */

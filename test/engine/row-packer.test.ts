@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { isSheetpipeError } from '../../src/errors.js';
 import { formula } from '../../src/xlsx/formula.js';
 import { packRows, RowPacker } from '../../src/xlsx/row-packer.js';
@@ -125,4 +126,42 @@ test('after a chunk of huge cells the packer starts the next chunk afresh and pa
   packer.reset();
   packer.add([1, 'small']);
   assert.equal(render(packer.copy()), '<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>small</t></is></c></row>');
+});
+
+test('addText packs the same bytes as addCell, and addPackedRow copies another packer\'s row as it is', () => {
+  const texts = ['abc', 'a<b', 'a&b', 'a>b', 'tab\there', 'line\nbreak', ' lead', 'trail ', 'x_x0041_y', 'under_score', 'ü', '😀', '\u0001',
+    '~}|{', 'a'.repeat(64), `${'a'.repeat(64)}<`, 'b'.repeat(65), '', 'SO-0000001', 'anna.andersen1@example.com'];
+  const viaText = new RowPacker(8);
+  const viaCell = new RowPacker(8);
+  for (const text of texts) {
+    viaText.addText(text);
+    viaCell.addCell(text);
+  }
+  viaText.endRow();
+  viaCell.endRow();
+  assert.deepEqual(Buffer.from(viaText.view().bytes), Buffer.from(viaCell.view().bytes));
+  assert.equal(viaText.byteLength, viaText.view().bytes.length);
+  const copied = new RowPacker(8);
+  const { bytes } = viaText.view();
+  copied.addPackedRow(bytes, 0, bytes.length);
+  copied.addPackedRow(bytes, 0, bytes.length);
+  assert.equal(copied.rows, 2);
+  assert.equal(render(copied.view()), render(packRows([texts, texts])));
+});
+
+test('addText equals addCell for any text (property)', () => {
+  const text = fc.oneof(
+    fc.string({ unit: fc.constantFrom('_', 'x', '0', '4', '1', 'a', '&', '<', '>', ' ', '\t', '\n', '\r', '~', '\u007f', 'é') }),
+    fc.string({ unit: 'binary' }),
+    fc.string({ minLength: 60, maxLength: 70 }),
+  );
+  fc.assert(fc.property(fc.array(text, { maxLength: 8 }), (texts) => {
+    const viaText = new RowPacker(8);
+    const viaCell = new RowPacker(8);
+    for (const value of texts) {
+      viaText.addText(value);
+      viaCell.addCell(value);
+    }
+    assert.deepEqual(Buffer.from(viaText.view().bytes), Buffer.from(viaCell.view().bytes));
+  }), { numRuns: 2000 });
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSheetpipeError } from '../../src/errors.js';
 import { mapBatch } from '../../src/sources/convert.js';
-import { SqliteRowWriter, sqliteConverters, sqliteRowValues, sqliteValuesDecoder, type SqliteValuesSpec } from '../../src/sources/sqlite-rows.js';
+import { SqliteRowPacker, SqliteValueError, sqliteConverters, valueFailureError, type SqliteValuesSpec } from '../../src/sources/sqlite-rows.js';
+import { packedCells, packedDecoder } from '../../src/xlsx/packed-encoding.js';
 import { RowPacker } from '../../src/xlsx/row-packer.js';
 
 const SPEC: SqliteValuesSpec = {
@@ -20,47 +21,44 @@ const ROWS: unknown[][] = [
   [-(2n ** 63n), 3.5, 'under_score', 1n, '2024-12-31', Buffer.from('hi'), 2n ** 53n],
 ];
 
-function written(rows: readonly unknown[][]): { bytes: Uint8Array; offsets: number[] } {
-  const writer = new SqliteRowWriter(SPEC, 16); // tiny, so the buffer grows while writing
-  const offsets = [0];
+/** The rows packed in batches of `perBatch`, as the reader thread sends them. */
+function batches(rows: readonly unknown[][], perBatch: number): { bytes: Uint8Array; offsets: Uint32Array; rows: number }[] {
+  const packer = new SqliteRowPacker(SPEC);
+  const out = [];
   for (const row of rows) {
-    writer.add(row);
-    offsets.push(writer.length);
+    packer.add(row);
+    if (packer.rows === perBatch) out.push(packer.take());
   }
-  return { bytes: writer.take(), offsets };
+  if (packer.rows > 0) out.push(packer.take());
+  return out;
 }
 
-test('sqlite-values: values read back as better-sqlite3 returned them, temporal text the reader thread parsed as Dates', () => {
-  const { bytes, offsets } = written(ROWS);
-  const converters = sqliteConverters(SPEC);
-  ROWS.forEach((row, r) => {
-    const at = row[4];
-    const parsed = typeof at === 'string' ? converters[4]?.(at) : at;
-    assert.deepEqual(sqliteRowValues(bytes, offsets[r] as number, offsets[r + 1] as number), row.with(4, parsed instanceof Date ? parsed : at));
-  });
-});
-
-test('sqlite-values: the workers pack and decode the same cells the main-thread converters make', () => {
-  const { bytes, offsets } = written(ROWS);
-  const decoder = sqliteValuesDecoder(SPEC);
+test('packed in the reader thread: the cells read back are the ones the main-thread converters make', () => {
   const expected = mapBatch(structuredClone(ROWS), sqliteConverters(SPEC), SPEC.names, 1);
-  const viaPack = new RowPacker(16);
-  const viaCells = new RowPacker(16);
-  ROWS.forEach((_row, r) => {
-    const start = offsets[r] as number;
-    const end = offsets[r + 1] as number;
-    assert.deepEqual(decoder.decode(bytes, start, end, r + 1), expected[r]);
-    decoder.pack?.(bytes, start, end, r + 1, viaPack);
-    viaCells.add(expected[r] as never);
-  });
-  assert.deepEqual(Buffer.from(viaPack.view().bytes), Buffer.from(viaCells.view().bytes));
-  assert.deepEqual(viaPack.view().others, viaCells.view().others);
+  const cells = batches(ROWS, 2).flatMap(({ bytes, offsets, rows }) =>
+    Array.from({ length: rows }, (_, r) => packedCells(bytes, offsets[r] as number, offsets[r + 1] as number)));
+  assert.deepEqual(cells, expected);
 });
 
-test('sqlite-values: a non-finite REAL names its row and column', () => {
-  const { bytes, offsets } = written([[1n, Number.POSITIVE_INFINITY, null, null, null, null, null]]);
-  const decoder = sqliteValuesDecoder(SPEC);
-  for (const run of [() => decoder.decode(bytes, 0, offsets[1] as number, 42), () => decoder.pack?.(bytes, 0, offsets[1] as number, 42, new RowPacker())]) {
-    assert.throws(run, (error: unknown) => isSheetpipeError(error) && error.code === 'SHEETPIPE_ERR_SOURCE_NOT_FINITE' && /42/.test(error.message) && /ratio/.test(error.message));
+test('packed in the reader thread: a render worker copies the same bytes its packer makes of the cells', () => {
+  const expected = mapBatch(structuredClone(ROWS), sqliteConverters(SPEC), SPEC.names, 1);
+  const viaCopy = new RowPacker(16); // tiny, so the buffer grows while copying
+  const viaCells = new RowPacker(16);
+  for (const { bytes, offsets, rows } of batches(ROWS, 3)) {
+    for (let r = 0; r < rows; r++) packedDecoder.pack?.(bytes, offsets[r] as number, offsets[r + 1] as number, r + 1, viaCopy);
   }
+  for (const row of expected) viaCells.add(row);
+  assert.equal(viaCopy.rows, ROWS.length);
+  assert.deepEqual(Buffer.from(viaCopy.view().bytes), Buffer.from(viaCells.view().bytes));
+  assert.deepEqual(viaCopy.view().others, []);
+});
+
+test('packed in the reader thread: a non-finite REAL names its row and column', () => {
+  const packer = new SqliteRowPacker(SPEC);
+  packer.add(ROWS[0] as unknown[]);
+  assert.throws(() => packer.add([1n, Number.POSITIVE_INFINITY, null, null, null, null, null]), (error: unknown) => {
+    assert.ok(error instanceof SqliteValueError);
+    const rebuilt = valueFailureError(structuredClone(error.failure));
+    return isSheetpipeError(rebuilt) && rebuilt.code === 'SHEETPIPE_ERR_SOURCE_NOT_FINITE' && /row 2/.test(rebuilt.message) && /ratio/.test(rebuilt.message);
+  });
 });
