@@ -78,12 +78,13 @@ export function renderSection(input: SectionInput): string {
     input.intro,
     `Medians of ${input.rounds} round(s); wall time is the whole child process, from spawn to exit.`,
     '',
-    '| case | rows | rows/s | wall s | peak RSS MiB | file MB | every run, wall s |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| case | rows | rows/s | wall s | peak RSS MiB | file MB | main thread CPU µs/row | every run, wall s |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
     ...input.summaries.map(
       (s) =>
         `| ${s.label} | ${int(s.rows)} | ${int(s.rowsPerSecond)} | ${fixed(s.wallMs / 1000, 2)} | ` +
-        `${fixed(s.peakRssKiB / 1024, 0)} | ${fixed(s.fileBytes / 1e6, 1)} | ${s.walls.map((ms) => fixed(ms / 1000, 2)).join(', ')} |`,
+        `${fixed(s.peakRssKiB / 1024, 0)} | ${fixed(s.fileBytes / 1e6, 1)} | ${s.mainCpuUsPerRow === undefined ? '—' : fixed(s.mainCpuUsPerRow, 2)} | ` +
+        `${s.walls.map((ms) => fixed(ms / 1000, 2)).join(', ')} |`,
     ),
   ];
   if (input.verdicts.length > 0) {

@@ -158,7 +158,7 @@ function renderSections(options: BenchOptions, suites: Record<Suite, SuiteResult
         `exported from ${options.source} with the same \`SELECT\`; sheetpipe with ${options.dbThreads} thread(s). ` +
         "psql's peak RSS is psql's own (the server's work is not counted for anyone).",
       ...rest,
-      verdicts: dbVerdicts(get, options.rows),
+      verdicts: dbVerdicts(get, options.rows, lookupIn(summariesOf(suites.engine))),
     }));
   }
   if (suites.sqlite.rounds > 0) {

@@ -6,7 +6,7 @@ export interface Sample {
   readonly peakRssKiB: number;
   readonly fileBytes: number;
   readonly rows: number;
-  /** The child's main thread's own CPU time (Node cases on Linux); logged per run, not tabulated. */
+  /** The child's main thread's own CPU time (Node cases on Linux). */
   readonly mainCpuMs?: number;
 }
 
@@ -19,6 +19,8 @@ export interface CaseSummary {
   readonly rowsPerSecond: number;
   readonly peakRssKiB: number;
   readonly fileBytes: number;
+  /** Median main-thread CPU per row in µs, when every run reported it (not psql). */
+  readonly mainCpuUsPerRow?: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -40,6 +42,9 @@ export function summarise(label: string, samples: readonly Sample[]): CaseSummar
     rowsPerSecond: rows / (wallMs / 1000),
     peakRssKiB: median(samples.map((sample) => sample.peakRssKiB)),
     fileBytes: median(samples.map((sample) => sample.fileBytes)),
+    ...(samples.every((sample) => sample.mainCpuMs !== undefined)
+      ? { mainCpuUsPerRow: median(samples.map((sample) => ((sample.mainCpuMs as number) * 1000) / sample.rows)) }
+      : {}),
   };
 }
 

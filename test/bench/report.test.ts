@@ -60,13 +60,17 @@ test('the rendered table carries every case, every target and the failures', () 
     date: new Date('2026-01-02T03:04:05Z'),
     rounds: 3,
     loadAtEnd: 0.5,
-    summaries: [summarise('case one', [{ wallMs: 1500, peakRssKiB: 2048, fileBytes: 2_500_000, rows: 3000 }])],
+    summaries: [
+      summarise('case one', [{ wallMs: 1500, peakRssKiB: 2048, fileBytes: 2_500_000, rows: 3000, mainCpuMs: 6 }]),
+      summarise('psql', [{ wallMs: 500, peakRssKiB: 1024, fileBytes: 1_000_000, rows: 3000 }]),
+    ],
     verdicts: [verdict('speed', 'a ÷ b', 16, '×', { op: '>=', limit: 15 })],
     failures: new Map([['case two', 'exit code 1: Error: boom\nstack']]),
   });
   assert.match(markdown, /^<!-- engine:start -->/);
   assert.match(markdown, /<!-- engine:end -->$/);
-  assert.match(markdown, /\| case one \| 3,000 \| 2,000 \| 1\.50 \| 2 \| 2\.5 \| 1\.50 \|/);
+  assert.match(markdown, /\| case one \| 3,000 \| 2,000 \| 1\.50 \| 2 \| 2\.5 \| 2\.00 \| 1\.50 \|/);
+  assert.match(markdown, /\| psql \| 3,000 \| 6,000 \| 0\.50 \| 1 \| 1\.0 \| — \| 0\.50 \|/);
   assert.match(markdown, /\| speed \| a ÷ b \| 16\.00× \| ≥ 15× \| PASS \|/);
   assert.match(markdown, /- case two: `exit code 1: Error: boom`/);
   assert.match(markdown, /2026-01-02 03:04 UTC on 2 cores/);
