@@ -13,7 +13,7 @@ import type { FieldPacket } from 'mysql2';
 import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
-import { namedFailure, textCell, type Converter } from './convert.js';
+import { mapBatch, namedFailure, textCell, type Converter } from './convert.js';
 import { instantMapper, wallMs, type InstantMapper, type WallTimeConverter } from './datetime.js';
 import { decodeString, mysql2Packet } from './mysql2-internals.js';
 import { BINARY_CHARSET, mysqlColumn, T, UNSIGNED_FLAG } from './mysql-types.js';
@@ -374,22 +374,13 @@ export function mysqlConverters(spec: MysqlBinarySpec): Converter[] {
 export function mysqlBinaryDecoder(spec: MysqlBinarySpec): RowDecoder {
   const converters = mysqlConverters(spec);
   const reader = new MysqlRowReader(spec.columns);
+  const names = spec.columns.map((def) => def.name);
   return {
     pack(bytes, start, _end, rowNumber, packer) {
       reader.pack(bytes, start, converters, packer, rowNumber);
     },
     decode(bytes, start, _end, rowNumber) {
-      const row = reader.values(bytes, start) as CellValue[];
-      let c = 0;
-      try {
-        for (; c < row.length; c++) {
-          const value = row[c];
-          if (value !== null) row[c] = (converters[c] as Converter)(value);
-        }
-      } catch (error) {
-        throw namedFailure(error, rowNumber, spec.columns[c]?.name);
-      }
-      return row;
+      return mapBatch([reader.values(bytes, start)], converters, names, rowNumber)[0] as CellValue[];
     },
   };
 }

@@ -7,7 +7,7 @@
 import type { FastBuffer, RowPacker } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
-import { namedFailure, type Converter } from './convert.js';
+import { mapBatch, namedFailure, type Converter } from './convert.js';
 import { instantMapper, parseDateTime, wallMs, type InstantMapper } from './datetime.js';
 import { pgConverter, type PgDecoder } from './pg-decoders.js';
 
@@ -278,17 +278,7 @@ export function pgTextDecoder(spec: PgTextSpec): RowDecoder {
     },
     decode(bytes, start, _end, rowNumber) {
       // The sampled rows (and a totals sheet's) only: the strings pgFields makes do not matter here.
-      const row: CellValue[] = pgFields(bytes, start, spec.decoders);
-      let c = 0;
-      try {
-        for (; c < row.length; c++) {
-          const text = row[c];
-          if (text !== null) row[c] = (converters[c] as Converter)(text);
-        }
-      } catch (error) {
-        throw namedFailure(error, rowNumber, spec.names[c]);
-      }
-      return row;
+      return mapBatch([pgFields(bytes, start, spec.decoders)], converters, spec.names, rowNumber)[0] as CellValue[];
     },
   };
 }
