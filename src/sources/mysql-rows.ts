@@ -10,7 +10,7 @@
  * checks the values against mysql2's own `execute()` on the same rows.
  */
 import type { FieldPacket } from 'mysql2';
-import { isPlainBytes, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
+import { bufferOf, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
 import { mapBatch, namedFailure, textCell, type Converter } from './convert.js';
@@ -114,10 +114,6 @@ function readOf(def: MysqlColumnDef): Read {
     default:
       return def.characterSet === BINARY_CHARSET ? Read.Bytes : Read.Text;
   }
-}
-
-function bufferOf(bytes: Uint8Array): FastBuffer {
-  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
 }
 
 const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
@@ -341,8 +337,7 @@ export class MysqlRowReader {
           const length = lengthAt(buffer, pos);
           const from = valueEnd;
           pos = from + length;
-          if (isPlainBytes(buffer, from, pos)) packer.addPlainBytes(buffer, from, pos);
-          else packer.addCell((converters[c] as Converter)(buffer.utf8Slice(from, pos)));
+          if (!packer.addIfPlainBytes(buffer, from, pos)) packer.addCell((converters[c] as Converter)(buffer.utf8Slice(from, pos)));
           continue;
         }
         if (read === Read.DateTime) {

@@ -4,7 +4,7 @@
  * column (pg-decoders.ts). Runs in the render workers for exports
  * (encoding `pg-text`, see xlsx/row-encodings.ts) and on the main thread for everything else that reads rows.
  */
-import type { FastBuffer, RowPacker } from '../xlsx/row-packer.js';
+import { bufferOf, type FastBuffer, type RowPacker } from '../xlsx/row-packer.js';
 import type { RowDecoder } from '../xlsx/encoded-rows.js';
 import type { CellValue } from '../xlsx/types.js';
 import { mapBatch, namedFailure, type Converter } from './convert.js';
@@ -19,10 +19,6 @@ export interface PgTextSpec {
   /** Column names, for errors. */
   readonly names: readonly string[];
   readonly timeZone?: string;
-}
-
-function bufferOf(bytes: Uint8Array): FastBuffer {
-  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
 }
 
 /**

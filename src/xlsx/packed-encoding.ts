@@ -9,14 +9,10 @@
  * The cells are limited to what a copy can carry: no SHARED (the workbook's table is the main thread's) and no OTHER.
  */
 import type { RowDecoder } from './encoded-rows.js';
-import { CellTag, type FastBuffer } from './row-packer.js';
+import { bufferOf, CellTag } from './row-packer.js';
 import type { CellValue } from './types.js';
 
 export const PACKED_ENCODING = 'packed';
-
-function bufferOf(bytes: Uint8Array): FastBuffer {
-  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
-}
 
 /** One packed row's cells, as the values it was packed from (an empty cell as null). */
 export function packedCells(bytes: Uint8Array, start: number, end: number): CellValue[] {

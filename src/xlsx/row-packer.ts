@@ -58,21 +58,14 @@ function isPlainText(text: string): boolean {
 const SPACE = 0x20;
 
 /**
- * isPlainText for UTF-8 bytes, stricter: any `_` (a possible literal `_xHHHH_`) is left to the string test.
- * Checking bytes and copying them beats decoding to a string and writing it back (measured in pg-rows.ts).
+ * isPlainText for UTF-8 bytes, stricter (any `_`, a possible literal `_xHHHH_`, is left to the string test): the
+ * length and the first and last bytes.
  */
-export function isPlainBytes(bytes: Uint8Array, start: number, end: number): boolean {
-  if (!plainEnds(bytes, start, end)) return false;
-  for (let i = start; i < end; i++) if (!isPlainByte(bytes[i] as number)) return false;
-  return true;
-}
-
-/** isPlainBytes' test of the length and the first and last bytes. */
 function plainEnds(bytes: Uint8Array, start: number, end: number): boolean {
   return end > start && end - start <= MAX_CELL_TEXT && (bytes[start] as number) > SPACE && (bytes[end - 1] as number) > SPACE;
 }
 
-/** isPlainBytes' test of one byte. */
+/** The same test of one byte. */
 function isPlainByte(b: number): boolean {
   return b >= SPACE ? b <= 0x7e && b !== 0x26 && b !== 0x3c && b !== 0x3e && b !== 0x5f : b === 0x09 || b === 0x0a;
 }
@@ -83,6 +76,11 @@ export interface FastBuffer extends Buffer {
   utf8Write(text: string, offset: number): number;
   latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
+}
+
+/** `bytes` as a FastBuffer over the same memory (no copy): the row decoders read transferred Uint8Arrays. */
+export function bufferOf(bytes: Uint8Array): FastBuffer {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
 }
 
 /** Looks up a shared-string index for a value, or returns -1 to write it inline. */
@@ -181,15 +179,10 @@ export class RowPacker {
     this.#length = start + length;
   }
 
-  /** Appends bytes as a PLAIN text cell: the caller checked them with `isPlainBytes`. */
-  addPlainBytes(bytes: Uint8Array, start: number, end: number): void {
-    this.#addBytes(CellTag.Plain, bytes, start, end);
-  }
-
   /**
-   * Appends bytes as a PLAIN text cell when `isPlainBytes` would accept them, checking each byte as it is copied (one
-   * pass, not two: `pack` of 200k PostgreSQL bench rows in one thread took 108 ms of CPU against 122 ms); false,
-   * with nothing appended, when they are not plain.
+   * Appends UTF-8 bytes as a PLAIN text cell when they are plain (see plainEnds), checking each byte as it is copied;
+   * false, with nothing appended, when they are not. Copying beats decoding to a string and writing it back, and one
+   * pass beats a test then a copy (`pack` of 200k PostgreSQL bench rows in one thread: 108 against 122 ms of CPU).
    */
   addIfPlainBytes(bytes: Uint8Array, start: number, end: number): boolean {
     if (!plainEnds(bytes, start, end)) return false;
@@ -244,7 +237,7 @@ export class RowPacker {
     this.endRow();
   }
 
-  /** Ends the row of the cells added with addCell, addText, addPlainBytes, addIfPlainBytes, addDigits and addDate. */
+  /** Ends the row of the cells added with addCell, addText, addIfPlainBytes, addDigits and addDate. */
   endRow(): void {
     this.#reserve(1);
     this.#tagged(CellTag.End);
